@@ -1,0 +1,54 @@
+# Gatehouse: every target installs what it needs first, so each works on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help setup node-deps env dev test test-auth test-backend test-web test-e2e lint fmt bench bench-smoke
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+node-deps:
+	@scripts/ensure-node-deps.sh
+
+env:
+	@scripts/ensure-env.sh
+
+setup: node-deps env ## install everything (npm workspaces, uv, Python deps)
+	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend setup; fi
+
+dev: setup ## set up from nothing and run every service
+	@scripts/dev.sh
+
+test: node-deps ## set up from nothing and run every test suite
+	$(MAKE) --no-print-directory test-auth
+	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory test-backend; fi
+	@if [ -d web ]; then $(MAKE) --no-print-directory test-web; fi
+	@if [ -d e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
+	@if [ -d bench ]; then $(MAKE) --no-print-directory bench-smoke; fi
+
+test-auth: node-deps ## auth server suites (SQLite and PostgreSQL)
+	npm run test -w auth-server
+
+test-backend: node-deps ## backend suites (SQLite, PostgreSQL, integration with the real auth server)
+	$(MAKE) --no-print-directory -C backend test
+
+test-web: node-deps ## web unit tests
+	npm run test -w web
+
+test-e2e: node-deps ## Playwright in Debian's Chromium against all three services
+	@scripts/ensure-chromium.sh
+	npm run test -w e2e
+
+lint: node-deps ## Biome, tsc, Ruff and the Python type checker
+	npx biome check .
+	npm run typecheck --workspaces --if-present
+	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend lint; fi
+
+fmt: node-deps ## format everything
+	npx biome format --write .
+	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend fmt; fi
+
+bench: setup ## full benchmarks, writes bench/RESULTS.md
+	npm run bench -w bench
+
+bench-smoke: node-deps ## a few seconds of each benchmark scenario, so the harness cannot rot
+	npm run bench:smoke -w bench
