@@ -1,0 +1,83 @@
+import { mkdirSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+
+/** Which engine a DATABASE_URL selects. */
+export type DatabaseKind = "sqlite" | "postgres";
+
+/** One open database: the Kysely instance better-auth and our own queries share. */
+export interface Database {
+  kind: DatabaseKind;
+  db: Kysely<any>;
+  /** Cheap liveness probe for /health. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The repository root: relative SQLite paths resolve from here, as the backend's do. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Resolves `sqlite:./data/x.db` (relative to the repo root) or `sqlite:/abs/x.db` to a file path. */
+export function sqlitePath(url: string): string {
+  const raw = url.replace(/^sqlite:(\/\/)?/, "");
+  if (raw === ":memory:") return raw;
+  return isAbsolute(raw) ? raw : resolve(REPO_ROOT, raw);
+}
+
+export function databaseKind(url: string): DatabaseKind {
+  return url.startsWith("sqlite:") ? "sqlite" : "postgres";
+}
+
+/**
+ * Opens the database named by DATABASE_URL. SQLite runs in WAL mode with a busy timeout so the
+ * backend can read while the auth server writes; PostgreSQL uses a pooled `pg` client.
+ */
+export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number } = {}): Database {
+  if (databaseKind(url) === "sqlite") {
+    const file = sqlitePath(url);
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    const conn = new SQLite(file);
+    conn.pragma("journal_mode = WAL");
+    conn.pragma("busy_timeout = 5000");
+    conn.pragma("foreign_keys = ON");
+    conn.pragma("synchronous = NORMAL");
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: conn }) });
+    return {
+      kind: "sqlite",
+      db,
+      async ping() {
+        try {
+          conn.prepare("select 1").get();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      async close() {
+        await db.destroy();
+      },
+    };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client that dies (server restart) must not crash the process.
+  pool.on("error", () => {});
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: "postgres",
+    db,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import nodemailer from "nodemailer";
+import type { Mail, Mailer } from "./types.js";
+
+/** Delivers through any SMTP server named by SMTP_URL (smtp:// or smtps://). */
+export class SmtpMailer implements Mailer {
+  readonly transport = "smtp" as const;
+  private readonly transporter: nodemailer.Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+  ) {
+    this.transporter = nodemailer.createTransport(smtpUrl, {
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+  }
+
+  async send(mail: Mail): Promise<void> {
+    await this.transporter.sendMail({ from: this.from, ...mail });
+  }
+
+  async verify(): Promise<void> {
+    await this.transporter.verify();
+  }
+
+  async close(): Promise<void> {
+    this.transporter.close();
+  }
+}

@@ -1,0 +1,117 @@
+import { z } from "zod";
+
+/** Secrets that ship in examples and docs; production refuses to start with any of them. */
+const PLACEHOLDER_SECRETS = new Set([
+  "change-me",
+  "changeme",
+  "secret",
+  "better-auth-secret",
+  "replace-with-a-random-secret-of-at-least-32-characters",
+  "dev-secret-change-me-dev-secret-change-me",
+]);
+
+const csv = z
+  .string()
+  .default("")
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const schema = z
+  .object({
+    /** `development` | `test` | `production`. Production turns on strict secret checks and hides dev routes. */
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    /** Port the HTTP server listens on. */
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** Interface to bind; 127.0.0.1 in dev and tests, 0.0.0.0 in containers. */
+    HOST: z.string().default("127.0.0.1"),
+    /** `sqlite:<path>` (relative to the repo root) or `postgres://…`. Shared with the backend. */
+    DATABASE_URL: z.string().default("sqlite:./data/gatehouse.db"),
+    /** HMAC and encryption secret (≥ 32 characters in production). Shared with the backend. */
+    BETTER_AUTH_SECRET: z.string().default(""),
+    /** Public URL of this server; default issuer/audience of JWTs and base of links. */
+    BETTER_AUTH_URL: z.url().default("http://localhost:3000"),
+    /** Web app URL used in mail links (`/verify-email`, `/reset-password`). */
+    FRONTEND_URL: z.url().default("http://localhost:5173"),
+    /** Comma-separated origins allowed by CORS and by better-auth's `trustedOrigins`. */
+    CORS_ORIGINS: csv,
+    /** JWT `iss`; defaults to BETTER_AUTH_URL. */
+    JWT_ISSUER: z.string().optional(),
+    /** JWT `aud`; defaults to BETTER_AUTH_URL. */
+    JWT_AUDIENCE: z.string().optional(),
+    /** JWT lifetime in seconds (default 15 minutes). */
+    JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+    /** Session lifetime in seconds (default 7 days). */
+    SESSION_EXPIRES_IN_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+    /** A session is extended when used after this many seconds (default 24 hours). */
+    SESSION_UPDATE_AGE_SECONDS: z.coerce.number().int().min(0).default(24 * 3600),
+    /**
+     * Signed session-cookie cache lifetime in seconds; 0 (default) disables it.
+     * Trade-off: with a cache, get-session skips the database, but a revoked session stays valid
+     * on the auth server for up to this long (the backend is unaffected: it never trusts the cache).
+     * The seeds' original value was 300.
+     */
+    SESSION_COOKIE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+    /** Comma-separated emails that become admins when their account is created. */
+    ADMIN_EMAILS: csv,
+    /** `outbox` (keeps mail in memory, served at /api/dev/outbox), `smtp` or `resend`. */
+    EMAIL_TRANSPORT: z.enum(["outbox", "smtp", "resend"]).optional(),
+    /** Sender address of every mail. */
+    EMAIL_FROM: z.string().default("Gatehouse <no-reply@gatehouse.local>"),
+    /** smtp://user:pass@host:port (or smtps://) when EMAIL_TRANSPORT=smtp. */
+    SMTP_URL: z.string().optional(),
+    /** API key when EMAIL_TRANSPORT=resend. */
+    RESEND_API_KEY: z.string().optional(),
+    /** pino level: fatal, error, warn, info, debug, trace, silent. */
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .transform((e) => ({
+    ...e,
+    EMAIL_TRANSPORT: e.EMAIL_TRANSPORT ?? (e.NODE_ENV === "production" ? ("smtp" as const) : ("outbox" as const)),
+    JWT_ISSUER: e.JWT_ISSUER ?? e.BETTER_AUTH_URL,
+    JWT_AUDIENCE: e.JWT_AUDIENCE ?? e.BETTER_AUTH_URL,
+    CORS_ORIGINS: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : [e.FRONTEND_URL],
+    ADMIN_EMAILS: e.ADMIN_EMAILS.map((m) => m.toLowerCase()),
+  }));
+
+export type Env = z.infer<typeof schema>;
+
+/** Thrown when the configuration cannot work; the message lists every problem. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Validates settings once, at start. Every problem is reported together in plain words so the
+ * operator fixes the configuration in one go instead of one restart per mistake.
+ */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  // An empty variable means "not set", so defaults apply (as in most .env tooling).
+  const parsed = schema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join(".") || "(env)"}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+  const env = parsed.data;
+  const secret = env.BETTER_AUTH_SECRET;
+  if (env.NODE_ENV === "production") {
+    if (!secret) problems.push("BETTER_AUTH_SECRET is missing: set it to a random string of at least 32 characters.");
+    else if (secret.length < 32) problems.push("BETTER_AUTH_SECRET is shorter than 32 characters.");
+    else if (PLACEHOLDER_SECRETS.has(secret.toLowerCase()))
+      problems.push("BETTER_AUTH_SECRET is a placeholder from the examples; generate a real one.");
+    if (env.EMAIL_TRANSPORT === "outbox") problems.push("EMAIL_TRANSPORT=outbox is for development only.");
+  } else if (!secret) {
+    problems.push("BETTER_AUTH_SECRET is missing: run `make dev` once (it writes one into .env) or set it.");
+  }
+  if (env.EMAIL_TRANSPORT === "smtp" && !env.SMTP_URL) problems.push("EMAIL_TRANSPORT=smtp needs SMTP_URL.");
+  if (env.EMAIL_TRANSPORT === "resend" && !env.RESEND_API_KEY) problems.push("EMAIL_TRANSPORT=resend needs RESEND_API_KEY.");
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(env.DATABASE_URL))
+    problems.push("DATABASE_URL must start with sqlite: or postgres://.");
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  return env;
+}

@@ -1,0 +1,42 @@
+import { createApp } from "./app.js";
+import { type Auth, createAuth } from "./auth.js";
+import { type Database, openDatabase } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+import { createMailer, type Mailer } from "./email/index.js";
+import type { Env } from "./env.js";
+import { createLogger, type Logger } from "./logger.js";
+
+/** A fully wired auth server: what `index.ts` serves and what tests drive with `app.request()`. */
+export interface Gatehouse {
+  env: Env;
+  app: ReturnType<typeof createApp>;
+  auth: Auth;
+  database: Database;
+  mailer: Mailer;
+  logger: Logger;
+  /** Applies pending migrations; returns their names. */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Composition root: opens the database and mail transport and builds auth and app on them. */
+export function createGatehouse(env: Env, overrides: { mailer?: Mailer; logger?: Logger } = {}): Gatehouse {
+  const database = openDatabase(env.DATABASE_URL);
+  const mailer = overrides.mailer ?? createMailer(env);
+  const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
+  const auth = createAuth({ env, database, mailer });
+  const app = createApp({ env, auth, database, mailer, logger });
+  return {
+    env,
+    app,
+    auth,
+    database,
+    mailer,
+    logger,
+    migrate: () => migrate(database, auth.options),
+    async close() {
+      await mailer.close();
+      await database.close();
+    },
+  };
+}

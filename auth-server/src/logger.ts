@@ -1,0 +1,16 @@
+import pino from "pino";
+
+/** JSON logger. Redaction is a second line of defence: code never logs bodies or credentials. */
+export function createLogger(level: string): pino.Logger {
+  return pino({
+    level,
+    base: { service: "auth-server" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ["password", "newPassword", "currentPassword", "token", "*.password", "*.token", "headers.authorization", "headers.cookie"],
+      censor: "[redacted]",
+    },
+  });
+}
+
+export type Logger = pino.Logger;
