@@ -9,12 +9,12 @@
  * Usage: node scripts/embedded-pg.mjs [--port N]
  * Library use: import { startEmbeddedPostgres } from "./embedded-pg.mjs".
  */
-import { mkdtempSync, chmodSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 

@@ -4,9 +4,9 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import type { Auth } from "./auth.js";
 import type { Database } from "./db/database.js";
-import { OutboxMailer, type Mailer } from "./email/index.js";
+import { type Mailer, OutboxMailer } from "./email/index.js";
 import type { Env } from "./env.js";
-import { ErrorCode, HttpError, codeForStatus, type ErrorBody } from "./errors.js";
+import { codeForStatus, type ErrorBody, ErrorCode, HttpError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
@@ -83,7 +83,9 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
 
   app.on(["GET", "POST"], "/api/auth/*", async (c) => normalizeErrorResponse(await auth.handler(c.req.raw)));
 
-  app.notFound((c) => c.json<ErrorBody>({ code: ErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}.` }, 404));
+  app.notFound((c) =>
+    c.json<ErrorBody>({ code: ErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}.` }, 404),
+  );
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json<ErrorBody>({ code: err.code, message: err.message }, err.status);
     const status = (err as { status?: number }).status;
@@ -92,7 +94,10 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
     }
     const request_id = c.get("requestId");
     logger.error({ request_id, err }, "unhandled error");
-    return c.json<ErrorBody>({ code: ErrorCode.INTERNAL_ERROR, message: "Something went wrong on our side.", request_id }, 500);
+    return c.json<ErrorBody>(
+      { code: ErrorCode.INTERNAL_ERROR, message: "Something went wrong on our side.", request_id },
+      500,
+    );
   });
   return app;
 }

@@ -6,13 +6,17 @@ import { AUTH_SCHEMA } from "./db/schema-names.js";
 import { existingAccountMail, type Mailer, resetPasswordMail, verificationMail } from "./email/index.js";
 import type { Env } from "./env.js";
 import { ErrorCode } from "./errors.js";
-import { createPasswordHasher } from "./password.js";
+import type { Logger } from "./logger.js";
+import { createPasswordHasher, type PasswordHasher } from "./password.js";
 
 /** Everything the one better-auth instance needs from the outside. */
 export interface AuthDeps {
   env: Env;
   database: Database;
   mailer: Mailer;
+  logger: Logger;
+  /** Wraps the password hasher (tests count calls through it). */
+  wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
 
 const MIN_PASSWORD = 8;
@@ -25,14 +29,15 @@ const IMPERSONATION_TTL_S = 60 * 60;
  * The one place better-auth is configured. Custom behaviour lives in the modules imported above;
  * this function only wires them in.
  */
-export function createAuth({ env, database, mailer }: AuthDeps) {
+export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDeps) {
   const { db } = database;
   const link = (path: string, token: string): string => `${env.FRONTEND_URL.replace(/\/$/, "")}${path}?token=${token}`;
 
-  const password = createPasswordHasher(async (oldHash, newHash) => {
+  const hasher = createPasswordHasher(async (oldHash, newHash) => {
     // The old hash is a random salt plus key: it identifies its account row uniquely.
     await db.updateTable("accounts").set({ password: newHash }).where("password", "=", oldHash).execute();
   });
+  const password = wrapHasher ? wrapHasher(hasher) : hasher;
 
   return betterAuth({
     appName: "Gatehouse",
@@ -41,6 +46,11 @@ export function createAuth({ env, database, mailer }: AuthDeps) {
     trustedOrigins: env.CORS_ORIGINS,
     database: { db, type: database.kind },
     telemetry: { enabled: false },
+    // better-auth's own messages go to the same JSON log as ours.
+    logger: {
+      level: "warn",
+      log: (level, message) => logger[level]({ source: "better-auth" }, message),
+    },
     ...AUTH_SCHEMA.core,
     emailAndPassword: {
       enabled: true,

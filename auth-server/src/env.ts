@@ -45,9 +45,17 @@ const schema = z
     /** JWT lifetime in seconds (default 15 minutes). */
     JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
     /** Session lifetime in seconds (default 7 days). */
-    SESSION_EXPIRES_IN_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+    SESSION_EXPIRES_IN_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(7 * 24 * 3600),
     /** A session is extended when used after this many seconds (default 24 hours). */
-    SESSION_UPDATE_AGE_SECONDS: z.coerce.number().int().min(0).default(24 * 3600),
+    SESSION_UPDATE_AGE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(24 * 3600),
     /**
      * Signed session-cookie cache lifetime in seconds; 0 (default) disables it.
      * Trade-off: with a cache, get-session skips the database, but a revoked session stays valid
@@ -109,7 +117,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     problems.push("BETTER_AUTH_SECRET is missing: run `make dev` once (it writes one into .env) or set it.");
   }
   if (env.EMAIL_TRANSPORT === "smtp" && !env.SMTP_URL) problems.push("EMAIL_TRANSPORT=smtp needs SMTP_URL.");
-  if (env.EMAIL_TRANSPORT === "resend" && !env.RESEND_API_KEY) problems.push("EMAIL_TRANSPORT=resend needs RESEND_API_KEY.");
+  if (env.EMAIL_TRANSPORT === "resend" && !env.RESEND_API_KEY)
+    problems.push("EMAIL_TRANSPORT=resend needs RESEND_API_KEY.");
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(env.DATABASE_URL))
     problems.push("DATABASE_URL must start with sqlite: or postgres://.");
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);

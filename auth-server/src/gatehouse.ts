@@ -5,6 +5,7 @@ import { migrate } from "./db/migrate.js";
 import { createMailer, type Mailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { createLogger, type Logger } from "./logger.js";
+import type { PasswordHasher } from "./password.js";
 
 /** A fully wired auth server: what `index.ts` serves and what tests drive with `app.request()`. */
 export interface Gatehouse {
@@ -20,11 +21,17 @@ export interface Gatehouse {
 }
 
 /** Composition root: opens the database and mail transport and builds auth and app on them. */
-export function createGatehouse(env: Env, overrides: { mailer?: Mailer; logger?: Logger } = {}): Gatehouse {
+export interface GatehouseOverrides {
+  mailer?: Mailer;
+  logger?: Logger;
+  wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+}
+
+export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): Gatehouse {
   const database = openDatabase(env.DATABASE_URL);
   const mailer = overrides.mailer ?? createMailer(env);
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
-  const auth = createAuth({ env, database, mailer });
+  const auth = createAuth({ env, database, mailer, logger, wrapHasher: overrides.wrapHasher });
   const app = createApp({ env, auth, database, mailer, logger });
   return {
     env,

@@ -25,7 +25,10 @@ const applied = await gatehouse.migrate();
 if (applied.length > 0) gatehouse.logger.info({ applied }, "migrations applied");
 
 const server = serve({ fetch: gatehouse.app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-  gatehouse.logger.info({ url: `http://${info.address}:${info.port}`, database: gatehouse.database.kind }, "auth server listening");
+  gatehouse.logger.info(
+    { url: `http://${info.address}:${info.port}`, database: gatehouse.database.kind },
+    "auth server listening",
+  );
 });
 
 let stopping = false;

@@ -7,7 +7,16 @@ export function createLogger(level: string): pino.Logger {
     base: { service: "auth-server" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ["password", "newPassword", "currentPassword", "token", "*.password", "*.token", "headers.authorization", "headers.cookie"],
+      paths: [
+        "password",
+        "newPassword",
+        "currentPassword",
+        "token",
+        "*.password",
+        "*.token",
+        "headers.authorization",
+        "headers.cookie",
+      ],
       censor: "[redacted]",
     },
   });

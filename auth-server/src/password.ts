@@ -51,6 +51,12 @@ async function verifyLegacy(hash: string, password: string): Promise<boolean> {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/** The shape better-auth's `emailAndPassword.password` option takes. */
+export interface PasswordHasher {
+  hash: (password: string) => Promise<string>;
+  verify: (data: { hash: string; password: string }) => Promise<boolean>;
+}
+
 /** Called after a legacy hash verified, to store the argon2id replacement. */
 export type RehashHook = (oldHash: string, newHash: string) => Promise<void>;
 
@@ -59,10 +65,7 @@ export type RehashHook = (oldHash: string, newHash: string) => Promise<void>;
  * hashes; a scrypt hash that verifies is replaced by argon2id through `onRehash`, so old accounts
  * upgrade on their next sign-in without a reset.
  */
-export function createPasswordHasher(onRehash: RehashHook): {
-  hash: (password: string) => Promise<string>;
-  verify: (data: { hash: string; password: string }) => Promise<boolean>;
-} {
+export function createPasswordHasher(onRehash: RehashHook): PasswordHasher {
   return {
     hash: hashPassword,
     async verify({ hash, password }) {

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { REPO_ROOT } from "./database.js";
 import { loadEnv } from "../env.js";
 import { createGatehouse } from "../gatehouse.js";
+import { REPO_ROOT } from "./database.js";
 
 /** `npm run migrate -w auth-server`: applies pending migrations and exits. Idempotent. */
 const dotenv = resolve(REPO_ROOT, ".env");

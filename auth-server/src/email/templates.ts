@@ -28,7 +28,8 @@ export function verificationMail(to: string, name: string, url: string): Mail {
 /** Link to choose a new password (valid 1 hour, single use). */
 export function resetPasswordMail(to: string, name: string, url: string): Mail {
   const intro = `Hi ${name || "there"}, someone asked to reset the password of your Gatehouse account.`;
-  const outro = "The link is valid for 1 hour and works once. If it was not you, ignore this message; your password stays as it is.";
+  const outro =
+    "The link is valid for 1 hour and works once. If it was not you, ignore this message; your password stays as it is.";
   return {
     to,
     subject: "Reset your password",

@@ -1,4 +1,4 @@
-import { ErrorCode, codeForStatus, type ErrorBody } from "../errors.js";
+import { codeForStatus, type ErrorBody, ErrorCode } from "../errors.js";
 
 /** Messages for better-auth answers that carry no JSON body of their own. */
 function defaultMessage(status: number): string {

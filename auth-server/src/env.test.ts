@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadEnv } from "./env.js";
+
+const GOOD = "k3Jx9vQ2mL7pR4tY8wZ1aB5cD6eF0gH2";
+
+describe("loadEnv", () => {
+  it("fills defaults for local development", () => {
+    const env = loadEnv({ BETTER_AUTH_SECRET: "dev-secret" });
+    expect(env.DATABASE_URL).toBe("sqlite:./data/gatehouse.db");
+    expect(env.EMAIL_TRANSPORT).toBe("outbox");
+    expect(env.JWT_ISSUER).toBe("http://localhost:3000");
+    expect(env.CORS_ORIGINS).toEqual(["http://localhost:5173"]);
+    expect(env.SESSION_COOKIE_CACHE_SECONDS).toBe(0);
+  });
+
+  it.each([
+    ["missing", undefined, /missing/],
+    ["short", "short-secret", /shorter than 32/],
+    ["placeholder", "replace-with-a-random-secret-of-at-least-32-characters", /placeholder/],
+  ])("refuses a %s secret in production", (_name, secret, message) => {
+    expect(() => loadEnv({ NODE_ENV: "production", BETTER_AUTH_SECRET: secret, SMTP_URL: "smtp://x" })).toThrow(
+      message,
+    );
+  });
+
+  it("accepts a real secret in production and defaults mail to smtp", () => {
+    const env = loadEnv({ NODE_ENV: "production", BETTER_AUTH_SECRET: GOOD, SMTP_URL: "smtp://mail:25" });
+    expect(env.EMAIL_TRANSPORT).toBe("smtp");
+  });
+
+  it("reports every problem at once", () => {
+    try {
+      loadEnv({ NODE_ENV: "production", EMAIL_TRANSPORT: "resend", DATABASE_URL: "mysql://x", PORT: "99999" });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/PORT/);
+    }
+    try {
+      loadEnv({ NODE_ENV: "production", EMAIL_TRANSPORT: "resend", DATABASE_URL: "mysql://x" });
+      expect.unreachable();
+    } catch (err) {
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/BETTER_AUTH_SECRET/);
+      expect(msg).toMatch(/RESEND_API_KEY/);
+      expect(msg).toMatch(/DATABASE_URL/);
+    }
+  });
+});
