@@ -1,0 +1,1 @@
+"""HTTP layer: routers under /api/v1 and their shared dependencies."""

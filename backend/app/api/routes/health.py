@@ -1,0 +1,44 @@
+"""Liveness and database readiness."""
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from app.core.db import Database
+from app.errors import ApiError, ErrorCode
+
+router = APIRouter(prefix="/health", tags=["health"])
+log = logging.getLogger("gatehouse.health")
+
+
+class HealthStatus(BaseModel):
+    """Health response body."""
+
+    status: str
+
+
+class DatabaseHealth(HealthStatus):
+    """Database readiness response body."""
+
+    database: str
+
+
+@router.get("")
+async def health() -> HealthStatus:
+    """The process is up (no dependency is checked)."""
+    return HealthStatus(status="ok")
+
+
+@router.get("/db", responses={503: {"description": "The database cannot be reached"}})
+async def health_db(request: Request) -> DatabaseHealth:
+    """The database answers `SELECT 1` within the connect timeout; 503 otherwise."""
+    database: Database = request.app.state.db
+    timeout: float = request.app.state.settings.database_connect_timeout_seconds
+    try:
+        await asyncio.wait_for(database.ping(), timeout=timeout)
+    except Exception as exc:  # any failure means "not ready"; the reason goes to the log, not the client
+        log.warning("database health check failed", extra={"error": repr(exc)})
+        raise ApiError(503, ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable.") from exc
+    return DatabaseHealth(status="ok", database=database.dialect)

@@ -1,0 +1,48 @@
+"""A user's sessions: list and revoke (the user themself or an admin)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response, status
+
+from app.api.deps import SessionDep
+from app.api.routes.users import UserId, ensure_self_or_admin
+from app.auth.deps import CurrentPrincipal
+from app.errors import ApiError, ErrorCode
+from app.schemas.users import SessionPublic, SessionsPublic, SessionsRevoked
+from app.services import sessions as session_service
+
+router = APIRouter(prefix="/users/{user_id}/sessions", tags=["sessions"])
+
+SessionId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+@router.get("")
+async def list_sessions(request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId) -> SessionsPublic:
+    """Unexpired sessions, newest first, with `is_current` marking the caller's own."""
+    ensure_self_or_admin(request, principal.user, user_id)
+    rows = await session_service.list_sessions(db, user_id=user_id)
+    data = [
+        SessionPublic.model_validate(row).model_copy(update={"is_current": row.id == principal.session.id})
+        for row in rows
+    ]
+    return SessionsPublic(data=data, count=len(data))
+
+
+@router.delete("")
+async def revoke_all_sessions(
+    request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId
+) -> SessionsRevoked:
+    """Revoke every session of the user (the caller's own included, when it is theirs)."""
+    ensure_self_or_admin(request, principal.user, user_id)
+    return SessionsRevoked(revoked=await session_service.revoke_all(db, user_id=user_id))
+
+
+@router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(
+    request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId, session_id: SessionId
+) -> Response:
+    """Revoke one session of the user."""
+    ensure_self_or_admin(request, principal.user, user_id)
+    if not await session_service.revoke_one(db, user_id=user_id, session_id=session_id):
+        raise ApiError(404, ErrorCode.SESSION_NOT_FOUND, "Session not found.")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

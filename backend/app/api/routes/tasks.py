@@ -1,0 +1,99 @@
+"""Tasks: owner-only CRUD, plus the user-scoped listing (self or admin)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from app.api.deps import SessionDep
+from app.auth.deps import VerifiedUser, is_admin
+from app.errors import ApiError, ErrorCode
+from app.models import Task
+from app.schemas.common import Limit, Offset
+from app.schemas.tasks import TaskCreate, TaskPublic, TaskReplace, TasksPublic, TaskUpdate
+from app.services import tasks as task_service
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+user_tasks_router = APIRouter(prefix="/users", tags=["tasks"])
+
+TaskId = Annotated[uuid.UUID, Path(description="Task id (UUID).")]
+UserId = Annotated[str, Path(min_length=1, max_length=128)]
+Completed = Annotated[bool | None, Query(description="Only completed (true) or open (false) tasks.")]
+
+
+async def _owned_task(db: SessionDep, user_id: str, task_id: uuid.UUID) -> Task:
+    task = await task_service.get_task(db, user_id=user_id, task_id=str(task_id))
+    if task is None:  # someone else's task looks exactly like a missing one
+        raise ApiError(404, ErrorCode.TASK_NOT_FOUND, "Task not found.")
+    return task
+
+
+async def _page(db: SessionDep, user_id: str, completed: bool | None, limit: int, offset: int) -> TasksPublic:
+    rows, count = await task_service.list_tasks(
+        db, user_id=user_id, completed=completed, limit=limit, offset=offset
+    )
+    return TasksPublic(data=[TaskPublic.model_validate(row) for row in rows], count=count)
+
+
+@router.get("")
+async def list_tasks(
+    user: VerifiedUser, db: SessionDep, completed: Completed = None, limit: Limit = 20, offset: Offset = 0
+) -> TasksPublic:
+    """The caller's tasks, newest first."""
+    return await _page(db, user.id, completed, limit, offset)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_task(user: VerifiedUser, db: SessionDep, body: TaskCreate) -> TaskPublic:
+    """Create a task owned by the caller."""
+    task = await task_service.create_task(db, user_id=user.id, fields=body.model_dump())
+    return TaskPublic.model_validate(task)
+
+
+@router.get("/{task_id}")
+async def read_task(user: VerifiedUser, db: SessionDep, task_id: TaskId) -> TaskPublic:
+    """One of the caller's tasks."""
+    return TaskPublic.model_validate(await _owned_task(db, user.id, task_id))
+
+
+@router.put("/{task_id}")
+async def replace_task(user: VerifiedUser, db: SessionDep, task_id: TaskId, body: TaskReplace) -> TaskPublic:
+    """Replace every editable field of one of the caller's tasks."""
+    task = await _owned_task(db, user.id, task_id)
+    task = await task_service.update_task(db, task=task, changes=body.model_dump())
+    return TaskPublic.model_validate(task)
+
+
+@router.patch("/{task_id}")
+async def update_task(user: VerifiedUser, db: SessionDep, task_id: TaskId, body: TaskUpdate) -> TaskPublic:
+    """Change only the given fields; `title` and `completed` cannot be set to null."""
+    changes = body.model_dump(exclude_unset=True)
+    for field in ("title", "completed"):
+        if field in changes and changes[field] is None:
+            raise ApiError(422, ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
+    task = await _owned_task(db, user.id, task_id)
+    task = await task_service.update_task(db, task=task, changes=changes)
+    return TaskPublic.model_validate(task)
+
+
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_task(user: VerifiedUser, db: SessionDep, task_id: TaskId) -> Response:
+    """Delete one of the caller's tasks."""
+    await task_service.delete_task(db, task=await _owned_task(db, user.id, task_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@user_tasks_router.get("/{user_id}/tasks")
+async def list_user_tasks(
+    request: Request,
+    user: VerifiedUser,
+    db: SessionDep,
+    user_id: UserId,
+    completed: Completed = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> TasksPublic:
+    """`user_id`'s tasks: only for that user themself, or an admin (seed T037: others get 403)."""
+    if user_id != user.id and not is_admin(request, user):
+        raise ApiError(403, ErrorCode.FORBIDDEN, "You can only list your own tasks.")
+    return await _page(db, user_id, completed, limit, offset)

@@ -1,0 +1,94 @@
+"""User administration: list/search (admin), profile (self or admin), role and ban (admin)."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from app.api.deps import SessionDep
+from app.auth.deps import AdminUser, CurrentUser, is_admin
+from app.auth.principal import AuthUser
+from app.errors import ApiError, ErrorCode
+from app.models import User, utcnow
+from app.schemas.common import Limit, Offset
+from app.schemas.users import BanRequest, RoleUpdate, UserAdmin, UserPublic, UsersPublic, UserUpdate
+from app.services import users as user_service
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+UserId = Annotated[str, Path(min_length=1, max_length=128)]
+Search = Annotated[str | None, Query(min_length=1, max_length=200, description="Matches email or name.")]
+
+
+def ensure_self_or_admin(request: Request, caller: AuthUser, user_id: str) -> None:
+    """403 unless the caller is `user_id` or an admin."""
+    if caller.id != user_id and not is_admin(request, caller):
+        raise ApiError(403, ErrorCode.FORBIDDEN, "You can only access your own account.")
+
+
+async def _existing(db: SessionDep, user_id: str) -> User:
+    user = await user_service.get_user(db, user_id=user_id)
+    if user is None:
+        raise ApiError(404, ErrorCode.USER_NOT_FOUND, "User not found.")
+    return user
+
+
+@router.get("")
+async def list_users(
+    _admin: AdminUser, db: SessionDep, search: Search = None, limit: Limit = 20, offset: Offset = 0
+) -> UsersPublic:
+    """Every user, newest first, optionally filtered by email or name (admin only)."""
+    rows, count = await user_service.list_users(db, search=search, limit=limit, offset=offset)
+    return UsersPublic(data=[UserAdmin.model_validate(row) for row in rows], count=count)
+
+
+@router.get("/{user_id}")
+async def read_user(request: Request, caller: CurrentUser, db: SessionDep, user_id: UserId) -> UserAdmin:
+    """A user's profile with role and ban state: the user themself or an admin."""
+    ensure_self_or_admin(request, caller, user_id)
+    return UserAdmin.model_validate(await _existing(db, user_id))
+
+
+@router.patch("/{user_id}")
+async def update_user(
+    request: Request, caller: CurrentUser, db: SessionDep, user_id: UserId, body: UserUpdate
+) -> UserPublic:
+    """Change name / image (self or admin); `email_verified` is for admins only."""
+    ensure_self_or_admin(request, caller, user_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "email_verified" in changes and not is_admin(request, caller):
+        raise ApiError(403, ErrorCode.FORBIDDEN, "Only administrators can change email verification.")
+    for field in ("name", "email_verified"):
+        if field in changes and changes[field] is None:
+            raise ApiError(422, ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
+    user = await user_service.update_user(db, user=await _existing(db, user_id), changes=changes)
+    return UserPublic.model_validate(user)
+
+
+@router.put("/{user_id}/role")
+async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: RoleUpdate) -> UserAdmin:
+    """Give a user a role (admin only; admins cannot change their own role, so one always remains)."""
+    if body.role not in request.app.state.settings.assignable_roles:
+        raise ApiError(422, ErrorCode.ROLE_NOT_ASSIGNABLE, f"Role {body.role!r} cannot be assigned.")
+    if user_id == admin.id:
+        raise ApiError(400, ErrorCode.CANNOT_CHANGE_OWN_ROLE, "Administrators cannot change their own role.")
+    user = await user_service.set_role(db, user=await _existing(db, user_id), role=body.role)
+    return UserAdmin.model_validate(user)
+
+
+@router.post("/{user_id}/ban")
+async def ban_user(admin: AdminUser, db: SessionDep, user_id: UserId, body: BanRequest) -> UserAdmin:
+    """Ban a user, optionally for a while, and revoke all their sessions (admin only, never oneself)."""
+    if user_id == admin.id:
+        raise ApiError(400, ErrorCode.CANNOT_BAN_SELF, "Administrators cannot ban themselves.")
+    user = await _existing(db, user_id)
+    expires = utcnow() + timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None
+    user = await user_service.ban_user(db, user=user, reason=body.reason or None, expires_at=expires)
+    return UserAdmin.model_validate(user)
+
+
+@router.delete("/{user_id}/ban")
+async def unban_user(_admin: AdminUser, db: SessionDep, user_id: UserId) -> UserAdmin:
+    """Lift a user's ban (admin only)."""
+    user = await user_service.unban_user(db, user=await _existing(db, user_id))
+    return UserAdmin.model_validate(user)

@@ -1,0 +1,74 @@
+"""Turns a request's credential (Authorization header or session cookie) into a Principal, or None."""
+
+import logging
+from collections.abc import Mapping
+
+from app.auth.cookie_signature import unsign
+from app.auth.jwt_verify import JwtVerifier, looks_like_jwt
+from app.auth.principal import CredentialKind, Principal
+from app.auth.session_lookup import SessionLiveness, SessionStore
+
+log = logging.getLogger("gatehouse.auth")
+
+_MAX_CREDENTIAL_LENGTH = 16_384
+
+
+class Authenticator:
+    """Tries, in order: `Authorization: Bearer` (JWT or session token), then the session cookie.
+
+    A request that presents an Authorization header is judged by it alone: a bad header never falls back to
+    a cookie, so a client cannot be silently authenticated as someone other than the one it named.
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: bytes,
+        cookie_prefix: str,
+        sessions: SessionStore,
+        jwt_verifier: JwtVerifier,
+        liveness: SessionLiveness,
+    ) -> None:
+        self._secret = secret
+        name = f"{cookie_prefix}.session_token"
+        self._cookie_names = (f"__Secure-{name}", name)
+        self._sessions = sessions
+        self._jwt = jwt_verifier
+        self._liveness = liveness
+
+    async def authenticate(self, authorization: str | None, cookies: Mapping[str, str]) -> Principal | None:
+        """The caller's principal, or None when no valid credential was presented."""
+        if authorization is not None:
+            return await self._from_authorization(authorization)
+        for name in self._cookie_names:
+            value = cookies.get(name)
+            if value:
+                return await self._from_cookie(value)
+        return None
+
+    async def _from_authorization(self, header: str) -> Principal | None:
+        scheme, _, credential = header.strip().partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential or len(credential) > _MAX_CREDENTIAL_LENGTH:
+            return None
+        if looks_like_jwt(credential):
+            claims = await self._jwt.verify(credential)
+            if claims is None:
+                return None
+            return await self._liveness.live_principal(claims)
+        if "." in credential or "%" in credential:
+            # The `token.signature` form (set-auth-token / cookie value): signature first, database second.
+            token = unsign(credential, self._secret, strict_cookie_format=False)
+            if token is None:
+                return None
+        else:
+            token = credential  # the raw session token, as better-auth's bearer plugin accepts it
+        return await self._sessions.by_token(token, credential=CredentialKind.BEARER)
+
+    async def _from_cookie(self, value: str) -> Principal | None:
+        if len(value) > _MAX_CREDENTIAL_LENGTH:
+            return None
+        token = unsign(value, self._secret, strict_cookie_format=True)
+        if token is None:
+            return None
+        return await self._sessions.by_token(token, credential=CredentialKind.COOKIE)

@@ -1,0 +1,120 @@
+"""Verification of the auth server's EdDSA JWTs. Returns claims or None; never raises on bad input."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from app.auth.jwks_cache import JwksCache
+
+log = logging.getLogger("gatehouse.auth.jwt")
+
+# Headers that point at other keys. better-auth never sets them; honouring them is how forgeries work,
+# so a token carrying any of them is refused outright rather than merely ignored.
+_KEY_SOURCE_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"})
+_MAX_KID_LENGTH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class JwtClaims:
+    """The verified claims the backend uses."""
+
+    sub: str
+    sid: str
+    email: str | None
+    email_verified: bool
+    role: str | None
+    name: str | None
+    issued_at: int
+    expires_at: int
+    raw: dict[str, Any]
+
+
+def looks_like_jwt(credential: str) -> bool:
+    """Compact JWS has exactly three segments; opaque session tokens have one or two."""
+    return credential.count(".") == 2
+
+
+class JwtVerifier:
+    """Checks signature (via the JWKS cache), algorithm allow-list, typ, iss, aud, exp, nbf, iat."""
+
+    def __init__(
+        self,
+        *,
+        jwks: JwksCache,
+        issuer: str,
+        audience: str,
+        algorithms: list[str],
+        leeway_seconds: int = 5,
+        max_length: int = 8192,
+    ) -> None:
+        self._jwks = jwks
+        self._issuer = issuer
+        self._audience = audience
+        # Defence in depth: even a misconfigured list can never let `none` or HMAC through.
+        self._algorithms = [a for a in algorithms if a.lower() != "none" and not a.upper().startswith("HS")]
+        self._leeway = leeway_seconds
+        self._max_length = max_length
+
+    async def verify(self, token: str) -> JwtClaims | None:
+        """Claims of a valid token, or None for anything else (malformed, forged, expired, ...)."""
+        if len(token) > self._max_length or not looks_like_jwt(token):
+            return None
+        try:
+            header = jwt.get_unverified_header(token)
+        except (jwt.PyJWTError, ValueError, TypeError):
+            return None
+        alg = header.get("alg")
+        kid = header.get("kid")
+        typ = header.get("typ")
+        if not isinstance(alg, str) or alg not in self._algorithms:
+            return None
+        if typ is not None and (not isinstance(typ, str) or typ.lower() != "jwt"):
+            return None  # e.g. logout+jwt or at+jwt: a different token type must not pass as a session JWT
+        if "crit" in header or _KEY_SOURCE_HEADERS & header.keys():
+            return None
+        if not isinstance(kid, str) or not 0 < len(kid) <= _MAX_KID_LENGTH:
+            return None
+        key = await self._jwks.get_key(kid)
+        if key is None:
+            return None
+        if key.algorithm_name != alg:
+            return None
+        try:
+            payload = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=[alg],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            log.debug("jwt rejected", extra={"reason": type(exc).__name__})
+            return None
+        return _claims(payload)
+
+
+def _claims(payload: dict[str, Any]) -> JwtClaims | None:
+    sub, sid = payload.get("sub"), payload.get("sid")
+    if not isinstance(sub, str) or not sub or not isinstance(sid, str) or not sid:
+        return None
+    iat, exp = payload.get("iat"), payload.get("exp")
+    if not isinstance(iat, int | float) or not isinstance(exp, int | float):
+        return None
+    email = payload.get("email")
+    role = payload.get("role")
+    name = payload.get("name")
+    return JwtClaims(
+        sub=sub,
+        sid=sid,
+        email=email if isinstance(email, str) else None,
+        email_verified=payload.get("email_verified") is True or payload.get("emailVerified") is True,
+        role=role if isinstance(role, str) else None,
+        name=name if isinstance(name, str) else None,
+        issued_at=int(iat),
+        expires_at=int(exp),
+        raw=payload,
+    )

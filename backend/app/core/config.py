@@ -1,0 +1,147 @@
+"""Every backend setting, validated once at start-up.
+
+Values come from the environment first, then from the repository-root `.env` (the same file the auth
+server reads), so one `DATABASE_URL` and one `BETTER_AUTH_SECRET` serve both services.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+# Placeholders that must never sign cookies in production (better-auth's own default included).
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "better-auth-secret-12345678901234567890"}
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class DatabaseSettings(BaseSettings):
+    """The database part alone, for tools (Alembic) that must not need the auth secret."""
+
+    model_config = SettingsConfigDict(
+        env_file=REPO_ROOT / ".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite:./data/gatehouse.db"
+    """Same value as the auth server: `sqlite:<path>` (relative to the repo root) or `postgres(ql)://`."""
+
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    """How long opening a database connection may take before requests fail with 503."""
+
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=60_000)
+    """How long SQLite waits for the other service's write lock before giving up."""
+
+
+class Settings(DatabaseSettings):
+    """Backend configuration. Field names map to upper-case environment variables."""
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=AliasChoices("ENVIRONMENT", "NODE_ENV")
+    )
+    """`production` turns on the placeholder-secret check. Falls back to NODE_ENV like the auth server."""
+
+    better_auth_secret: SecretStr
+    """The auth server's secret: verifies the HMAC-SHA256 signature of session cookies. Required."""
+
+    auth_url: str = Field(
+        default="http://localhost:3000", validation_alias=AliasChoices("AUTH_URL", "BETTER_AUTH_URL")
+    )
+    """Base URL of the auth server (better-auth mounted under /api/auth)."""
+
+    auth_cookie_prefix: str = "better-auth"
+    """better-auth's `advanced.cookiePrefix`; the session cookie is `<prefix>.session_token`."""
+
+    jwks_url: str | None = None
+    """Where the signing keys are published. Default: `{AUTH_URL}/api/auth/jwks`."""
+
+    jwt_issuer: str | None = None
+    """Expected `iss` claim. Default: AUTH_URL exactly as written (the auth server uses BETTER_AUTH_URL)."""
+
+    jwt_audience: str | None = None
+    """Expected `aud` claim. Default: AUTH_URL."""
+
+    jwt_algorithms: Annotated[list[str], NoDecode] = ["EdDSA"]
+    """Accepted JWS algorithms (comma-separated). `none` and HMAC algorithms are always refused."""
+
+    jwt_leeway_seconds: int = Field(default=5, ge=0, le=120)
+    """Clock skew tolerated on exp / nbf / iat."""
+
+    jwt_max_length: int = Field(default=8192, ge=512, le=65_536)
+    """Longer bearer credentials are refused before any parsing."""
+
+    jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    """Upper bound for one JWKS fetch; a down auth server never blocks a request for longer."""
+
+    jwks_refetch_cooldown_seconds: float = Field(default=30.0, ge=30, le=3600)
+    """Minimum time between two JWKS fetches, so unknown `kid`s cannot make us hammer the auth server."""
+
+    jwks_max_age_seconds: float = Field(default=3600.0, ge=30)
+    """After this, cached keys are refreshed on use (and kept if the refresh fails)."""
+
+    admin_roles: Annotated[list[str], NoDecode] = ["admin"]
+    """Roles that pass `AdminUser` (better-auth admin plugin default: admin)."""
+
+    assignable_roles: Annotated[list[str], NoDecode] = ["user", "admin"]
+    """Roles an admin may give with PUT /users/{id}/role."""
+
+    cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
+    """Browser origins allowed to call the API with credentials (comma-separated)."""
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Root log level of the JSON logs."""
+
+    max_body_bytes: int = Field(default=65_536, ge=1024)
+    """Request bodies larger than this are refused with 413."""
+
+    @field_validator("jwt_algorithms", "admin_roles", "assignable_roles", "cors_origins", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _no_weak_algorithms(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("JWT_ALGORITHMS must name at least one algorithm")
+        for alg in value:
+            if alg.lower() == "none" or alg.upper().startswith("HS"):
+                raise ValueError(f"JWT algorithm {alg!r} is never accepted (token forgery risk)")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        secret = self.better_auth_secret.get_secret_value()
+        if not secret:
+            raise ValueError("BETTER_AUTH_SECRET must not be empty")
+        if self.environment == "production" and (secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < 32):
+            raise ValueError("BETTER_AUTH_SECRET is a placeholder or shorter than 32 characters")
+        return self
+
+    @property
+    def effective_jwks_url(self) -> str:
+        """The JWKS endpoint actually fetched."""
+        return self.jwks_url or f"{self.auth_url.rstrip('/')}/api/auth/jwks"
+
+    @property
+    def effective_issuer(self) -> str:
+        """The `iss` value tokens must carry."""
+        return self.jwt_issuer or self.auth_url
+
+    @property
+    def effective_audience(self) -> str:
+        """The `aud` value tokens must carry."""
+        return self.jwt_audience or self.auth_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once (fails fast on bad configuration)."""
+    return Settings()  # type: ignore[call-arg]  # required fields come from the environment

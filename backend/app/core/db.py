@@ -1,0 +1,97 @@
+"""Async SQLAlchemy engine for the shared database (SQLite file via aiosqlite, PostgreSQL via asyncpg)."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.core.config import REPO_ROOT, DatabaseSettings
+
+
+def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
+    """Translate the auth server's DATABASE_URL into a SQLAlchemy async URL.
+
+    `sqlite:./data/x.db`, `sqlite:/abs/x.db`, `file:./x.db` and `sqlite:///x.db` become an absolute
+    `sqlite+aiosqlite:` URL (relative paths resolve against the repository root, where the auth server
+    runs); `postgres://` and `postgresql://` become `postgresql+asyncpg://`, with libpq's `sslmode` renamed
+    to asyncpg's `ssl`.
+    """
+    url = database_url.strip()
+    scheme, _, rest = url.partition(":")
+    scheme = scheme.lower()
+    if scheme in {"sqlite", "file"} or scheme.startswith("sqlite+"):
+        # `sqlite:///abs.db` is a URL whose path is `/abs.db`; `sqlite:./x.db` is a bare path.
+        path = rest[2:] if rest.startswith("//") else rest
+        path = path.split("?", 1)[0]
+        if path in {"", ":memory:"}:
+            raise ValueError("an in-memory SQLite database cannot be shared with the auth server")
+        resolved = Path(path) if Path(path).is_absolute() else (root / path)
+        return f"sqlite+aiosqlite:///{resolved.resolve()}"
+    if scheme in {"postgres", "postgresql"} or scheme.startswith("postgresql+"):
+        parts = urlsplit(url)
+        query = [("ssl" if k == "sslmode" else k, v) for k, v in parse_qsl(parts.query)]
+        rebuilt = parts._replace(scheme="postgresql+asyncpg", query=urlencode(query))
+        return rebuilt.geturl()
+    raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r} (expected sqlite: or postgres://)")
+
+
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """An engine with the pragmas / timeouts both services rely on."""
+    url = make_url(to_async_url(settings.database_url))
+    timeout = settings.database_connect_timeout_seconds
+    if url.get_backend_name() == "sqlite":
+        db_path = Path(url.database or "")
+        # A missing directory is created (a fresh checkout has no data/); failing that, /health/db reports it.
+        with contextlib.suppress(OSError):
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
+        busy_ms = settings.sqlite_busy_timeout_ms
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL lets the auth server write while we read; foreign_keys makes ON DELETE CASCADE real.
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
+    )
+
+
+class Database:
+    """Owns the engine and hands out sessions; one per process, stored on `app.state.db`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """Yield one session; rolled back if the caller did not commit."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    async def ping(self) -> None:
+        """Run `SELECT 1`; raises if the database cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,89 @@
+"""App factory: settings → database → credential pipeline → routers, middleware, error handlers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.api.routes import auth, health, sessions, tasks, users
+from app.auth.setup import AuthConfig, build_authenticator
+from app.core.body_limit import BodySizeLimitMiddleware
+from app.core.config import Settings, get_settings
+from app.core.db import Database, create_engine
+from app.core.logging import RequestContextMiddleware, configure_logging
+from app.errors import install_error_handlers
+
+API_PREFIX = "/api/v1"
+
+
+def auth_config(settings: Settings) -> AuthConfig:
+    """The integration's view of the settings."""
+    return AuthConfig(
+        secret=settings.better_auth_secret.get_secret_value().encode(),
+        jwks_url=settings.effective_jwks_url,
+        issuer=settings.effective_issuer,
+        audience=settings.effective_audience,
+        algorithms=list(settings.jwt_algorithms),
+        cookie_prefix=settings.auth_cookie_prefix,
+        leeway_seconds=settings.jwt_leeway_seconds,
+        max_jwt_length=settings.jwt_max_length,
+        jwks_timeout_seconds=settings.jwks_timeout_seconds,
+        jwks_cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
+        jwks_max_age_seconds=settings.jwks_max_age_seconds,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI application; resources are opened in the lifespan and closed after it."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(create_engine(settings))
+        async with httpx.AsyncClient(follow_redirects=False) as http:
+            app.state.db = database
+            app.state.authenticator = build_authenticator(
+                auth_config(settings), sessionmaker=database.sessionmaker, http=http
+            )
+            try:
+                yield
+            finally:
+                await database.dispose()
+
+    app = FastAPI(title="Gatehouse backend", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.admin_roles = frozenset(settings.admin_roles)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        health.router,
+        auth.router,
+        tasks.router,
+        tasks.user_tasks_router,
+        users.router,
+        sessions.router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def create_production_app() -> FastAPI:
+    """uvicorn entry (`app.main:create_production_app --factory`): settings from the environment, JSON logs."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

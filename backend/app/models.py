@@ -1,0 +1,173 @@
+"""ORM mappings: the auth server's tables (read-mostly, never created here) and the backend's `tasks`.
+
+The auth tables' schema belongs to the auth server's migrations; these classes only describe it, and
+`tests/contract/` proves they match what the auth server created.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Dialect, ForeignKey, Index, String, Text, TypeDecorator, false
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, truncated to the millisecond precision both services store."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=(now.microsecond // 1000) * 1000)
+
+
+def format_iso_ms(value: datetime) -> str:
+    """Render like JavaScript's `Date.prototype.toISOString()` (`2026-11-29T10:31:22.760Z`)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; use timezone-aware UTC values")
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(raw: Any) -> datetime:
+    """Read what either service may have stored on SQLite: ISO text (with Z or offset) or epoch ms."""
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+    if isinstance(raw, int | float):
+        return datetime.fromtimestamp(raw / 1000, UTC)
+    text_value = str(raw).strip().replace(" ", "T", 1)
+    if text_value.endswith(("Z", "z")):
+        text_value = text_value[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text_value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """timestamptz on PostgreSQL; on SQLite the exact ISO-8601 text better-auth writes and compares.
+
+    Binding through this type also makes comparisons like `expires_at > :now` compare like with like on
+    SQLite, where the column is text and ordering is lexicographic.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return format_iso_ms(value)
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; use timezone-aware UTC values")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return parse_timestamp(value).astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every mapped table."""
+
+
+class User(Base):
+    """better-auth `user` model, admin plugin fields included."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    email_verified: Mapped[bool] = mapped_column(Boolean(create_constraint=False))
+    image: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    role: Mapped[str | None] = mapped_column(Text)
+    banned: Mapped[bool | None] = mapped_column(Boolean(create_constraint=False))
+    ban_reason: Mapped[str | None] = mapped_column(Text)
+    ban_expires: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class UserSession(Base):
+    """better-auth `session` model (bearer token in `token`)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    token: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ip_address: Mapped[str | None] = mapped_column(Text)
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[str] = mapped_column(Text, ForeignKey("users.id", ondelete="CASCADE"))
+    impersonated_by: Mapped[str | None] = mapped_column(Text)
+
+
+class Account(Base):
+    """better-auth `account` model: credentials and linked providers. Never serialise it whole."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    account_id: Mapped[str] = mapped_column(Text)
+    provider_id: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str] = mapped_column(Text, ForeignKey("users.id", ondelete="CASCADE"))
+    access_token: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    id_token: Mapped[str | None] = mapped_column(Text)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    scope: Mapped[str | None] = mapped_column(Text)
+    password: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Verification(Base):
+    """better-auth `verification` model (email verification and reset tokens)."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    identifier: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Jwks(Base):
+    """better-auth jwt plugin key store. The backend reads public keys over HTTP, not from here."""
+
+    __tablename__ = "jwks"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    public_key: Mapped[str] = mapped_column(Text)
+    private_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    alg: Mapped[str | None] = mapped_column(Text)
+    crv: Mapped[str | None] = mapped_column(Text)
+
+
+AUTH_TABLES = frozenset({"users", "user_sessions", "accounts", "verifications", "jwks"})
+
+
+class Task(Base):
+    """A user's to-do item; the backend's own table, migrated by Alembic."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    user_id: Mapped[str] = mapped_column(Text, ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    completed: Mapped[bool] = mapped_column(Boolean(create_constraint=False), default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,56 @@
+"""Task schemas: TaskBase → TaskCreate / TaskReplace / TaskUpdate → TaskPublic / TasksPublic."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from app.schemas.common import STRICT_INPUT, Page
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class TaskBase(BaseModel):
+    """Fields a client may set."""
+
+    model_config = STRICT_INPUT
+
+    title: Title
+    description: Description | None = None
+    completed: bool = False
+
+
+class TaskCreate(TaskBase):
+    """POST /tasks body."""
+
+
+class TaskReplace(TaskBase):
+    """PUT /tasks/{id} body: the whole task (omitted fields take their defaults)."""
+
+
+class TaskUpdate(BaseModel):
+    """PATCH /tasks/{id} body: only the fields given change."""
+
+    model_config = STRICT_INPUT
+
+    title: Title | None = None
+    description: Description | None = None
+    completed: bool | None = None
+
+
+class TaskPublic(BaseModel):
+    """A task as returned to its owner."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    user_id: str
+    title: str
+    description: str | None
+    completed: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+TasksPublic = Page[TaskPublic]

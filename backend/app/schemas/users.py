@@ -1,0 +1,120 @@
+"""User, role, ban, session and account schemas."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.schemas.common import STRICT_INPUT, Page
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ImageUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^(https?://|data:image/)")]
+Role = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")]
+
+
+class UserPublic(BaseModel):
+    """A user profile (no credentials, ever)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    email: str
+    name: str
+    image: str | None
+    email_verified: bool
+    role: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserAdmin(UserPublic):
+    """What admins see: the profile plus ban state."""
+
+    banned: bool | None
+    ban_reason: str | None
+    ban_expires: datetime | None
+
+
+UsersPublic = Page[UserAdmin]
+
+
+class UserUpdate(BaseModel):
+    """PATCH /users/{id}: name and image for everyone, email_verified for admins only."""
+
+    model_config = STRICT_INPUT
+
+    name: Name | None = None
+    image: ImageUrl | None = None
+    email_verified: bool | None = None
+
+
+class RoleUpdate(BaseModel):
+    """PUT /users/{id}/role body."""
+
+    model_config = STRICT_INPUT
+
+    role: Role
+
+
+class BanRequest(BaseModel):
+    """POST /users/{id}/ban body; without `expires_in_seconds` the ban is permanent."""
+
+    model_config = STRICT_INPUT
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    expires_in_seconds: int | None = Field(default=None, ge=60, le=10 * 365 * 24 * 3600)
+
+
+class SessionPublic(BaseModel):
+    """A session as listed to its owner or an admin (never its token)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    ip_address: str | None
+    user_agent: str | None
+    impersonated_by: str | None
+    is_current: bool = False
+
+
+SessionsPublic = Page[SessionPublic]
+
+
+class SessionsRevoked(BaseModel):
+    """How many sessions a bulk revocation removed."""
+
+    revoked: int
+
+
+class CurrentSession(BaseModel):
+    """GET /auth/session: the caller's session and user."""
+
+    session: SessionPublic
+    user: UserPublic
+
+
+class MePublic(BaseModel):
+    """GET /auth/me: the caller as the credential proved them."""
+
+    id: str
+    email: str
+    name: str
+    image: str | None
+    email_verified: bool
+    role: str | None
+
+
+class AccountPublic(BaseModel):
+    """A linked sign-in method (no tokens, no password hash)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    provider_id: str
+    account_id: str
+    scope: str | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Data functions (keyword-only), one module per resource; routes stay thin."""

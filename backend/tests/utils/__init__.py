@@ -1,0 +1,1 @@
+"""Test helpers: real processes (PostgreSQL, auth server, JWKS server), factories, token minting."""
