@@ -11,6 +11,7 @@ import type { Logger } from "./logger.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
 import { healthRoutes } from "./routes/health.js";
+import { sessionRoutes } from "./routes/sessions.js";
 
 /** Largest request body accepted anywhere; a 1 MB password never reaches a hash function. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -81,6 +82,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   app.route("/", healthRoutes(database));
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 
+  app.route("/", sessionRoutes(auth));
   app.on(["GET", "POST"], "/api/auth/*", async (c) => normalizeErrorResponse(await auth.handler(c.req.raw)));
 
   app.notFound((c) =>

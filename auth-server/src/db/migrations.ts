@@ -21,4 +21,103 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
       "create index if not exists accounts_provider_account_idx on accounts (provider_id, account_id)",
     ],
   },
+  {
+    // The revocation feed (ARCHITECTURE.md, Revocation). Triggers on the auth tables append one row
+    // per revocation, whichever service made the change, so no writer can forget to. Backends
+    // replay it into memory and refuse revoked sessions without a query per request.
+    //   kind = 'session'  a session row was deleted (sign-out, revoke, reset, ban, expiry cleanup)
+    //   kind = 'user'     a user was banned or deleted: every session created before created_at
+    //                     is dead, even one whose row a racing writer has not deleted yet
+    //   kind = 'password' a credential password changed: sessions the change revoked arrive as
+    //                     'session' rows; this one tells caches to re-check the user's sessions
+    //                     (it is not a cut-off, so "keep my other devices" keeps working)
+    // On PostgreSQL each row also NOTIFYs `gatehouse_revocations` with its id.
+    name: "0002_revocation_feed",
+    sqlite: [
+      `create table if not exists auth_revocations (
+        id integer primary key autoincrement,
+        kind text not null,
+        user_id text,
+        session_id text,
+        created_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      )`,
+      "create index if not exists auth_revocations_created_at_idx on auth_revocations (created_at)",
+      `create trigger if not exists auth_revoke_session after delete on user_sessions begin
+        insert into auth_revocations (kind, user_id, session_id) values ('session', old.user_id, old.id);
+      end`,
+      `create trigger if not exists auth_revoke_banned_user after update of banned on users
+        when new.banned = 1 and (old.banned is null or old.banned = 0) begin
+        insert into auth_revocations (kind, user_id) values ('user', new.id);
+      end`,
+      `create trigger if not exists auth_revoke_deleted_user after delete on users begin
+        insert into auth_revocations (kind, user_id) values ('user', old.id);
+      end`,
+      `create trigger if not exists auth_revoke_password after update of password on accounts
+        when old.password is not new.password begin
+        insert into auth_revocations (kind, user_id) values ('password', new.user_id);
+      end`,
+    ],
+    postgres: [
+      `create table if not exists auth_revocations (
+        id bigserial primary key,
+        kind text not null,
+        user_id text,
+        session_id text,
+        created_at timestamptz not null default clock_timestamp()
+      )`,
+      "create index if not exists auth_revocations_created_at_idx on auth_revocations (created_at)",
+      `create or replace function auth_record_revocation() returns trigger language plpgsql as $$
+      declare
+        rid bigint;
+      begin
+        if tg_table_name = 'user_sessions' then
+          insert into auth_revocations (kind, user_id, session_id) values ('session', old.user_id, old.id) returning id into rid;
+        elsif tg_table_name = 'users' and tg_op = 'DELETE' then
+          insert into auth_revocations (kind, user_id) values ('user', old.id) returning id into rid;
+        elsif tg_table_name = 'users' then
+          insert into auth_revocations (kind, user_id) values ('user', new.id) returning id into rid;
+        else
+          insert into auth_revocations (kind, user_id) values ('password', new.user_id) returning id into rid;
+        end if;
+        perform pg_notify('gatehouse_revocations', rid::text);
+        return null;
+      end $$`,
+      `create trigger auth_revoke_session after delete on user_sessions
+        for each row execute function auth_record_revocation()`,
+      `create trigger auth_revoke_banned_user after update of banned on users
+        for each row when (new.banned is true and old.banned is distinct from true)
+        execute function auth_record_revocation()`,
+      `create trigger auth_revoke_deleted_user after delete on users
+        for each row execute function auth_record_revocation()`,
+      `create trigger auth_revoke_password after update of password on accounts
+        for each row when (old.password is distinct from new.password)
+        execute function auth_record_revocation()`,
+    ],
+  },
+  {
+    // better-auth refreshes a Bearer-authenticated impersonation session like any other, which
+    // stretches its 1-hour life to the full 7 days on first use (the cookie path is spared by the
+    // dont-remember cookie). The database caps it for every writer: an impersonation session
+    // never lives past one hour after its creation.
+    name: "0003_cap_impersonation_sessions",
+    sqlite: [
+      `create trigger if not exists auth_cap_impersonation after update of expires_at on user_sessions
+        when new.impersonated_by is not null
+          and new.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', new.created_at, '+1 hour') begin
+        update user_sessions set expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', new.created_at, '+1 hour')
+          where id = new.id;
+      end`,
+    ],
+    postgres: [
+      `create or replace function auth_cap_impersonation() returns trigger language plpgsql as $$
+      begin
+        if new.impersonated_by is not null and new.expires_at > new.created_at + interval '1 hour' then
+          new.expires_at := new.created_at + interval '1 hour';
+        end if;
+        return new;
+      end $$`,
+      `create trigger auth_cap_impersonation before update of expires_at on user_sessions
+        for each row execute function auth_cap_impersonation()`,
+    ],
+  },
 ];
