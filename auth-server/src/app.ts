@@ -9,9 +9,12 @@ import type { Env } from "./env.js";
 import { codeForStatus, type ErrorBody, ErrorCode, HttpError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
+import { oauthRoutes } from "./oauth/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
 import { healthRoutes } from "./routes/health.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { clientIp, trustedProxyList } from "./security/client-ip.js";
+import { noStore, securityHeaders } from "./security/headers.js";
 
 /** Largest request body accepted anywhere; a 1 MB password never reaches a hash function. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -56,6 +59,9 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
       "request",
     );
   });
+  app.use("*", securityHeaders(env.BETTER_AUTH_URL.startsWith("https://")));
+  app.use("*", clientIp(trustedProxyList(env.TRUSTED_PROXIES)));
+  app.use("/api/auth/*", noStore);
   app.use(
     "/api/*",
     cors({
@@ -83,6 +89,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 
   app.route("/", sessionRoutes(auth));
+  app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));
   app.on(["GET", "POST"], "/api/auth/*", async (c) => normalizeErrorResponse(await auth.handler(c.req.raw)));
 
   app.notFound((c) =>

@@ -1,13 +1,18 @@
 import { betterAuth } from "better-auth";
-import { APIError, createAuthMiddleware } from "better-auth/api";
-import { admin, bearer, jwt } from "better-auth/plugins";
+import { admin, bearer, jwt, openAPI } from "better-auth/plugins";
 import type { Database } from "./db/database.js";
 import { AUTH_SCHEMA } from "./db/schema-names.js";
 import { existingAccountMail, type Mailer, resetPasswordMail, verificationMail } from "./email/index.js";
 import type { Env } from "./env.js";
-import { ErrorCode } from "./errors.js";
+import { AuthEventLog, AuthEventType } from "./events/auth-events.js";
+import { createHooks, requestMeta } from "./hooks.js";
 import type { Logger } from "./logger.js";
+import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
+import { CLIENT_IP_HEADER } from "./security/client-ip.js";
+import { SignInLockout } from "./security/lockout.js";
+import { rateLimitOptions } from "./security/rate-limit.js";
+import type { SecondaryStorage } from "./storage/redis.js";
 
 /** Everything the one better-auth instance needs from the outside. */
 export interface AuthDeps {
@@ -15,6 +20,8 @@ export interface AuthDeps {
   database: Database;
   mailer: Mailer;
   logger: Logger;
+  /** Redis-backed secondary storage when REDIS_URL is set. */
+  secondaryStorage?: SecondaryStorage;
   /** Wraps the password hasher (tests count calls through it). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
@@ -29,8 +36,12 @@ const IMPERSONATION_TTL_S = 60 * 60;
  * The one place better-auth is configured. Custom behaviour lives in the modules imported above;
  * this function only wires them in.
  */
-export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDeps) {
+export function createAuth({ env, database, mailer, logger, secondaryStorage, wrapHasher }: AuthDeps) {
   const { db } = database;
+  const lockout = new SignInLockout(db, database.kind);
+  const events = new AuthEventLog(db, database.kind);
+  const hooks = createHooks({ lockout, events, logger });
+  const oauth = oauthAuthOptions(env);
   const link = (path: string, token: string): string => `${env.FRONTEND_URL.replace(/\/$/, "")}${path}?token=${token}`;
 
   const hasher = createPasswordHasher(async (oldHash, newHash) => {
@@ -45,6 +56,14 @@ export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDe
     secret: env.BETTER_AUTH_SECRET,
     trustedOrigins: env.CORS_ORIGINS,
     database: { db, type: database.kind },
+    // With Redis, better-auth keeps sessions there too; they stay in the database as well so the
+    // backend and the revocation feed keep working.
+    ...(secondaryStorage ? { secondaryStorage } : {}),
+    rateLimit: rateLimitOptions(env, secondaryStorage !== undefined),
+    advanced: {
+      // Our client-ip middleware sets this header from the socket and TRUSTED_PROXIES only.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+    },
     telemetry: { enabled: false },
     // better-auth's own messages go to the same JSON log as ours.
     logger: {
@@ -52,6 +71,10 @@ export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDe
       log: (level, message) => logger[level]({ source: "better-auth" }, message),
     },
     ...AUTH_SCHEMA.core,
+    // Google and OpenID Connect sign-in, the account-linking policy and its identity gate (oauth/).
+    socialProviders: oauth.socialProviders,
+    account: { ...AUTH_SCHEMA.core.account, ...oauth.account },
+    user: { ...AUTH_SCHEMA.core.user, ...oauth.user },
     emailAndPassword: {
       enabled: true,
       requireEmailVerification: true,
@@ -60,8 +83,23 @@ export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDe
       resetPasswordTokenExpiresIn: RESET_PASSWORD_TTL_S,
       revokeSessionsOnPasswordReset: true,
       password,
-      sendResetPassword: async ({ user, token }) => {
+      sendResetPassword: async ({ user, token }, request) => {
         await mailer.send(resetPasswordMail(user.email, user.name, link("/reset-password", token)));
+        hooks.record({
+          type: AuthEventType.PASSWORD_RESET_REQUESTED,
+          userId: user.id,
+          success: true,
+          ...requestMeta(request),
+        });
+      },
+      onPasswordReset: async ({ user }, request) => {
+        await lockout.clear(user.email);
+        hooks.record({
+          type: AuthEventType.PASSWORD_RESET_COMPLETED,
+          userId: user.id,
+          success: true,
+          ...requestMeta(request),
+        });
       },
       onExistingUserSignUp: async ({ user }) => {
         const base = env.FRONTEND_URL.replace(/\/$/, "");
@@ -89,6 +127,8 @@ export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDe
       ...AUTH_SCHEMA.session,
       expiresIn: env.SESSION_EXPIRES_IN_SECONDS,
       updateAge: env.SESSION_UPDATE_AGE_SECONDS,
+      // Always in the database, also with Redis: the backend and the revocation feed read it there.
+      storeSessionInDatabase: true,
       cookieCache: {
         enabled: env.SESSION_COOKIE_CACHE_SECONDS > 0,
         maxAge: env.SESSION_COOKIE_CACHE_SECONDS,
@@ -101,25 +141,30 @@ export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDe
             if (env.ADMIN_EMAILS.includes(user.email.toLowerCase())) return { data: { ...user, role: "admin" } };
             return undefined;
           },
+          after: async (user, ctx) => {
+            hooks.record({ type: AuthEventType.SIGN_UP, userId: user.id, success: true, ...requestMeta(ctx?.request) });
+          },
+        },
+      },
+      session: {
+        delete: {
+          // Every session the auth server deletes, for whatever reason, leaves an audit row.
+          after: async (session, ctx) => {
+            const signOut = ctx?.path === "/sign-out";
+            hooks.record({
+              type: signOut ? AuthEventType.SIGN_OUT : AuthEventType.SESSION_REVOKED,
+              userId: session.userId,
+              sessionId: session.id,
+              actorId: ctx?.context.session?.user.id ?? null,
+              reason: signOut ? null : (ctx?.path ?? "sessions_api"),
+              success: true,
+              ...requestMeta(ctx?.request),
+            });
+          },
         },
       },
     },
-    hooks: {
-      before: createAuthMiddleware(async (ctx) => {
-        if (ctx.path !== "/reset-password") return;
-        // better-auth answers INVALID_TOKEN for an expired token too; users deserve to know the
-        // link merely timed out, so an existing-but-expired token gets its own code.
-        const token = (ctx.body as { token?: unknown } | undefined)?.token ?? ctx.query?.token;
-        if (typeof token !== "string" || token.length === 0 || token.length > 256) return;
-        const row = await ctx.context.internalAdapter.findVerificationValue(`reset-password:${token}`);
-        if (row && new Date(row.expiresAt) < new Date()) {
-          throw new APIError("BAD_REQUEST", {
-            code: ErrorCode.TOKEN_EXPIRED,
-            message: "This password reset link has expired. Request a new one.",
-          });
-        }
-      }),
-    },
+    hooks: { before: hooks.before, after: hooks.after },
     plugins: [
       bearer(),
       jwt({
@@ -145,6 +190,10 @@ export function createAuth({ env, database, mailer, logger, wrapHasher }: AuthDe
         impersonationSessionDuration: IMPERSONATION_TTL_S,
         allowImpersonatingAdmins: false,
       }),
+      // API reference at /api/auth/reference (better-auth's routes; the custom ones are added in
+      // routes/openapi.ts).
+      openAPI({ path: "/reference" }),
+      ...oauth.plugins,
     ],
   });
 }

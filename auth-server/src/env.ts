@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import { z } from "zod";
+import { oauthSettingsProblems, oidcProvidersSetting } from "./oauth/config.js";
 
 /** Secrets that ship in examples and docs; production refuses to start with any of them. */
 const PLACEHOLDER_SECRETS = new Set([
@@ -73,6 +75,36 @@ const schema = z
     SMTP_URL: z.string().optional(),
     /** API key when EMAIL_TRANSPORT=resend. */
     RESEND_API_KEY: z.string().optional(),
+    /** Per-IP rate limiting (better-auth's limiter). Default: on, except NODE_ENV=test. */
+    RATE_LIMIT_ENABLED: z.enum(["true", "false"]).optional(),
+    /** Rate-limit window in seconds. */
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Requests per window per IP on any auth endpoint. */
+    RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(100),
+    /** Sign-in attempts per window per IP. */
+    RATE_LIMIT_SIGN_IN_MAX: z.coerce.number().int().min(1).default(10),
+    /** Sign-up, reset, verification-mail and password-change requests per window per IP. */
+    RATE_LIMIT_SENSITIVE_MAX: z.coerce.number().int().min(1).default(5),
+    /**
+     * Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is
+     * believed. Empty (default): the TCP peer is the client, whatever headers it sends.
+     */
+    TRUSTED_PROXIES: csv,
+    /** redis://… turns on Redis secondary storage (shared rate limits, session cache). */
+    REDIS_URL: z.string().optional(),
+    /**
+     * Google OAuth client id; Google sign-in is enabled when it and GOOGLE_CLIENT_SECRET are set.
+     * Register the redirect URI {BETTER_AUTH_URL}/api/auth/callback/google with Google.
+     */
+    GOOGLE_CLIENT_ID: z.string().optional(),
+    /** Google OAuth client secret (with GOOGLE_CLIENT_ID). */
+    GOOGLE_CLIENT_SECRET: z.string().optional(),
+    /**
+     * Generic OpenID Connect providers, a JSON array of
+     * `{id, name, discoveryUrl, clientId, clientSecret, scopes?}`; each one's redirect URI is
+     * {BETTER_AUTH_URL}/api/auth/callback/<id>. Default scopes: openid email profile.
+     */
+    OIDC_PROVIDERS: oidcProvidersSetting,
     /** pino level: fatal, error, warn, info, debug, trace, silent. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
@@ -83,6 +115,7 @@ const schema = z
     JWT_AUDIENCE: e.JWT_AUDIENCE ?? e.BETTER_AUTH_URL,
     CORS_ORIGINS: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : [e.FRONTEND_URL],
     ADMIN_EMAILS: e.ADMIN_EMAILS.map((m) => m.toLowerCase()),
+    RATE_LIMIT_ENABLED: e.RATE_LIMIT_ENABLED ? e.RATE_LIMIT_ENABLED === "true" : e.NODE_ENV !== "test",
   }));
 
 export type Env = z.infer<typeof schema>;
@@ -119,8 +152,14 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (env.EMAIL_TRANSPORT === "smtp" && !env.SMTP_URL) problems.push("EMAIL_TRANSPORT=smtp needs SMTP_URL.");
   if (env.EMAIL_TRANSPORT === "resend" && !env.RESEND_API_KEY)
     problems.push("EMAIL_TRANSPORT=resend needs RESEND_API_KEY.");
+  for (const p of env.TRUSTED_PROXIES) {
+    if (!isIP(p.split("/")[0] ?? "")) problems.push(`TRUSTED_PROXIES entry "${p}" is not an IP address or CIDR range.`);
+  }
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL))
+    problems.push("REDIS_URL must start with redis:// or rediss://.");
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(env.DATABASE_URL))
     problems.push("DATABASE_URL must start with sqlite: or postgres://.");
+  problems.push(...oauthSettingsProblems(env));
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
   return env;
 }

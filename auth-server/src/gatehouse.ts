@@ -6,6 +6,7 @@ import { createMailer, type Mailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { PasswordHasher } from "./password.js";
+import { connectRedis } from "./storage/redis.js";
 
 /** A fully wired auth server: what `index.ts` serves and what tests drive with `app.request()`. */
 export interface Gatehouse {
@@ -31,7 +32,15 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
   const database = openDatabase(env.DATABASE_URL);
   const mailer = overrides.mailer ?? createMailer(env);
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
-  const auth = createAuth({ env, database, mailer, logger, wrapHasher: overrides.wrapHasher });
+  const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL) : null;
+  const auth = createAuth({
+    env,
+    database,
+    mailer,
+    logger,
+    secondaryStorage: redis?.storage,
+    wrapHasher: overrides.wrapHasher,
+  });
   const app = createApp({ env, auth, database, mailer, logger });
   return {
     env,
@@ -43,6 +52,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     migrate: () => migrate(database, auth.options),
     async close() {
       await mailer.close();
+      await redis?.close();
       await database.close();
     },
   };

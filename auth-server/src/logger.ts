@@ -1,8 +1,8 @@
 import pino from "pino";
 
 /** JSON logger. Redaction is a second line of defence: code never logs bodies or credentials. */
-export function createLogger(level: string): pino.Logger {
-  return pino({
+export function createLogger(level: string, destination?: pino.DestinationStream): pino.Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: "auth-server" },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -19,7 +19,8 @@ export function createLogger(level: string): pino.Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type Logger = pino.Logger;

@@ -6,7 +6,7 @@ import { inject } from "vitest";
 import { type Mailer, OutboxMailer } from "../src/email/index.js";
 import { type Env, loadEnv } from "../src/env.js";
 import { createGatehouse, type Gatehouse } from "../src/gatehouse.js";
-import { createLogger } from "../src/logger.js";
+import { createLogger, type Logger } from "../src/logger.js";
 import type { PasswordHasher } from "../src/password.js";
 
 export type DbKind = "sqlite" | "postgres";
@@ -60,6 +60,7 @@ export async function startTestServer(
   kind: DbKind,
   envOverrides: Record<string, string> = {},
   mailer?: Mailer,
+  logger?: Logger,
 ): Promise<TestServer> {
   const db = await freshDatabaseUrl(kind);
   const env = loadEnv({
@@ -83,7 +84,7 @@ export async function startTestServer(
       return h.verify(d);
     },
   });
-  const gh = createGatehouse(env, { mailer: mailer ?? outbox, logger: createLogger("silent"), wrapHasher });
+  const gh = createGatehouse(env, { mailer: mailer ?? outbox, logger: logger ?? createLogger("silent"), wrapHasher });
   await gh.migrate();
   return {
     gh,

@@ -120,4 +120,53 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         for each row execute function auth_cap_impersonation()`,
     ],
   },
+  {
+    // Audit trail (both services append; admins read it through the backend) and the per-account
+    // failed-sign-in counter that the lockout shares across instances.
+    name: "0004_auth_events_and_login_failures",
+    sqlite: [
+      `create table if not exists auth_events (
+        id integer primary key autoincrement,
+        type text not null,
+        user_id text,
+        session_id text,
+        actor_id text,
+        ip text,
+        user_agent text,
+        success integer not null,
+        reason text,
+        created_at text not null
+      )`,
+      "create index if not exists auth_events_user_created_idx on auth_events (user_id, created_at)",
+      "create index if not exists auth_events_type_created_idx on auth_events (type, created_at)",
+      `create table if not exists auth_login_failures (
+        email text primary key,
+        failures integer not null,
+        locked_until text,
+        updated_at text not null
+      )`,
+    ],
+    postgres: [
+      `create table if not exists auth_events (
+        id bigserial primary key,
+        type text not null,
+        user_id text,
+        session_id text,
+        actor_id text,
+        ip text,
+        user_agent text,
+        success boolean not null,
+        reason text,
+        created_at timestamptz not null
+      )`,
+      "create index if not exists auth_events_user_created_idx on auth_events (user_id, created_at)",
+      "create index if not exists auth_events_type_created_idx on auth_events (type, created_at)",
+      `create table if not exists auth_login_failures (
+        email text primary key,
+        failures integer not null,
+        locked_until timestamptz,
+        updated_at timestamptz not null
+      )`,
+    ],
+  },
 ];

@@ -43,6 +43,9 @@ export async function normalizeErrorResponse(res: Response): Promise<Response> {
           : defaultMessage(status),
   };
   const headers = new Headers(res.headers);
+  // better-auth's limiter says X-Retry-After; HTTP clients and proxies understand Retry-After.
+  const retry = headers.get("X-Retry-After");
+  if (status === 429 && retry && !headers.has("Retry-After")) headers.set("Retry-After", retry);
   headers.set("Content-Type", "application/json");
   headers.delete("Content-Length");
   return new Response(JSON.stringify(body), { status, headers });

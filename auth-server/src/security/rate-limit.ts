@@ -1,0 +1,27 @@
+import type { BetterAuthOptions } from "better-auth";
+import type { Env } from "../env.js";
+
+/**
+ * better-auth's limiter, keyed by client IP and path. Counters live in the database (or Redis when
+ * configured), never in process memory alone, so the limit holds across instances. Tighter rules
+ * guard the endpoints that cost a password hash or send mail.
+ */
+export function rateLimitOptions(env: Env, hasRedis: boolean): NonNullable<BetterAuthOptions["rateLimit"]> {
+  const window = env.RATE_LIMIT_WINDOW_SECONDS;
+  return {
+    enabled: env.RATE_LIMIT_ENABLED,
+    storage: hasRedis ? "secondary-storage" : "database",
+    modelName: "rate_limits",
+    fields: { lastRequest: "last_request" },
+    window,
+    max: env.RATE_LIMIT_MAX,
+    customRules: {
+      "/sign-in/email": { window, max: env.RATE_LIMIT_SIGN_IN_MAX },
+      "/sign-up/email": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
+      "/request-password-reset": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
+      "/reset-password": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
+      "/send-verification-email": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
+      "/change-password": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  cookiesFrom,
+  DB_KINDS,
+  STRONG_PASSWORD,
+  signUpVerified,
+  startTestServer,
+  type TestServer,
+  tokenFromOutbox,
+} from "./harness.js";
+
+describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind, { ADMIN_EMAILS: "auditor@example.com" });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+  const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+  const settle = () => new Promise((r) => setTimeout(r, 50)); // events are written after the answer
+  const eventsOf = async (userId: string | null, type: string) =>
+    s.gh.database.db
+      .selectFrom("auth_events")
+      .selectAll()
+      .where("type", "=", type)
+      .$if(userId !== null, (q) => q.where("user_id", "=", userId))
+      .execute();
+
+  it("records the life of an account, from sign-up to reset", async () => {
+    const email = "life@example.com";
+    const { token, userId } = await signUpVerified(s, email);
+    await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email, password: "wrong password!" },
+      headers: { "User-Agent": "audit-test/1.0" },
+    });
+    await s.call("/api/auth/sign-out", { method: "POST", headers: bearer(token) });
+    const again = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email, password: STRONG_PASSWORD },
+    });
+    const t2 = again.headers.get("set-auth-token") as string;
+    await s.call("/api/auth/change-password", {
+      method: "POST",
+      headers: bearer(t2),
+      json: { currentPassword: STRONG_PASSWORD, newPassword: "second unusual passphrase", revokeOtherSessions: true },
+    });
+    await s.call("/api/auth/request-password-reset", { method: "POST", json: { email } });
+    await s.call("/api/auth/reset-password", {
+      method: "POST",
+      json: { token: tokenFromOutbox(s.outbox, email, "/reset-password"), newPassword: "third unusual passphrase" },
+    });
+    await settle();
+
+    for (const type of [
+      "sign_up",
+      "email_verified",
+      "sign_in",
+      "sign_out",
+      "password_changed",
+      "password_reset_requested",
+      "password_reset_completed",
+      "session_revoked",
+    ]) {
+      expect((await eventsOf(userId, type)).length, type).toBeGreaterThan(0);
+    }
+    const failed = (await eventsOf(null, "sign_in_failed")).find((e) => e.user_agent === "audit-test/1.0");
+    expect(failed).toMatchObject({ reason: "INVALID_EMAIL_OR_PASSWORD", ip: "127.0.0.1" });
+    expect(Boolean(failed?.success)).toBe(false);
+    const signIn = (await eventsOf(userId, "sign_in"))[0];
+    expect(signIn?.session_id).toBeTruthy();
+    expect(Boolean(signIn?.success)).toBe(true);
+  });
+
+  it("records admin actions with the admin as actor", async () => {
+    const admin = await signUpVerified(s, "auditor@example.com");
+    const user = await signUpVerified(s, "subject@example.com");
+    const post = (path: string, json: unknown, headers = bearer(admin.token)) =>
+      s.call(`/api/auth${path}`, { method: "POST", headers, json });
+    expect((await post("/admin/set-role", { userId: user.userId, role: "admin" })).status).toBe(200);
+    expect((await post("/admin/set-role", { userId: user.userId, role: "user" })).status).toBe(200);
+    const imp = await post("/admin/impersonate-user", { userId: user.userId });
+    expect(imp.status).toBe(200);
+    expect((await post("/admin/stop-impersonating", {}, { Cookie: cookiesFrom(imp) } as never)).status).toBe(200);
+    expect((await post("/admin/ban-user", { userId: user.userId, banReason: "test" })).status).toBe(200);
+    expect((await post("/admin/unban-user", { userId: user.userId })).status).toBe(200);
+    await settle();
+    for (const type of [
+      "role_changed",
+      "impersonation_started",
+      "impersonation_stopped",
+      "user_banned",
+      "user_unbanned",
+    ]) {
+      const rows = await eventsOf(user.userId, type);
+      expect(rows.length, type).toBeGreaterThan(0);
+      if (type !== "impersonation_stopped") expect(rows[0]?.actor_id, type).toBe(admin.userId);
+    }
+  });
+});

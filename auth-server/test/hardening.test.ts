@@ -1,0 +1,156 @@
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logger.js";
+import {
+  DB_KINDS,
+  STRONG_PASSWORD,
+  signUpVerified,
+  startTestServer,
+  TEST_SECRET,
+  type TestServer,
+  tokenFromOutbox,
+} from "./harness.js";
+
+describe.each(DB_KINDS)("hardening on %s", (kind) => {
+  let s: TestServer;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    s = await startTestServer(kind, { LOG_LEVEL: "trace" }, undefined, createLogger("trace", sink));
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+  const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+
+  it("sends security headers and no-store on auth answers", async () => {
+    const res = await s.call("/api/auth/get-session");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("x-powered-by")).toBeNull();
+    expect(res.headers.get("strict-transport-security")).toBeNull(); // plain-HTTP dev URL
+    const health = await s.call("/health");
+    expect(health.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("refuses the most common passwords on sign-up, change and reset", async () => {
+    const up = await s.call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: "common@example.com", password: "password1", name: "c" },
+    });
+    expect(up.status).toBe(400);
+    expect(await up.json()).toMatchObject({ code: "PASSWORD_TOO_COMMON" });
+    const upper = await s.call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: "common@example.com", password: "Qwertyuiop", name: "c" },
+    });
+    expect(await upper.json()).toMatchObject({ code: "PASSWORD_TOO_COMMON" });
+
+    const { token } = await signUpVerified(s, "changer@example.com");
+    const change = await s.call("/api/auth/change-password", {
+      method: "POST",
+      headers: bearer(token),
+      json: { currentPassword: STRONG_PASSWORD, newPassword: "metallica" },
+    });
+    expect(change.status).toBe(400);
+    expect(await change.json()).toMatchObject({ code: "PASSWORD_TOO_COMMON" });
+
+    await s.call("/api/auth/request-password-reset", { method: "POST", json: { email: "changer@example.com" } });
+    const reset = await s.call("/api/auth/reset-password", {
+      method: "POST",
+      json: { token: tokenFromOutbox(s.outbox, "changer@example.com", "/reset-password"), newPassword: "football1" },
+    });
+    expect(reset.status).toBe(400);
+    expect(await reset.json()).toMatchObject({ code: "PASSWORD_TOO_COMMON" });
+  });
+
+  it("slows down one account after repeated failures, whatever the client IP, until a success", async () => {
+    const email = "locked@example.com";
+    await signUpVerified(s, email);
+    const attempt = (password: string, ip: string) =>
+      s.call("/api/auth/sign-in/email", {
+        method: "POST",
+        json: { email, password },
+        headers: { "X-Forwarded-For": ip },
+      });
+    for (let i = 0; i < 5; i++) expect((await attempt("wrong password!", `198.51.100.${i}`)).status).toBe(401);
+    const blocked = await attempt(STRONG_PASSWORD, "198.51.100.99");
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await blocked.json()).toMatchObject({ code: "RATE_LIMITED" });
+    // An unknown email is throttled the same way: the lockout reveals nothing about accounts.
+    for (let i = 0; i < 5; i++)
+      await s.call("/api/auth/sign-in/email", {
+        method: "POST",
+        json: { email: "ghost@example.com", password: "wrong password!" },
+      });
+    expect(
+      (
+        await s.call("/api/auth/sign-in/email", {
+          method: "POST",
+          json: { email: "ghost@example.com", password: "x".repeat(9) },
+        })
+      ).status,
+    ).toBe(429);
+
+    // Once the delay has passed, the right password gets in and the streak is forgotten.
+    await s.gh.database.db
+      .updateTable("auth_login_failures")
+      .set({ locked_until: null })
+      .where("email", "=", email)
+      .execute();
+    expect((await attempt(STRONG_PASSWORD, "198.51.100.1")).status).toBe(200);
+    const row = await s.gh.database.db
+      .selectFrom("auth_login_failures")
+      .selectAll()
+      .where("email", "=", email)
+      .executeTakeFirst();
+    expect(row).toBeUndefined();
+  });
+
+  it("keeps the caller's X-Request-ID, returns it, and logs it", async () => {
+    const res = await s.call("/health", { headers: { "X-Request-ID": "req-abc-123" } });
+    expect(res.headers.get("x-request-id")).toBe("req-abc-123");
+    expect(lines.some((l) => l.includes('"request_id":"req-abc-123"'))).toBe(true);
+    const generated = await s.call("/health");
+    expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("writes no password, token or secret into the logs of a full sign-up, sign-in and reset", async () => {
+    const email = "quiet@example.com";
+    const { token, cookie } = await signUpVerified(s, email);
+    const jwt = (await (await s.call("/api/auth/token", { headers: bearer(token) })).json()).token as string;
+    await s.call("/api/auth/sign-in/email", { method: "POST", json: { email, password: "wrong password!" } });
+    await s.call("/api/auth/request-password-reset", { method: "POST", json: { email } });
+    const resetToken = tokenFromOutbox(s.outbox, email, "/reset-password");
+    await s.call("/api/auth/reset-password", {
+      method: "POST",
+      json: { token: resetToken, newPassword: "fresh unusual passphrase" },
+    });
+    const verifyToken = tokenFromOutbox(s.outbox, email, "/verify-email");
+    const log = lines.join("");
+    expect(lines.length).toBeGreaterThan(10);
+    for (const secret of [
+      STRONG_PASSWORD,
+      "wrong password!",
+      "fresh unusual passphrase",
+      TEST_SECRET,
+      token,
+      token.split(".")[0] as string,
+      jwt,
+      resetToken,
+      verifyToken,
+      cookie,
+    ]) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});

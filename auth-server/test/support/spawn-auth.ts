@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+// @ts-expect-error -- plain ESM script shared with the backend's tests, no type declarations.
+import { freePort } from "../../../scripts/embedded-pg.mjs";
+import { TEST_SECRET } from "../harness.js";
+
+const AUTH_DIR = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface AuthProcess {
+  url: string;
+  proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real auth server (`src/index.ts` through tsx) on a free 127.0.0.1 port. */
+export async function spawnAuthServer(env: Record<string, string>): Promise<AuthProcess> {
+  const port = (await freePort()) as number;
+  const url = `http://127.0.0.1:${port}`;
+  let out = "";
+  const proc = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
+    cwd: AUTH_DIR,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "test",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      BETTER_AUTH_SECRET: TEST_SECRET,
+      BETTER_AUTH_URL: url,
+      FRONTEND_URL: "http://localhost:5173",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  proc.stderr?.on("data", (d) => {
+    out += String(d);
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`auth server exited early:\n${out}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`auth server did not start in 30 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    proc,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
