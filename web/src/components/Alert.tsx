@@ -1,0 +1,34 @@
+import type { ReactElement, ReactNode } from "react";
+import type { AppError } from "../lib/errors";
+
+export interface AlertProps {
+  tone?: "error" | "success" | "info" | "warning";
+  title?: string;
+  children?: ReactNode;
+}
+
+const ICONS = { error: "⚠", success: "✓", info: "ℹ", warning: "!" } as const;
+
+/** Errors interrupt (role=alert); everything else is announced politely (role=status). */
+export function Alert({ tone = "info", title, children }: AlertProps): ReactElement {
+  return (
+    <div className={`alert alert-${tone}`} role={tone === "error" ? "alert" : "status"}>
+      <span aria-hidden="true">{ICONS[tone]}</span>
+      <div className="alert-body">
+        {title && <div className="alert-title">{title}</div>}
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** The readable form of a failed request, with an optional follow-up (retry button, link). */
+export function ErrorAlert({ error, children }: { error: AppError | null; children?: ReactNode }): ReactElement | null {
+  if (!error) return null;
+  return (
+    <Alert tone="error">
+      <p>{error.message}</p>
+      {children}
+    </Alert>
+  );
+}

@@ -1,0 +1,133 @@
+import { type ReactElement, useEffect, useRef, useState } from "react";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { DEV_MAILBOX } from "../config";
+import { authClient } from "../lib/auth-client";
+import { tokens } from "../lib/backend";
+import { toAppError } from "../lib/errors";
+import { onSessionLost } from "../lib/session-events";
+import { Alert } from "./Alert";
+import { Avatar } from "./Avatar";
+import { Brand } from "./Brand";
+import { Button } from "./Button";
+import { isAdmin, signInPath } from "./guards";
+
+function ImpersonationBanner({ email }: { email: string }): ReactElement {
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const stop = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    const { error: err } = await authClient.admin.stopImpersonating();
+    setBusy(false);
+    if (err) return setError(toAppError(err).message);
+    tokens.invalidate();
+    navigate("/admin");
+  };
+  return (
+    <div className="banner" role="region" aria-label="Impersonation">
+      <div className="banner-inner">
+        <span>
+          <strong>Impersonating</strong> {email}. Everything you do happens as this user.
+          {error && <span role="alert"> {error}</span>}
+        </span>
+        <Button size="sm" onClick={() => void stop()} loading={busy}>
+          Stop impersonating
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+/** The signed-in shell: header, navigation, impersonation banner, session-loss handling. */
+export function AppLayout(): ReactElement {
+  const { data } = authClient.useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [signingOut, setSigningOut] = useState(false);
+  const [signOutError, setSignOutError] = useState<string | null>(null);
+  const here = useRef(location.pathname + location.search);
+  here.current = location.pathname + location.search;
+
+  // A different session (sign-in, impersonation) must never reuse the previous session's JWT.
+  const sessionId = data?.session.id;
+  useEffect(() => {
+    tokens.invalidate();
+  }, [sessionId]);
+
+  // The backend or the auth server said the session is gone: confirm, then send to sign in.
+  useEffect(
+    () =>
+      onSessionLost(() => {
+        void authClient.getSession().then(({ data: current }) => {
+          if (current) return;
+          tokens.invalidate();
+          navigate(signInPath(here.current, "session-ended"), { replace: true });
+          authClient.$store.notify("$sessionSignal");
+        });
+      }),
+    [navigate],
+  );
+
+  const signOut = async (): Promise<void> => {
+    setSigningOut(true);
+    setSignOutError(null);
+    const { error } = await authClient.signOut();
+    setSigningOut(false);
+    if (error) return setSignOutError(toAppError(error).message);
+    tokens.invalidate();
+    navigate("/sign-in?reason=signed-out", { replace: true });
+  };
+
+  const user = data?.user;
+  const impersonating = Boolean((data?.session as { impersonatedBy?: string | null } | undefined)?.impersonatedBy);
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      {user && impersonating && <ImpersonationBanner email={user.email} />}
+      <header className="app-header">
+        <div className="app-header-inner">
+          <Brand to={user ? "/tasks" : "/"} />
+          <nav className="nav" aria-label="Main">
+            {user && (
+              <>
+                <NavLink to="/tasks">Tasks</NavLink>
+                <NavLink to="/account">Account</NavLink>
+                <NavLink to="/sessions">Sessions</NavLink>
+                {isAdmin(user.role) && <NavLink to="/admin">Admin</NavLink>}
+              </>
+            )}
+            {DEV_MAILBOX && <NavLink to="/dev/mailbox">Mailbox</NavLink>}
+          </nav>
+          <div className="user-menu">
+            {user ? (
+              <>
+                <Avatar name={user.name || user.email} image={user.image} />
+                <span className="user-menu-name" title={user.email}>
+                  {user.name || user.email}
+                </span>
+                <Button variant="secondary" size="sm" onClick={() => void signOut()} loading={signingOut}>
+                  Sign out
+                </Button>
+              </>
+            ) : (
+              <NavLink className="btn btn-primary btn-sm" to="/sign-in">
+                Sign in
+              </NavLink>
+            )}
+          </div>
+        </div>
+      </header>
+      <main id="main">
+        {signOutError && (
+          <div className="page page-narrow" style={{ paddingBottom: 0 }}>
+            <Alert tone="error">{signOutError}</Alert>
+          </div>
+        )}
+        <Outlet />
+      </main>
+    </>
+  );
+}

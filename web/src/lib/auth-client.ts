@@ -1,0 +1,21 @@
+import { adminClient, jwtClient } from "better-auth/client/plugins";
+import { createAuthClient } from "better-auth/react";
+
+/**
+ * The better-auth client. It talks to the web app's own origin: the Vite server (dev) or the
+ * deployment's reverse proxy forwards /api/auth to the auth server, so the session cookie is
+ * first-party. Pinned to the auth server's better-auth version: the wire format is theirs.
+ */
+export const authClient = createAuthClient({
+  baseURL: typeof window === "undefined" ? "http://localhost" : window.location.origin,
+  basePath: "/api/auth",
+  plugins: [adminClient(), jwtClient()],
+  sessionOptions: {
+    // A banned or revoked session should not linger on screen: re-check on focus and every minute.
+    refetchOnWindowFocus: true,
+    refetchInterval: 60,
+  },
+});
+
+export type SessionData = NonNullable<ReturnType<typeof authClient.useSession>["data"]>;
+export type SessionUser = SessionData["user"];

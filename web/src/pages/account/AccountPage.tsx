@@ -1,0 +1,26 @@
+import type { ReactElement } from "react";
+import { PageLoader } from "../../components/Spinner";
+import { authClient } from "../../lib/auth-client";
+import { DeleteAccountSection } from "./DeleteAccountSection";
+import { PasswordSection } from "./PasswordSection";
+import { ProfileSection } from "./ProfileSection";
+
+export function AccountPage(): ReactElement {
+  const { data } = authClient.useSession();
+  if (!data) return <PageLoader />;
+  return (
+    <div className="page page-narrow">
+      <div className="page-header">
+        <div>
+          <h1>Account</h1>
+          <p className="muted">Your profile, password and account.</p>
+        </div>
+      </div>
+      <div className="stack">
+        <ProfileSection key={data.user.id} user={data.user} />
+        <PasswordSection />
+        <DeleteAccountSection />
+      </div>
+    </div>
+  );
+}

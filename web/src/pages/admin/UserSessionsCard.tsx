@@ -1,0 +1,85 @@
+import { type ReactElement, useCallback, useEffect, useState } from "react";
+import { ErrorAlert } from "../../components/Alert";
+import { Button } from "../../components/Button";
+import { PageLoader } from "../../components/Spinner";
+import { type AppError, toAppError } from "../../lib/errors";
+import { formatDateTime, formatRelative } from "../../lib/format";
+import { useAction } from "../../lib/use-action";
+import { type AdminSession, listUserSessions, revokeUserSession, revokeUserSessions } from "./admin-api";
+
+/** A user's live sessions, each revocable; `version` bumps reload it after a ban or role change. */
+export function UserSessionsCard({ userId, version }: { userId: string; version: number }): ReactElement {
+  const [sessions, setSessions] = useState<AdminSession[] | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  const load = useCallback(async () => {
+    setError(null);
+    try {
+      setSessions(await listUserSessions(userId));
+    } catch (err) {
+      setError(toAppError(err));
+    }
+  }, [userId]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is the reload trigger
+  useEffect(() => {
+    void load();
+  }, [load, version]);
+
+  const revokeOne = useAction(async (s: AdminSession) => {
+    await revokeUserSession(s.token);
+    await load();
+  });
+  const revokeAll = useAction(async () => {
+    await revokeUserSessions(userId);
+    await load();
+  });
+
+  const live = sessions?.filter((s) => new Date(s.expiresAt).getTime() > Date.now()) ?? [];
+  return (
+    <section className="card" aria-labelledby="sessions-h">
+      <div className="card-header row-between">
+        <div>
+          <h2 id="sessions-h">Sessions</h2>
+          <p className="muted">{sessions ? `${live.length} active` : "Loading…"}</p>
+        </div>
+        <Button variant="danger" size="sm" disabled={live.length === 0} loading={revokeAll.pending} onClick={() => void revokeAll.run()}>
+          Revoke all
+        </Button>
+      </div>
+      <div className="stack">
+        <ErrorAlert error={error ?? revokeOne.error ?? revokeAll.error} />
+        {!sessions && !error ? (
+          <PageLoader label="Loading sessions…" />
+        ) : live.length === 0 ? (
+          <p className="muted">No active sessions.</p>
+        ) : (
+          <ul className="device-list">
+            {live.map((s) => (
+              <li key={s.id} className="device" style={{ borderTop: "1px solid var(--c-border)", paddingTop: "0.75rem" }}>
+                <div className="device-main">
+                  <div className="row">
+                    <strong className="break small">{s.userAgent || "Unknown device"}</strong>
+                    {s.impersonatedBy && <span className="badge badge-warning">Impersonation</span>}
+                  </div>
+                  <dl className="device-meta">
+                    <div>
+                      <dt>IP:</dt> <dd>{s.ipAddress || "unknown"}</dd>
+                    </div>
+                    <div>
+                      <dt>Signed in:</dt> <dd title={formatDateTime(s.createdAt)}>{formatRelative(s.createdAt)}</dd>
+                    </div>
+                    <div>
+                      <dt>Expires:</dt> <dd>{formatDateTime(s.expiresAt)}</dd>
+                    </div>
+                  </dl>
+                </div>
+                <Button variant="secondary" size="sm" onClick={() => void revokeOne.run(s)} aria-label={`Revoke session from ${formatRelative(s.createdAt)}`}>
+                  Revoke
+                </Button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,104 @@
+import { authClient } from "../../lib/auth-client";
+import { RequestError, unwrap } from "../../lib/errors";
+
+/** A user as better-auth's admin plugin returns it. */
+export interface AdminUser {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: boolean;
+  image?: string | null;
+  role?: string | null;
+  banned?: boolean | null;
+  banReason?: string | null;
+  banExpires?: string | Date | null;
+  createdAt: string | Date;
+}
+
+export interface AdminSession {
+  id: string;
+  token: string;
+  createdAt: string | Date;
+  expiresAt: string | Date;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  impersonatedBy?: string | null;
+}
+
+export type SearchField = "email" | "name";
+
+export interface UserQuery {
+  search: string;
+  field: SearchField;
+  page: number;
+  pageSize: number;
+}
+
+export async function listUsers(q: UserQuery): Promise<{ users: AdminUser[]; total: number }> {
+  const query = {
+    limit: q.pageSize,
+    offset: q.page * q.pageSize,
+    sortBy: "createdAt",
+    sortDirection: "desc" as const,
+    ...(q.search.trim() ? { searchValue: q.search.trim(), searchField: q.field, searchOperator: "contains" as const } : {}),
+  };
+  const res = unwrap(await authClient.admin.listUsers({ query }));
+  return { users: res.users as AdminUser[], total: res.total };
+}
+
+export async function getUser(id: string): Promise<AdminUser> {
+  return unwrap(await authClient.admin.getUser({ query: { id } })) as AdminUser;
+}
+
+export async function setRole(userId: string, role: "user" | "admin"): Promise<void> {
+  unwrap(await authClient.admin.setRole({ userId, role }));
+}
+
+/** `expiresInSeconds` null = permanent. */
+export async function banUser(userId: string, reason: string, expiresInSeconds: number | null): Promise<void> {
+  unwrap(
+    await authClient.admin.banUser({
+      userId,
+      ...(reason ? { banReason: reason } : {}),
+      ...(expiresInSeconds ? { banExpiresIn: expiresInSeconds } : {}),
+    }),
+  );
+}
+
+export async function unbanUser(userId: string): Promise<void> {
+  unwrap(await authClient.admin.unbanUser({ userId }));
+}
+
+export async function listUserSessions(userId: string): Promise<AdminSession[]> {
+  const res = unwrap(await authClient.admin.listUserSessions({ userId }));
+  return (res.sessions as AdminSession[]).sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime());
+}
+
+export async function revokeUserSession(sessionToken: string): Promise<void> {
+  unwrap(await authClient.admin.revokeUserSession({ sessionToken }));
+}
+
+export async function revokeUserSessions(userId: string): Promise<void> {
+  unwrap(await authClient.admin.revokeUserSessions({ userId }));
+}
+
+export async function impersonate(userId: string): Promise<void> {
+  const { error } = await authClient.admin.impersonateUser({ userId });
+  if (error) throw RequestError.from(error, error.status);
+}
+
+/** Ban lengths offered to admins, in seconds; null = permanent. */
+export const BAN_DURATIONS: { label: string; seconds: number | null }[] = [
+  { label: "1 hour", seconds: 3600 },
+  { label: "1 day", seconds: 86_400 },
+  { label: "7 days", seconds: 7 * 86_400 },
+  { label: "30 days", seconds: 30 * 86_400 },
+  { label: "Permanently", seconds: null },
+];
+
+/** A ban whose end has passed no longer counts (better-auth lifts it at the next sign-in). */
+export function isBanActive(u: Pick<AdminUser, "banned" | "banExpires">, now = Date.now()): boolean {
+  if (!u.banned) return false;
+  if (!u.banExpires) return true;
+  return new Date(u.banExpires).getTime() > now;
+}

@@ -1,0 +1,89 @@
+import { type ReactElement, useState } from "react";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { Alert, ErrorAlert } from "../../components/Alert";
+import { Button } from "../../components/Button";
+import { TextField } from "../../components/Field";
+import { authClient } from "../../lib/auth-client";
+import { unwrap } from "../../lib/errors";
+import { safeNext } from "../../lib/redirect";
+import { useAction } from "../../lib/use-action";
+import { useForm } from "../../lib/use-form";
+import { LIMITS, email, maxLength, required } from "../../lib/validation";
+
+const REASONS: Record<string, { tone: "info" | "success" | "warning"; text: string }> = {
+  "session-ended": { tone: "warning", text: "Your session has ended. Please sign in again." },
+  "signed-out": { tone: "success", text: "You have signed out." },
+  "password-reset": { tone: "success", text: "Your password has been changed. Sign in with the new one." },
+  "account-deleted": { tone: "success", text: "Your account has been deleted." },
+};
+
+const rules = () => ({
+  email: [email],
+  // No minimum here: an account may predate a stricter policy; the server decides.
+  password: [required("Password"), maxLength("Password", LIMITS.passwordMax)],
+});
+
+export function SignInPage(): ReactElement {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const next = safeNext(params.get("next"));
+  const reason = REASONS[params.get("reason") ?? ""];
+  const session = authClient.useSession();
+  const form = useForm({ email: "", password: "" }, rules);
+  const signIn = useAction(async (v: { email: string; password: string }) =>
+    unwrap(await authClient.signIn.email({ email: v.email.trim(), password: v.password })),
+  );
+  const [resent, setResent] = useState(false);
+  const resend = useAction(async () => {
+    unwrap(await authClient.sendVerificationEmail({ email: form.values.email.trim() }));
+    setResent(true);
+  });
+
+  if (session.data && !signIn.pending) return <Navigate to={next} replace />;
+
+  const onSubmit = form.handleSubmit(async (v) => {
+    setResent(false);
+    const res = await signIn.run(v);
+    if (res.ok) navigate(next, { replace: true });
+  });
+
+  return (
+    <>
+      <div className="card auth-card">
+        <div className="card-header">
+          <h1>Sign in</h1>
+          <p className="muted">Welcome back. Sign in to see your tasks.</p>
+        </div>
+        <form className="stack" onSubmit={onSubmit} noValidate>
+          {reason && !signIn.error && <Alert tone={reason.tone}>{reason.text}</Alert>}
+          <ErrorAlert error={signIn.error}>
+            {signIn.error?.code === "EMAIL_NOT_VERIFIED" &&
+              (resent ? (
+                <p>We sent a new link. Check your inbox.</p>
+              ) : (
+                <Button variant="secondary" size="sm" loading={resend.pending} onClick={() => void resend.run()}>
+                  Send the verification link again
+                </Button>
+              ))}
+          </ErrorAlert>
+          <ErrorAlert error={resend.error} />
+          <TextField label="Email" type="email" autoComplete="email" inputMode="email" {...form.field("email")} />
+          <TextField label="Password" type="password" autoComplete="current-password" {...form.field("password")} />
+          <div className="row-between">
+            <Link to="/forgot-password" className="small">
+              Forgot your password?
+            </Link>
+          </div>
+          <Button type="submit" block loading={signIn.pending}>
+            Sign in
+          </Button>
+        </form>
+      </div>
+      <div className="auth-footer">
+        <p>
+          New here? <Link to="/sign-up">Create an account</Link>
+        </p>
+      </div>
+    </>
+  );
+}

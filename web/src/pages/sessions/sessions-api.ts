@@ -1,0 +1,44 @@
+import { authClient } from "../../lib/auth-client";
+import { RequestError } from "../../lib/errors";
+
+/** One row of GET /api/auth/sessions (the auth server's device view; never the token). */
+export interface DeviceSession {
+  id: string;
+  tokenExcerpt: string;
+  createdAt: string;
+  expiresAt: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+  device: { browser: string | null; os: string | null; type: string };
+  isCurrent: boolean;
+  impersonatedBy: string | null;
+}
+
+export async function listMySessions(): Promise<DeviceSession[]> {
+  const { data, error } = await authClient.$fetch<DeviceSession[]>("/sessions", { method: "GET" });
+  if (error) throw RequestError.from(error, error.status);
+  return data ?? [];
+}
+
+/** Revoke one of my other sessions (the current one is refused: sign out instead). */
+export async function revokeMySession(id: string): Promise<void> {
+  const { error } = await authClient.$fetch(`/sessions/${encodeURIComponent(id)}`, { method: "DELETE" });
+  if (error) throw RequestError.from(error, error.status);
+}
+
+export async function revokeMyOtherSessions(): Promise<void> {
+  const { error } = await authClient.revokeOtherSessions();
+  if (error) throw RequestError.from(error, error.status);
+}
+
+const ICONS: Record<string, string> = { desktop: "🖥", mobile: "📱", tablet: "📱", bot: "🤖" };
+
+export function deviceIcon(type: string): string {
+  return ICONS[type] ?? "🌐";
+}
+
+export function deviceLabel(s: Pick<DeviceSession, "device" | "userAgent">): string {
+  const { browser, os } = s.device;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? os ?? (s.userAgent ? "Unknown browser" : "Unknown device");
+}
