@@ -12,6 +12,7 @@ import { normalizeErrorResponse } from "./middleware/error-body.js";
 import { oauthRoutes } from "./oauth/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
 import { healthRoutes } from "./routes/health.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { clientIp, trustedProxyList } from "./security/client-ip.js";
 import { noStore, securityHeaders } from "./security/headers.js";
@@ -89,6 +90,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 
   app.route("/", sessionRoutes(auth));
+  app.route("/", openApiRoutes(auth));
   app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));
   app.on(["GET", "POST"], "/api/auth/*", async (c) => normalizeErrorResponse(await auth.handler(c.req.raw)));
 

@@ -192,7 +192,7 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
       }),
       // API reference at /api/auth/reference (better-auth's routes; the custom ones are added in
       // routes/openapi.ts).
-      openAPI({ path: "/reference" }),
+      openAPI({ disableDefaultReference: true }),
       ...oauth.plugins,
     ],
   });
