@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from jwt import PyJWK
-from jwt.exceptions import PyJWKError
+from jwt.exceptions import PyJWTError
 
 log = logging.getLogger("gatehouse.auth.jwks")
 
@@ -114,6 +114,6 @@ class JwksCache:
                 continue
             try:
                 keys[entry["kid"]] = PyJWK(entry)
-            except (PyJWKError, ValueError, TypeError, KeyError):
+            except (PyJWTError, ValueError, TypeError, KeyError):
                 log.warning("skipping unusable jwk", extra={"kid": entry.get("kid")})
         return keys

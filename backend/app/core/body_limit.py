@@ -5,12 +5,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import ErrorCode
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimitMiddleware:
-    """413 `PAYLOAD_TOO_LARGE` for bodies over `max_bytes`, declared (Content-Length) or streamed."""
+    """413 `PAYLOAD_TOO_LARGE` for bodies over `max_bytes`, declared (Content-Length) or streamed.
+
+    A streamed body (no Content-Length) is read up to the limit before the app sees it, then replayed;
+    the app's own body parsing would otherwise turn an interrupted read into a generic 400.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -20,32 +20,31 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+        declared = [value for name, value in scope.get("headers", []) if name == b"content-length"]
+        if declared:
+            if not declared[0].isdigit() or int(declared[0]) > self.max_bytes:
                 await self._reject(send)
                 return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+            await self.app(scope, receive, send)
+            return
+        buffered: list[Message] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            buffered.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
                 await self._reject(send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
 
     @staticmethod
     async def _reject(send: Send) -> None:

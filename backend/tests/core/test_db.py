@@ -1,0 +1,52 @@
+"""DATABASE_URL translation and the SQLite connection settings both services rely on."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.core.config import DatabaseSettings
+from app.core.db import Database, create_engine, to_async_url
+
+ROOT = Path("/repo")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:./data/gatehouse.db", "sqlite+aiosqlite:////repo/data/gatehouse.db"),
+        ("sqlite:data/x.db", "sqlite+aiosqlite:////repo/data/x.db"),
+        ("sqlite:/abs/x.db", "sqlite+aiosqlite:////abs/x.db"),
+        ("sqlite:///abs/x.db", "sqlite+aiosqlite:////abs/x.db"),
+        ("file:./x.db", "sqlite+aiosqlite:////repo/x.db"),
+        ("postgres://u:p@h:5432/db", "postgresql+asyncpg://u:p@h:5432/db"),
+        ("postgresql://u:p@h/db?sslmode=require", "postgresql+asyncpg://u:p@h/db?ssl=require"),
+    ],
+)
+def test_to_async_url_translates(url: str, expected: str) -> None:
+    assert to_async_url(url, root=ROOT) == expected
+
+
+@pytest.mark.parametrize("url", ["mysql://h/db", "sqlite::memory:", "sqlite:"])
+def test_to_async_url_refuses(url: str) -> None:
+    with pytest.raises(ValueError, match=r"unsupported|in-memory"):
+        to_async_url(url, root=ROOT)
+
+
+async def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    settings = DatabaseSettings(_env_file=None, database_url=f"sqlite:{tmp_path}/sub/dir/g.db", sqlite_busy_timeout_ms=1234)  # type: ignore[call-arg]
+    database = Database(create_engine(settings))
+    try:
+        async with database.engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 1234
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        await database.ping()
+        assert database.dialect == "sqlite"
+        session_iter = database.session()
+        session = await session_iter.__anext__()
+        assert (await session.execute(text("select 1"))).scalar() == 1
+        await session_iter.aclose()
+    finally:
+        await database.dispose()
+    assert (tmp_path / "sub" / "dir" / "g.db").exists()
