@@ -7,6 +7,7 @@ import type { Env } from "./env.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { PasswordHasher } from "./password.js";
 import { connectRedis } from "./storage/redis.js";
+import { RevocationCacheSync } from "./storage/revocation-sync.js";
 
 /** A fully wired auth server: what `index.ts` serves and what tests drive with `app.request()`. */
 export interface Gatehouse {
@@ -18,6 +19,8 @@ export interface Gatehouse {
   logger: Logger;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
+  /** Starts background work (the Redis revocation sync when REDIS_URL is set). Call after migrate(). */
+  startBackground(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
   const mailer = overrides.mailer ?? createMailer(env);
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL) : null;
+  const revocationSync = redis ? new RevocationCacheSync(database.db, redis.storage, logger) : null;
   const auth = createAuth({
     env,
     database,
@@ -50,7 +54,11 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     mailer,
     logger,
     migrate: () => migrate(database, auth.options),
+    startBackground: async () => {
+      await revocationSync?.start();
+    },
     async close() {
+      await revocationSync?.stop();
       await mailer.close();
       await redis?.close();
       await database.close();

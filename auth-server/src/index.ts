@@ -23,6 +23,7 @@ try {
 const gatehouse = createGatehouse(env);
 const applied = await gatehouse.migrate();
 if (applied.length > 0) gatehouse.logger.info({ applied }, "migrations applied");
+await gatehouse.startBackground();
 
 const server = serve({ fetch: gatehouse.app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   gatehouse.logger.info(
