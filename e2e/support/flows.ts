@@ -57,7 +57,7 @@ export async function signInAsAdmin(page: Page): Promise<void> {
       .then(() => "missing" as const),
   ]);
   if (outcome === "missing") await createVerifiedUser(page, "Ada Admin", ADMIN_EMAIL);
-  await expect(page.getByRole("link", { name: "Admin" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toBeVisible();
 }
 
 export async function addTask(page: Page, title: string, description = ""): Promise<void> {

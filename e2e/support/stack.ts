@@ -150,6 +150,8 @@ export async function startStack(): Promise<Stack> {
         ADMIN_EMAILS: ADMIN_EMAIL,
         EMAIL_TRANSPORT: "outbox",
         SESSION_COOKIE_CACHE_SECONDS: "0",
+        // vite preview is the proxy in front: believe its X-Forwarded-For.
+        TRUSTED_PROXIES: "127.0.0.1",
         LOG_LEVEL: "warn",
       },
     });

@@ -4,7 +4,7 @@ import { DEV_MAILBOX } from "../config";
 import { authClient } from "../lib/auth-client";
 import { tokens } from "../lib/backend";
 import { toAppError } from "../lib/errors";
-import { onSessionLost } from "../lib/session-events";
+import { clearExit, markExit, onSessionLost } from "../lib/session-events";
 import { Alert } from "./Alert";
 import { Avatar } from "./Avatar";
 import { Brand } from "./Brand";
@@ -53,6 +53,7 @@ export function AppLayout(): ReactElement {
   const sessionId = data?.session.id;
   useEffect(() => {
     tokens.invalidate();
+    if (sessionId) clearExit();
   }, [sessionId]);
 
   // The backend or the auth server said the session is gone: confirm, then send to sign in.
@@ -62,6 +63,7 @@ export function AppLayout(): ReactElement {
         void authClient.getSession().then(({ data: current }) => {
           if (current) return;
           tokens.invalidate();
+          markExit("session-ended");
           navigate(signInPath(here.current, "session-ended"), { replace: true });
           authClient.$store.notify("$sessionSignal");
         });
@@ -72,9 +74,13 @@ export function AppLayout(): ReactElement {
   const signOut = async (): Promise<void> => {
     setSigningOut(true);
     setSignOutError(null);
+    markExit("signed-out");
     const { error } = await authClient.signOut();
     setSigningOut(false);
-    if (error) return setSignOutError(toAppError(error).message);
+    if (error) {
+      clearExit();
+      return setSignOutError(toAppError(error).message);
+    }
     tokens.invalidate();
     navigate("/sign-in?reason=signed-out", { replace: true });
   };

@@ -2,6 +2,7 @@ import type { ReactElement } from "react";
 import { Navigate, Outlet, useLocation } from "react-router";
 import { authClient } from "../lib/auth-client";
 import { toAppError } from "../lib/errors";
+import { exitReasonNow } from "../lib/session-events";
 import { ErrorAlert } from "./Alert";
 import { Button } from "./Button";
 import { PageLoader } from "./Spinner";
@@ -31,7 +32,12 @@ export function RequireAuth(): ReactElement {
       </div>
     );
   }
-  if (!data) return <Navigate to={signInPath(location.pathname + location.search)} replace />;
+  if (!data) {
+    const reason = exitReasonNow();
+    // Someone who chose to sign out starts fresh; anyone else comes back to where they were.
+    const to = reason === "signed-out" ? signInPath("/", reason) : signInPath(location.pathname + location.search, reason ?? undefined);
+    return <Navigate to={to} replace />;
+  }
   return <Outlet />;
 }
 

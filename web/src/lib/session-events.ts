@@ -14,3 +14,22 @@ export function onSessionLost(listener: Listener): () => void {
 export function emitSessionLost(): void {
   for (const l of [...listeners]) l();
 }
+
+/**
+ * Why the person is about to be signed out ("signed-out", "session-ended"). The session store
+ * empties a moment before or after our own navigation; whichever redirect to /sign-in runs
+ * (ours or the route guard's) reads this, so the page says why either way.
+ */
+let exitReason: string | null = null;
+
+export function markExit(reason: string): void {
+  exitReason = reason;
+}
+
+export function exitReasonNow(): string | null {
+  return exitReason;
+}
+
+export function clearExit(): void {
+  exitReason = null;
+}

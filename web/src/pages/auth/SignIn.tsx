@@ -6,6 +6,7 @@ import { TextField } from "../../components/Field";
 import { authClient } from "../../lib/auth-client";
 import { unwrap } from "../../lib/errors";
 import { safeNext } from "../../lib/redirect";
+import { exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
 import { LIMITS, email, maxLength, required } from "../../lib/validation";
@@ -39,7 +40,9 @@ export function SignInPage(): ReactElement {
     setResent(true);
   });
 
-  if (session.data && !signIn.pending) return <Navigate to={next} replace />;
+  // Right after a sign-out the session store may still hold the old session for a moment: an exit
+  // in progress must not bounce the person back into the app.
+  if (session.data && !signIn.pending && !exitReasonNow()) return <Navigate to={next} replace />;
 
   const onSubmit = form.handleSubmit(async (v) => {
     setResent(false);

@@ -5,6 +5,7 @@ import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
 import { authClient } from "../../lib/auth-client";
 import { unwrap } from "../../lib/errors";
+import { exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
 import { LIMITS, email, matches, maxLength, password, required } from "../../lib/validation";
@@ -26,7 +27,7 @@ export function SignUpPage(): ReactElement {
     unwrap(await authClient.signUp.email({ name: v.name.trim(), email: v.email.trim(), password: v.password })),
   );
 
-  if (session.data) return <Navigate to="/tasks" replace />;
+  if (session.data && !exitReasonNow()) return <Navigate to="/tasks" replace />;
 
   const onSubmit = form.handleSubmit(async (v) => {
     const res = await signUp.run(v);

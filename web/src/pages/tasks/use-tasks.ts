@@ -34,22 +34,37 @@ export function useTasks(filter: Filter, page: number) {
   const request = useRef(0);
   const itemsRef = useRef(items);
   itemsRef.current = items;
+  // Changes in flight. A list fetched while one is pending may predate it and would overwrite
+  // the optimistic state (losing a just-added task), so such loads are dropped and redone after.
+  const pending = useRef(0);
+  const reloadAfterChanges = useRef(false);
+  const loadInFlight = useRef(false);
 
   const reload = useCallback(async () => {
+    if (pending.current > 0) {
+      reloadAfterChanges.current = true;
+      return;
+    }
     const mine = ++request.current;
+    loadInFlight.current = true;
     setLoading(true);
     setLoadError(null);
     try {
       const res = await listTasks(filter, PAGE_SIZE, page * PAGE_SIZE);
-      if (mine !== request.current) return; // a newer filter/page won
+      if (mine !== request.current) return; // a newer load or a change made this one stale
+      loadInFlight.current = false;
       setItems(res.data);
       setCount(res.count);
+      setLoading(false);
     } catch (err) {
-      if (mine === request.current) setLoadError(toAppError(err));
-    } finally {
-      if (mine === request.current) setLoading(false);
+      if (mine !== request.current) return;
+      loadInFlight.current = false;
+      setLoadError(toAppError(err));
+      setLoading(false);
     }
   }, [filter, page]);
+  const reloadRef = useRef(reload);
+  reloadRef.current = reload;
 
   useEffect(() => {
     void reload();
@@ -67,6 +82,11 @@ export function useTasks(filter: Filter, page: number) {
   const change = async (id: string, what: string, work: () => Promise<unknown>): Promise<boolean> => {
     setChangeError(null);
     mark(id, true);
+    pending.current += 1;
+    if (loadInFlight.current) {
+      request.current += 1; // drop the load in flight…
+      reloadAfterChanges.current = true; // …and redo it once the changes are settled
+    }
     try {
       await work();
       return true;
@@ -75,6 +95,11 @@ export function useTasks(filter: Filter, page: number) {
       return false;
     } finally {
       mark(id, false);
+      pending.current -= 1;
+      if (pending.current === 0 && reloadAfterChanges.current) {
+        reloadAfterChanges.current = false;
+        void reloadRef.current();
+      }
     }
   };
 
