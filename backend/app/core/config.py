@@ -27,7 +27,12 @@ class DatabaseSettings(BaseSettings):
     """The database part alone, for tools (Alembic) that must not need the auth secret."""
 
     model_config = SettingsConfigDict(
-        env_file=REPO_ROOT / ".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+        env_file=REPO_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        # An empty variable means "not set", as in the auth server (`.env.example` has `JWT_ISSUER=`).
+        env_ignore_empty=True,
     )
 
     database_url: str = "sqlite:./data/gatehouse.db"
@@ -100,6 +105,15 @@ class Settings(DatabaseSettings):
 
     max_body_bytes: int = Field(default=65_536, ge=1024)
     """Request bodies larger than this are refused with 413."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        # The shared .env uses pino's lower-case names (info, warn); "warn" and pino-only levels map over.
+        if isinstance(value, str):
+            value = value.upper()
+            return {"WARN": "WARNING", "FATAL": "ERROR", "TRACE": "DEBUG", "SILENT": "ERROR"}.get(value, value)
+        return value
 
     @field_validator("jwt_algorithms", "admin_roles", "assignable_roles", "cors_origins", mode="before")
     @classmethod

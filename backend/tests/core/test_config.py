@@ -74,3 +74,14 @@ def test_get_settings_reads_environment_once(monkeypatch: pytest.MonkeyPatch) ->
         assert get_settings() is get_settings()
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(("given", "expected"), [("info", "INFO"), ("warn", "WARNING"), ("silent", "ERROR")])
+def test_settings_accepts_pino_log_levels(given: str, expected: str) -> None:
+    assert make(log_level=given).log_level == expected
+
+
+def test_settings_treats_empty_variables_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_ISSUER", "")
+    monkeypatch.setenv("AUTH_URL", "http://auth.test")
+    assert make().effective_issuer == "http://auth.test"
