@@ -60,7 +60,8 @@ export function oauthRoutes({ handler, env, logger }: OAuthRouteDeps): Hono {
       const body = (await res.json().catch(() => null)) as { code?: unknown } | null;
       const raw = typeof body?.code === "string" ? body.code : "";
       const code = isOAuthErrorCode(raw) ? raw : callbackErrorCode(raw.toLowerCase(), probe.emailVerified);
-      if (res.status >= 500) logger.error({ provider: c.req.param("id"), status: res.status, code }, "oauth callback failed");
+      if (res.status >= 500)
+        logger.error({ provider: c.req.param("id"), status: res.status, code }, "oauth callback failed");
       else logger.warn({ provider: c.req.param("id"), status: res.status, code }, "oauth callback refused");
       return errorRedirect(`${frontend}/sign-in`, code, res.headers);
     }
