@@ -53,7 +53,9 @@ _STATUS_CODES = {
 }
 
 
-def error_response(status_code: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status_code: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """The one place an error body is built."""
     return JSONResponse({"code": code.value, "message": message}, status_code=status_code, headers=headers)
 

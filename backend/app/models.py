@@ -12,7 +12,6 @@ from sqlalchemy import Boolean, DateTime, Dialect, ForeignKey, Index, String, Te
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-
 def utcnow() -> datetime:
     """Now, timezone-aware, truncated to the millisecond precision both services store."""
     now = datetime.now(UTC)

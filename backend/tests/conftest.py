@@ -8,17 +8,17 @@ server's own migration CLI, never from our models, so a schema drift fails here 
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
-from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alembic import command
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrate import alembic_config
@@ -65,7 +65,7 @@ def migrate_fresh_database(database_url: str) -> None:
 @pytest.fixture(scope="session")
 def fresh_database_url(
     db_kind: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[object]:
+) -> Callable[[str], str]:
     """A factory: `fresh_database_url(name)` → URL of a new, empty database of the kind under test."""
 
     def make(name: str) -> str:
@@ -74,13 +74,13 @@ def fresh_database_url(
         server: EmbeddedPostgres = request.getfixturevalue("postgres")
         return asyncio.run(server.create_database(name))
 
-    yield make
+    return make
 
 
 @pytest.fixture(scope="session")
-def migrated_url(fresh_database_url) -> str:  # type: ignore[no-untyped-def]
+def migrated_url(fresh_database_url: Callable[[str], str]) -> str:
     """A database with every migration applied; SQLite copies it per test, PostgreSQL truncates it."""
-    url: str = fresh_database_url("gatehouse_template")
+    url = fresh_database_url("gatehouse_template")
     migrate_fresh_database(url)
     return url
 
@@ -116,7 +116,7 @@ def jwks(jwks_server: JwksServer) -> JwksServer:
 def settings(database_url: str, jwks: JwksServer) -> Settings:
     """Settings pointing at this test's database and the JWKS server (nothing read from .env)."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="test",
         database_url=database_url,
         better_auth_secret=TEST_SECRET,

@@ -4,8 +4,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 from app.models import UtcDateTime, format_iso_ms, parse_timestamp, utcnow
+
+SQLITE: Dialect = sqlite.dialect()
+POSTGRES: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 def test_format_iso_ms_matches_javascript_to_iso_string() -> None:
@@ -40,12 +44,12 @@ def test_parse_timestamp_reads_every_stored_form(raw: object) -> None:
 def test_utc_datetime_binds_text_on_sqlite_and_datetime_on_postgres() -> None:
     column_type = UtcDateTime()
     value = datetime(2026, 11, 29, 10, 31, 22, 760_000, tzinfo=UTC)
-    assert column_type.process_bind_param(value, sqlite.dialect()) == "2026-11-29T10:31:22.760Z"
-    assert column_type.process_bind_param(value, postgresql.dialect()) == value
-    assert column_type.process_bind_param(None, sqlite.dialect()) is None
-    assert column_type.process_result_value(None, sqlite.dialect()) is None
+    assert column_type.process_bind_param(value, SQLITE) == "2026-11-29T10:31:22.760Z"
+    assert column_type.process_bind_param(value, POSTGRES) == value
+    assert column_type.process_bind_param(None, SQLITE) is None
+    assert column_type.process_result_value(None, SQLITE) is None
     with pytest.raises(ValueError, match="naive"):
-        column_type.process_bind_param(datetime(2026, 1, 1), postgresql.dialect())  # noqa: DTZ001
+        column_type.process_bind_param(datetime(2026, 1, 1), POSTGRES)  # noqa: DTZ001
 
 
 def test_utcnow_is_aware_and_millisecond_precise() -> None:

@@ -56,9 +56,7 @@ class Settings(DatabaseSettings):
     better_auth_secret: SecretStr
     """The auth server's secret: verifies the HMAC-SHA256 signature of session cookies. Required."""
 
-    auth_url: str = Field(
-        default="http://localhost:3000", validation_alias=AliasChoices("AUTH_URL", "BETTER_AUTH_URL")
-    )
+    auth_url: str = Field(default="http://localhost:3000", validation_alias=AliasChoices("AUTH_URL", "BETTER_AUTH_URL"))
     """Base URL of the auth server (better-auth mounted under /api/auth)."""
 
     auth_cookie_prefix: str = "better-auth"
@@ -158,4 +156,4 @@ class Settings(DatabaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read once (fails fast on bad configuration)."""
-    return Settings()  # type: ignore[call-arg]  # required fields come from the environment
+    return Settings()

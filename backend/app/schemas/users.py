@@ -8,8 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from app.schemas.common import STRICT_INPUT, Page
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ImageUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^(https?://|data:image/)")]
-Role = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")]
+ImageUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^(https?://|data:image/)")
+]
+Role = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")
+]
 
 
 class UserPublic(BaseModel):

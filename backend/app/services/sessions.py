@@ -34,9 +34,7 @@ async def revoke_all(db: AsyncSession, *, user_id: str) -> int:
 
 async def revoke_one(db: AsyncSession, *, user_id: str, session_id: str) -> bool:
     """Delete one session if it belongs to `user_id`; False when there was none."""
-    session = await db.scalar(
-        select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id)
-    )
+    session = await db.scalar(select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id))
     if session is None:
         return False
     await db.delete(session)

@@ -17,9 +17,7 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def list_users(
-    db: AsyncSession, *, search: str | None, limit: int, offset: int
-) -> tuple[Sequence[User], int]:
+async def list_users(db: AsyncSession, *, search: str | None, limit: int, offset: int) -> tuple[Sequence[User], int]:
     """One page of users, newest first, optionally filtered by a case-insensitive email/name match."""
     conditions = []
     if search:

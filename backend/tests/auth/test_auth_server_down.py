@@ -31,9 +31,11 @@ def auth_server() -> Iterator[JwksServer]:
 @pytest_asyncio.fixture
 async def backend(settings: Settings, auth_server: JwksServer) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings.model_copy(update={"auth_url": auth_server.base_url, "jwks_timeout_seconds": TIMEOUT}))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            yield http
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        yield http
 
 
 @pytest_asyncio.fixture
@@ -98,8 +100,10 @@ async def test_jwt_with_auth_server_never_reachable_returns_401(settings: Settin
     signer.stop()  # keys exist, but nobody serves them
     actor = await make_actor(db)
     app = create_app(settings.model_copy(update={"auth_url": f"http://127.0.0.1:{free_port()}"}))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            token = signer.mint(sub=actor.user.id, sid=actor.session.id)
-            assert (await http.get(ME, headers=bearer(token))).status_code == 401
-            assert (await http.get(ME, headers=actor.bearer())).status_code == 200
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        token = signer.mint(sub=actor.user.id, sid=actor.session.id)
+        assert (await http.get(ME, headers=bearer(token))).status_code == 401
+        assert (await http.get(ME, headers=actor.bearer())).status_code == 200

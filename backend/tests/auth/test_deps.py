@@ -1,6 +1,7 @@
 """The three credentials, the dependencies built on them, bans, expiry and revocation."""
 
 from datetime import timedelta
+from typing import Annotated
 from urllib.parse import quote
 
 import httpx
@@ -111,9 +112,7 @@ async def test_me_without_valid_credential_returns_401(client: httpx.AsyncClient
     assert set(response.json()) == {"code", "message"}
 
 
-async def test_me_forged_cookie_signature_never_reaches_database(
-    client: httpx.AsyncClient, alice: Actor
-) -> None:
+async def test_me_forged_cookie_signature_never_reaches_database(client: httpx.AsyncClient, alice: Actor) -> None:
     # Right token, signature made with a different secret: refused by the HMAC check alone.
     from app.auth.cookie_signature import sign_cookie_value
 
@@ -167,7 +166,7 @@ async def test_require_role_admits_any_listed_role(app: FastAPI, client: httpx.A
     viewer = await make_actor(db, role="user")
 
     @app.get("/test-only/editors")
-    async def editors_only(user: AuthUser = Depends(require_role("editor", "admin"))) -> dict[str, str]:
+    async def editors_only(user: Annotated[AuthUser, Depends(require_role("editor", "admin"))]) -> dict[str, str]:
         return {"id": user.id}
 
     @app.get("/test-only/principal")

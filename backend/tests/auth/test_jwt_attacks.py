@@ -156,9 +156,7 @@ CORPUS: dict[str, Forge] = {
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
-async def test_attack_token_returns_401(
-    name: str, client: httpx.AsyncClient, jwks: JwksServer, alice: Actor
-) -> None:
+async def test_attack_token_returns_401(name: str, client: httpx.AsyncClient, jwks: JwksServer, alice: Actor) -> None:
     token = CORPUS[name](jwks, alice)
     response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401, response.text

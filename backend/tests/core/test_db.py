@@ -34,7 +34,9 @@ def test_to_async_url_refuses(url: str) -> None:
 
 
 async def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
-    settings = DatabaseSettings(_env_file=None, database_url=f"sqlite:{tmp_path}/sub/dir/g.db", sqlite_busy_timeout_ms=1234)  # type: ignore[call-arg]
+    settings = DatabaseSettings(
+        _env_file=None, database_url=f"sqlite:{tmp_path}/sub/dir/g.db", sqlite_busy_timeout_ms=1234
+    )
     database = Database(create_engine(settings))
     try:
         async with database.engine.connect() as conn:
@@ -43,10 +45,8 @@ async def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(tmp_path: Pa
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         await database.ping()
         assert database.dialect == "sqlite"
-        session_iter = database.session()
-        session = await session_iter.__anext__()
-        assert (await session.execute(text("select 1"))).scalar() == 1
-        await session_iter.aclose()
+        async for session in database.session():
+            assert (await session.execute(text("select 1"))).scalar() == 1
     finally:
         await database.dispose()
     assert (tmp_path / "sub" / "dir" / "g.db").exists()

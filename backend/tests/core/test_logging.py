@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sys
 
 import httpx
 import pytest
@@ -43,10 +44,7 @@ def test_json_formatter_includes_exception() -> None:
     try:
         raise RuntimeError("boom")
     except RuntimeError:
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed %s", ("here",), exc_info=True)
-        import sys
-
-        record.exc_info = sys.exc_info()
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed %s", ("here",), exc_info=sys.exc_info())
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "failed here"
     assert "RuntimeError: boom" in line["exc_info"]

@@ -7,7 +7,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import pytest_asyncio
-from alembic import command
 
+from alembic import command
 from app.core.config import Settings
 from app.core.migrate import alembic_config
 from app.main import create_app
@@ -52,9 +52,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def auth_server(fresh_database_url, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer]:  # type: ignore[no-untyped-def]
+def auth_server(
+    fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AuthServer]:
     """The real auth server on its own fresh database, with the backend's migrations applied after its own."""
-    database_url: str = fresh_database_url("gatehouse_integration")
+    database_url = fresh_database_url("gatehouse_integration")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("auth-server") / "auth-server.log"
@@ -110,16 +112,18 @@ async def auth(auth_server: AuthServer) -> AsyncIterator[httpx.AsyncClient]:
 async def backend(auth_server: AuthServer) -> AsyncIterator[httpx.AsyncClient]:
     """The backend, in-process, configured like production against the auth server."""
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="test",
         database_url=auth_server.database_url,
         better_auth_secret=TEST_SECRET,
         auth_url=auth_server.url,
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://backend") as http:
-            yield http
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://backend") as http,
+    ):
+        yield http
 
 
 @dataclass

@@ -83,7 +83,8 @@ async def test_sign_out_revokes_token_cookie_and_jwt_within_one_second(
         if (await backend.get(ME, headers=user.jwt_header())).status_code == 401:
             jwt_refused_after = time.monotonic() - signed_out_at
             break
-    assert jwt_refused_after is not None and jwt_refused_after < 1.0
+    assert jwt_refused_after is not None
+    assert jwt_refused_after < 1.0
     assert (await backend.get(ME, headers=user.bearer())).status_code == 401
     assert (await backend.get(ME, headers=user.cookie())).status_code == 401
 
@@ -101,7 +102,9 @@ async def test_admin_from_auth_server_manages_users_in_backend(
 
     # A ban written by the backend (timestamps in better-auth's format) is enforced by the auth server too.
     banned = await backend.post(
-        f"/api/v1/users/{user.user_id}/ban", json={"reason": "abuse", "expires_in_seconds": 3600}, headers=admin.jwt_header()
+        f"/api/v1/users/{user.user_id}/ban",
+        json={"reason": "abuse", "expires_in_seconds": 3600},
+        headers=admin.jwt_header(),
     )
     assert banned.status_code == 200
     for headers in (user.bearer(), user.cookie(), user.jwt_header()):
@@ -141,13 +144,15 @@ async def test_auth_server_rows_use_agreed_formats(
     auth: httpx.AsyncClient, auth_server: AuthServer, unique_email: str
 ) -> None:
     user = await signed_up(auth, unique_email)
-    engine = create_engine(DatabaseSettings(_env_file=None, database_url=auth_server.database_url))  # type: ignore[call-arg]
+    engine = create_engine(DatabaseSettings(_env_file=None, database_url=auth_server.database_url))
     try:
         async with engine.connect() as conn:
             row = (
                 await conn.execute(
-                    text("select users.created_at, email_verified, expires_at from users join user_sessions "
-                         "on user_sessions.user_id = users.id where users.id = :id limit 1"),
+                    text(
+                        "select users.created_at, email_verified, expires_at from users join user_sessions "
+                        "on user_sessions.user_id = users.id where users.id = :id limit 1"
+                    ),
                     {"id": user.user_id},
                 )
             ).one()
@@ -155,7 +160,9 @@ async def test_auth_server_rows_use_agreed_formats(
         await engine.dispose()
     if engine.dialect.name == "sqlite":
         iso_ms = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-        assert iso_ms.match(row[0]) and iso_ms.match(row[2]), row
+        assert iso_ms.match(row[0]), row
+        assert iso_ms.match(row[2]), row
         assert row[1] == 1
     else:
-        assert row[0].tzinfo is not None and row[1] is True
+        assert row[0].tzinfo is not None
+        assert row[1] is True

@@ -45,7 +45,7 @@ class JwksServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 with server._lock:
                     server.fetches += 1
                     mode = server.mode
@@ -131,9 +131,7 @@ def b64url(data: bytes) -> str:
 
 def compact(header: dict[str, Any], payload: dict[str, Any], signature: bytes = b"") -> str:
     """Assemble a compact JWS by hand (for tokens no honest library would produce)."""
-    return ".".join(
-        [b64url(json.dumps(header).encode()), b64url(json.dumps(payload).encode()), b64url(signature)]
-    )
+    return ".".join([b64url(json.dumps(header).encode()), b64url(json.dumps(payload).encode()), b64url(signature)])
 
 
 def free_port() -> int:

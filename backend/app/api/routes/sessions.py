@@ -17,7 +17,9 @@ SessionId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 @router.get("")
-async def list_sessions(request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId) -> SessionsPublic:
+async def list_sessions(
+    request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId
+) -> SessionsPublic:
     """Unexpired sessions, newest first, with `is_current` marking the caller's own."""
     ensure_self_or_admin(request, principal.user, user_id)
     rows = await session_service.list_sessions(db, user_id=user_id)

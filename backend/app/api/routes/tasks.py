@@ -29,9 +29,7 @@ async def _owned_task(db: SessionDep, user_id: str, task_id: uuid.UUID) -> Task:
 
 
 async def _page(db: SessionDep, user_id: str, completed: bool | None, limit: int, offset: int) -> TasksPublic:
-    rows, count = await task_service.list_tasks(
-        db, user_id=user_id, completed=completed, limit=limit, offset=offset
-    )
+    rows, count = await task_service.list_tasks(db, user_id=user_id, completed=completed, limit=limit, offset=offset)
     return TasksPublic(data=[TaskPublic.model_validate(row) for row in rows], count=count)
 
 

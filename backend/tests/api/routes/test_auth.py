@@ -47,7 +47,9 @@ async def test_accounts_lists_providers_without_secrets(
     assert sorted(a["provider_id"] for a in response.json()) == ["credential", "github"]
     for secret in ("secret-access-token", "secret-refresh-token", "secret-id-token", "argon2id"):
         assert secret not in response.text
-    assert all(set(a) == {"id", "provider_id", "account_id", "scope", "created_at", "updated_at"} for a in response.json())
+    assert all(
+        set(a) == {"id", "provider_id", "account_id", "scope", "created_at", "updated_at"} for a in response.json()
+    )
 
 
 async def test_accounts_of_others_are_not_listed(

@@ -1,6 +1,7 @@
 """Acceptance 6: bad input on every route → 4xx `{code, message}`, never a 500."""
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -30,7 +31,12 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("tasks-create-completed-int", "POST", "/api/v1/tasks", {"json": {"title": "t", "completed": 1}}),
     ("tasks-create-missing-title", "POST", "/api/v1/tasks", {"json": {}}),
     ("tasks-create-body-list", "POST", "/api/v1/tasks", {"json": [{"title": "t"}]}),
-    ("tasks-create-body-not-json", "POST", "/api/v1/tasks", {"content": b"{title: nope", "headers": {"content-type": "application/json"}}),
+    (
+        "tasks-create-body-not-json",
+        "POST",
+        "/api/v1/tasks",
+        {"content": b"{title: nope", "headers": {"content-type": "application/json"}},
+    ),
     ("tasks-create-no-body", "POST", "/api/v1/tasks", {}),
     ("tasks-read-not-uuid", "GET", "/api/v1/tasks/not-a-uuid", {}),
     ("tasks-read-huge-id", "GET", "/api/v1/tasks/" + HUGE, {}),
@@ -97,7 +103,7 @@ async def test_validation_error_has_code_and_readable_message(client: httpx.Asyn
 
 
 async def test_oversized_streamed_body_returns_413(client: httpx.AsyncClient, alice: Actor) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b"x" * 8192
 

@@ -30,8 +30,10 @@ async def test_health_db_ok(client: httpx.AsyncClient, db_kind: str) -> None:
 async def test_health_db_down_returns_503(settings: Settings, database_url: str) -> None:
     down = settings.model_copy(update={"database_url": database_url})
     app = create_app(down)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            response = await http.get("/api/v1/health/db")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        response = await http.get("/api/v1/health/db")
     assert response.status_code == 503
     assert response.json()["code"] == "DATABASE_UNAVAILABLE"

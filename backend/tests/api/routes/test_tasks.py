@@ -15,7 +15,9 @@ TASKS = "/api/v1/tasks"
 
 
 async def test_create_task_returns_201(client: httpx.AsyncClient, alice: Actor) -> None:
-    response = await client.post(TASKS, json={"title": "  Buy milk ", "description": "2 litres"}, headers=alice.bearer())
+    response = await client.post(
+        TASKS, json={"title": "  Buy milk ", "description": "2 litres"}, headers=alice.bearer()
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["title"] == "Buy milk"
@@ -33,7 +35,9 @@ async def test_create_task_with_jwt_and_cookie(client: httpx.AsyncClient, jwks: 
     assert by_jwt.status_code == by_cookie.status_code == 201
 
 
-async def test_list_tasks_paginates_and_filters(client: httpx.AsyncClient, db: AsyncSession, alice: Actor, bob: Actor) -> None:
+async def test_list_tasks_paginates_and_filters(
+    client: httpx.AsyncClient, db: AsyncSession, alice: Actor, bob: Actor
+) -> None:
     for i in range(5):
         await make_task(db, alice.user, title=f"t{i}", completed=i % 2 == 0)
     await make_task(db, bob.user, title="bob's")
@@ -64,9 +68,7 @@ async def test_read_task_returns_task(client: httpx.AsyncClient, db: AsyncSessio
 
 async def test_replace_task_sets_every_field(client: httpx.AsyncClient, db: AsyncSession, alice: Actor) -> None:
     task = await make_task(db, alice.user, title="old")
-    response = await client.put(
-        f"{TASKS}/{task.id}", json={"title": "new", "completed": True}, headers=alice.bearer()
-    )
+    response = await client.put(f"{TASKS}/{task.id}", json={"title": "new", "completed": True}, headers=alice.bearer())
     assert response.status_code == 200
     body = response.json()
     assert (body["title"], body["description"], body["completed"]) == ("new", None, True)
