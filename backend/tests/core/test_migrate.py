@@ -20,9 +20,7 @@ def test_main_without_auth_tables_returns_1(tmp_path: Path, monkeypatch: pytest.
     assert main(["--wait", "0"]) == 1
 
 
-def test_main_upgrades_a_database_the_auth_server_created(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_main_upgrades_a_database_the_auth_server_created(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert wait_for_auth_schema(database_url, timeout_seconds=5) is True
     assert main(["--wait", "5"]) == 0  # already at head: a no-op that must still succeed
