@@ -14,10 +14,19 @@
  * ("Sign in as alice@example.com") and a "Cancel" button; the consent page has "Allow" and "Deny".
  * Programs can skip the HTML: GET /interaction/<uid> with `Accept: application/json` answers
  * `{ uid, prompt }`, then POST /interaction/<uid>/login (`login=<account id>`), /confirm or /abort.
+ *
+ * From another process (the backend's integration tests, Playwright's webServer):
+ *
+ *   node_modules/.bin/tsx auth-server/test/support/oidc-provider.ts --port 4010 \
+ *     --config '{"accounts":{...},"clients":[...]}'
+ *
+ * prints one JSON line `{"issuer","discoveryUrl","port"}` once it listens, and stops on SIGTERM,
+ * SIGINT or when its stdin closes.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider, { type Adapter, type AdapterPayload, type Configuration } from "oidc-provider";
 
@@ -273,4 +282,31 @@ class MemoryAdapter implements Adapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     for (const [id, e] of this.store) if (e.payload.grantId === grantId) this.store.delete(id);
   }
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const config = JSON.parse(arg("--config") ?? "{}") as Partial<OidcProviderOptions>;
+  const op = await startOidcProvider({
+    accounts: config.accounts ?? {},
+    clients: config.clients ?? [],
+    issuerHost: config.issuerHost,
+    port: Number(arg("--port") ?? config.port ?? 0),
+  });
+  process.stdout.write(`${JSON.stringify({ issuer: op.issuer, discoveryUrl: op.discoveryUrl, port: op.port })}\n`);
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void op.stop().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  process.stdin.on("end", shutdown);
+  process.stdin.on("close", shutdown);
+  process.stdin.resume();
 }
