@@ -3,9 +3,9 @@
 import asyncio
 import logging.config
 
+from alembic import context
 from sqlalchemy.engine import Connection
 
-from alembic import context
 from app.core.config import DatabaseSettings
 from app.core.db import create_engine
 from app.models import AUTH_TABLES, Base

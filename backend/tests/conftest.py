@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alembic import command
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrate import alembic_config
@@ -127,14 +127,19 @@ def settings(database_url: str, jwks: JwksServer) -> Settings:
 
 
 async def truncate_all(database: Database) -> None:
-    """Empty every data table (PostgreSQL), keeping migration bookkeeping."""
+    """Empty every data table (PostgreSQL), keeping migration bookkeeping.
+
+    DELETE with triggers and FK checks off (replica role) is several times faster than TRUNCATE on tables
+    this small, and leaves the auth server's revocation triggers out of the clean-up.
+    """
     async with database.engine.begin() as conn:
         names = (
             await conn.execute(text("select tablename from pg_tables where schemaname = current_schema()"))
         ).scalars()
-        tables = [f'"{n}"' for n in names if n not in _BOOKKEEPING]
-        if tables:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for name in names:
+            if name not in _BOOKKEEPING:
+                await conn.execute(text(f'DELETE FROM "{name}"'))
 
 
 @pytest_asyncio.fixture

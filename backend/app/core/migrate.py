@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
 
-from alembic import command
 from app.core.config import DatabaseSettings
 from app.core.db import create_engine
 

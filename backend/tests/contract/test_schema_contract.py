@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Boolean, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alembic import command
 from app.core.config import DatabaseSettings
 from app.core.db import create_engine
 from app.core.migrate import alembic_config

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import pytest_asyncio
-
 from alembic import command
+
 from app.core.config import Settings
 from app.core.migrate import alembic_config
 from app.main import create_app
