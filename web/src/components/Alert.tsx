@@ -1,5 +1,6 @@
 import type { ReactElement, ReactNode } from "react";
 import type { AppError } from "../lib/errors";
+import { Icon, type IconName } from "./Icon";
 
 export interface AlertProps {
   tone?: "error" | "success" | "info" | "warning";
@@ -7,13 +8,13 @@ export interface AlertProps {
   children?: ReactNode;
 }
 
-const ICONS = { error: "⚠", success: "✓", info: "ℹ", warning: "!" } as const;
+const ICONS: Record<NonNullable<AlertProps["tone"]>, IconName> = { error: "alert", success: "check", info: "info", warning: "alert" };
 
 /** Errors interrupt (role=alert); everything else is announced politely (role=status). */
 export function Alert({ tone = "info", title, children }: AlertProps): ReactElement {
   return (
     <div className={`alert alert-${tone}`} role={tone === "error" ? "alert" : "status"}>
-      <span aria-hidden="true">{ICONS[tone]}</span>
+      <Icon name={ICONS[tone]} />
       <div className="alert-body">
         {title && <div className="alert-title">{title}</div>}
         {children}

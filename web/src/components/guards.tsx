@@ -18,9 +18,9 @@ export function signInPath(next: string, reason?: string): string {
 
 /** Only signed-in people get past; a session check that failed (not "no session") offers a retry. */
 export function RequireAuth(): ReactElement {
-  const { data, isPending, error, refetch } = authClient.useSession();
+  const { data, isPending, isRefetching, error, refetch } = authClient.useSession();
   const location = useLocation();
-  if (isPending && !data) return <PageLoader label="Checking your session…" />;
+  if ((isPending || isRefetching) && !data) return <PageLoader label="Checking your session…" />;
   if (error && !data) {
     return (
       <div className="page page-narrow stack">

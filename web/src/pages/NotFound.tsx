@@ -1,12 +1,13 @@
 import type { ReactElement } from "react";
 import { Link } from "react-router";
+import { Icon } from "../components/Icon";
 
 export function NotFoundPage(): ReactElement {
   return (
     <div className="page page-narrow">
       <div className="card empty">
-        <div className="empty-icon" aria-hidden="true">
-          ?
+        <div className="empty-icon">
+          <Icon name="search" size={36} />
         </div>
         <h1>Page not found</h1>
         <p>There is nothing at this address.</p>

@@ -88,7 +88,7 @@ export function AdminUsersPage(): ReactElement {
         </div>
       ) : result ? (
         <div className="table-wrap" aria-busy={loading || undefined}>
-          <table className="table">
+          <table className="table table-stack">
             <caption className="visually-hidden">Users, newest first</caption>
             <thead>
               <tr>
@@ -119,7 +119,7 @@ export function AdminUsersPage(): ReactElement {
                   <td>
                     <StatusBadges u={u} />
                   </td>
-                  <td className="small" style={{ whiteSpace: "nowrap" }}>
+                  <td className="small" data-label="Joined" style={{ whiteSpace: "nowrap" }}>
                     {formatDateTime(u.createdAt)}
                   </td>
                   <td>

@@ -1,10 +1,13 @@
 import { type ReactElement, useCallback, useEffect, useState } from "react";
 import { ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
+import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
+import { describeDevice, deviceLabel } from "../../lib/device";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime, formatRelative } from "../../lib/format";
 import { useAction } from "../../lib/use-action";
+import { deviceIcon } from "../sessions/sessions-api";
 import { type AdminSession, listUserSessions, revokeUserSession, revokeUserSessions } from "./admin-api";
 
 /** A user's live sessions, each revocable; `version` bumps reload it after a ban or role change. */
@@ -55,9 +58,14 @@ export function UserSessionsCard({ userId, version }: { userId: string; version:
           <ul className="device-list">
             {live.map((s) => (
               <li key={s.id} className="device" style={{ borderTop: "1px solid var(--c-border)", paddingTop: "0.75rem" }}>
+                <span className="device-icon">
+                  <Icon name={deviceIcon(describeDevice(s.userAgent).type)} size={22} />
+                </span>
                 <div className="device-main">
                   <div className="row">
-                    <strong className="break small">{s.userAgent || "Unknown device"}</strong>
+                    <strong className="break" title={s.userAgent ?? undefined}>
+                      {deviceLabel(describeDevice(s.userAgent), s.userAgent)}
+                    </strong>
                     {s.impersonatedBy && <span className="badge badge-warning">Impersonation</span>}
                   </div>
                   <dl className="device-meta">

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
+import { Icon } from "../../components/Icon";
 import { DEV_MAILBOX } from "../../config";
 import { authClient } from "../../lib/auth-client";
 import { unwrap } from "../../lib/errors";
@@ -35,8 +36,8 @@ export function CheckInboxPage(): ReactElement {
     <>
       <div className="card auth-card stack">
         <div>
-          <div className="empty-icon" aria-hidden="true">
-            ✉
+          <div className="empty-icon">
+            <Icon name="mail" size={36} />
           </div>
           <h1>Check your inbox</h1>
           <p>

@@ -6,7 +6,7 @@ import { TextField } from "../../components/Field";
 import { authClient } from "../../lib/auth-client";
 import { unwrap } from "../../lib/errors";
 import { safeNext } from "../../lib/redirect";
-import { exitReasonNow } from "../../lib/session-events";
+import { clearExit, exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
 import { LIMITS, email, maxLength, required } from "../../lib/validation";
@@ -47,7 +47,11 @@ export function SignInPage(): ReactElement {
   const onSubmit = form.handleSubmit(async (v) => {
     setResent(false);
     const res = await signIn.run(v);
-    if (res.ok) navigate(next, { replace: true });
+    if (!res.ok) return;
+    clearExit();
+    // Load the new session before leaving, so the next page never sees "signed out" for a moment.
+    await session.refetch();
+    navigate(next, { replace: true });
   });
 
   return (

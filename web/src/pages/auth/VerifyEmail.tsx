@@ -4,6 +4,7 @@ import { Alert } from "../../components/Alert";
 import { PageLoader } from "../../components/Spinner";
 import { authClient } from "../../lib/auth-client";
 import { type AppError, toAppError } from "../../lib/errors";
+import { clearExit } from "../../lib/session-events";
 
 type State = { kind: "verifying" } | { kind: "done" } | { kind: "failed"; error: AppError };
 
@@ -24,7 +25,10 @@ export function VerifyEmailPage(): ReactElement {
     if (!token || linkError || started.current) return;
     started.current = true;
     void authClient.verifyEmail({ query: { token } }).then(
-      ({ error }) => setState(error ? { kind: "failed", error: toAppError(error) } : { kind: "done" }),
+      ({ error }) => {
+        if (!error) clearExit(); // verifying signs in: a new session, whatever came before
+        setState(error ? { kind: "failed", error: toAppError(error) } : { kind: "done" });
+      },
       (err: unknown) => setState({ kind: "failed", error: toAppError(err) }),
     );
   }, [token, linkError]);

@@ -2,6 +2,7 @@ import { type ReactElement, useCallback, useEffect, useState } from "react";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/Dialog";
+import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime, formatRelative } from "../../lib/format";
@@ -12,8 +13,8 @@ function DeviceRow({ s, onRevoke, busy }: { s: DeviceSession; onRevoke: (s: Devi
   const label = deviceLabel(s);
   return (
     <li className="card device" data-testid="session-row">
-      <span className="device-icon" aria-hidden="true">
-        {deviceIcon(s.device.type)}
+      <span className="device-icon">
+        <Icon name={deviceIcon(s.device.type)} size={22} />
       </span>
       <div className="device-main">
         <div className="row">
@@ -55,7 +56,8 @@ export function SessionsPage(): ReactElement {
   const load = useCallback(async () => {
     setLoadError(null);
     try {
-      setSessions(await listMySessions());
+      // This device first, then newest first (the server's order).
+      setSessions((await listMySessions()).sort((a, b) => Number(b.isCurrent) - Number(a.isCurrent)));
     } catch (err) {
       setLoadError(toAppError(err));
     }

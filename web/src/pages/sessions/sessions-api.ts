@@ -1,4 +1,6 @@
 import { authClient } from "../../lib/auth-client";
+import type { IconName } from "../../components/Icon";
+import { deviceLabel as labelFor } from "../../lib/device";
 import { RequestError } from "../../lib/errors";
 
 /** One row of GET /api/auth/sessions (the auth server's device view; never the token). */
@@ -31,14 +33,10 @@ export async function revokeMyOtherSessions(): Promise<void> {
   if (error) throw RequestError.from(error, error.status);
 }
 
-const ICONS: Record<string, string> = { desktop: "🖥", mobile: "📱", tablet: "📱", bot: "🤖" };
-
-export function deviceIcon(type: string): string {
-  return ICONS[type] ?? "🌐";
+export function deviceIcon(type: string): IconName {
+  return type === "desktop" || type === "mobile" || type === "tablet" || type === "bot" ? type : "globe";
 }
 
 export function deviceLabel(s: Pick<DeviceSession, "device" | "userAgent">): string {
-  const { browser, os } = s.device;
-  if (browser && os) return `${browser} on ${os}`;
-  return browser ?? os ?? (s.userAgent ? "Unknown browser" : "Unknown device");
+  return labelFor(s.device, s.userAgent);
 }

@@ -3,6 +3,7 @@ import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/Dialog";
 import { TextAreaField, TextField } from "../../components/Field";
+import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
 import type { Task } from "../../lib/backend";
 import { useForm } from "../../lib/use-form";
@@ -114,8 +115,8 @@ export function TasksPage(): ReactElement {
           </div>
         ) : state.items.length === 0 ? (
           <div className="empty">
-            <div className="empty-icon" aria-hidden="true">
-              ☐
+            <div className="empty-icon">
+              <Icon name="inbox" size={36} />
             </div>
             <p>{EMPTY[filter]}</p>
           </div>

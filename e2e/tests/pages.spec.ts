@@ -1,0 +1,113 @@
+import { expect, test } from "../support/fixtures";
+import { PASSWORD, addTask, createVerifiedUser, signInAsAdmin, uniqueEmail } from "../support/flows";
+import { checkPage } from "../support/screens";
+
+/** Every main page, at desktop and phone width: screenshot, no overflow, no serious axe findings. */
+
+test("signed-out pages", async ({ page }) => {
+  const visible = (name: string | RegExp) => async () => {
+    await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  };
+  await page.goto("/sign-in");
+  await checkPage(page, "sign-in", visible("Sign in"));
+  await page.goto("/sign-up");
+  await checkPage(page, "sign-up", visible("Create your account"));
+  await page.getByRole("button", { name: "Create account" }).click(); // the validation state
+  await checkPage(page, "sign-up-errors", async () => {
+    await expect(page.getByText("Name is required.")).toBeVisible();
+  });
+  await page.goto("/check-inbox?email=someone%40example.com");
+  await checkPage(page, "check-inbox", visible("Check your inbox"));
+  await page.goto("/forgot-password");
+  await checkPage(page, "forgot-password", visible("Reset your password"));
+  await page.goto("/reset-password?token=not-a-real-token");
+  await checkPage(page, "reset-password", visible("Choose a new password"));
+  await page.goto("/verify-email?token=not-a-real-token");
+  await checkPage(page, "verify-email-invalid", visible("We couldn't verify your email"));
+});
+
+test("signed-in pages", async ({ page, browser, baseURL }) => {
+  const email = uniqueEmail("pat");
+  await createVerifiedUser(page, "Pat Pages", email);
+  await page.goto("/dev/mailbox");
+  await page.getByLabel("Recipient").fill(email);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await checkPage(page, "mailbox", async () => {
+    await expect(page.getByRole("article", { name: "Verify your email address" })).toBeVisible();
+  });
+  await page.getByRole("link", { name: "Tasks" }).click();
+  await checkPage(page, "tasks-empty", async () => {
+    await expect(page.getByText("No tasks yet.")).toBeVisible();
+  });
+  await addTask(page, "Renew passport", "Photos first, then the form at the town hall. Bring the old one.");
+  await addTask(page, "Call the plumber");
+  await addTask(page, "A rather long task title that keeps going to show how wrapping behaves on a narrow phone screen");
+  const list = page.getByRole("region", { name: "Task list" });
+  await list.getByRole("checkbox", { name: "Call the plumber" }).check();
+  await expect(list.getByRole("checkbox", { name: "Call the plumber" })).toBeChecked();
+  await checkPage(page, "tasks", async () => {
+    await expect(list.getByRole("listitem")).toHaveCount(3);
+  });
+
+  await page.getByRole("link", { name: "Account" }).click();
+  await checkPage(page, "account", async () => {
+    await expect(page.getByRole("heading", { name: "Change password" })).toBeVisible();
+  });
+
+  // A second device, so the sessions page has something to revoke.
+  const other = await browser.newContext({
+    baseURL,
+    userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+  });
+  try {
+    const p2 = await other.newPage();
+    await p2.goto("/sign-in");
+    await p2.getByLabel("Email").fill(email);
+    await p2.getByLabel("Password").fill(PASSWORD);
+    await p2.getByRole("button", { name: "Sign in" }).click();
+    await expect(p2).toHaveURL(/\/tasks$/);
+  } finally {
+    await other.close();
+  }
+  await page.getByRole("link", { name: "Sessions" }).click();
+  await checkPage(page, "sessions", async () => {
+    await expect(page.getByTestId("session-row")).toHaveCount(2);
+  });
+
+  await page.goto("/no-such-page");
+  await checkPage(page, "not-found", async () => {
+    await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  });
+  await page.goto("/admin");
+  await checkPage(page, "admin-refused", async () => {
+    await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+  });
+});
+
+test("admin pages", async ({ page, browser, baseURL }) => {
+  // A user to look at, with a live session.
+  const userCtx = await browser.newContext({ baseURL });
+  const email = uniqueEmail("uma");
+  try {
+    await createVerifiedUser(await userCtx.newPage(), "Uma User", email);
+  } finally {
+    await userCtx.close();
+  }
+  await signInAsAdmin(page);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await checkPage(page, "admin-users", async () => {
+    await expect(page.getByRole("table")).toBeVisible();
+  });
+  await page.getByLabel("Search users").fill(email);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: `Manage ${email}` }).click();
+  await checkPage(page, "admin-user", async () => {
+    await expect(page.getByRole("region", { name: "Sessions" }).getByText("1 active")).toBeVisible();
+  });
+  await page.getByRole("button", { name: "Impersonate" }).click();
+  await checkPage(page, "impersonating", async () => {
+    await expect(page.getByRole("region", { name: "Impersonation" })).toBeVisible();
+  });
+  await page.getByRole("button", { name: "Stop impersonating" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+});
