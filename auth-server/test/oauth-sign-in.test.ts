@@ -118,6 +118,25 @@ describe.each(DB_KINDS)("OAuth sign-in against a real OpenID provider on %s", (k
     expect(String(row.access_token)).toMatch(/^[0-9a-f]{100,}$/);
   });
 
+  it("refuses a replayed ID token posted instead of the redirect flow", async () => {
+    const row = await s.gh.database.db
+      .selectFrom("accounts")
+      .select(["id_token"])
+      .where("provider_id", "=", "acme")
+      .executeTakeFirstOrThrow();
+    expect(String(row.id_token).split(".")).toHaveLength(3);
+    const before = await identityRows(s);
+    for (const provider of ["acme", "google"]) {
+      const res = await s.call("/api/auth/sign-in/social", {
+        method: "POST",
+        json: { provider, idToken: { token: row.id_token } },
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "ID_TOKEN_SIGN_IN_DISABLED" });
+    }
+    expect(await identityRows(s)).toEqual(before);
+  });
+
   it("signs the same person in again without creating anything new", async () => {
     const before = await identityRows(s);
     const { location } = await fullFlow(browserFor(s), "acme", "acme-grace");

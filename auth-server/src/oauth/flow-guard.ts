@@ -17,7 +17,13 @@ function providerIdOf(ctx: HookContext): string | undefined {
 const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, "");
 
 /**
- * Checks each OIDC provider before a flow with it starts or completes:
+ * Checks every provider flow before it starts or completes:
+ *
+ * - ID-token sign-in (`idToken` in the body of /sign-in/social or /link-social, meant for native
+ *   apps) is refused: the web app only uses the redirect flow, and a bare ID token can be replayed
+ *   for its whole lifetime by whoever copied it;
+ *
+ * and for each OIDC provider:
  *
  * - the issuer its discovery document announced must be the one its discovery URL belongs to
  *   (OpenID Connect Discovery §4.3). better-auth trusts whatever the document says and then checks
@@ -28,15 +34,21 @@ const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, "");
  *
  * It runs after the generic OAuth plugin's own hook, which retries a failed discovery first.
  */
-export function issuerGuard(providers: OidcProviderConfig[]): BetterAuthPlugin {
+export function flowGuard(providers: OidcProviderConfig[]): BetterAuthPlugin {
   const byId = new Map(providers.map((p) => [p.id, p]));
   return {
-    id: "gatehouse-oidc-issuer-guard",
+    id: "gatehouse-oauth-flow-guard",
     hooks: {
       before: [
         {
           matcher: (ctx) => FLOW_PATHS.has(ctx.path ?? ""),
           handler: createAuthMiddleware(async (ctx) => {
+            if ((ctx.body as { idToken?: unknown } | undefined)?.idToken !== undefined) {
+              throw new APIError("BAD_REQUEST", {
+                code: "ID_TOKEN_SIGN_IN_DISABLED",
+                message: "Sign in through the provider's page; ID tokens are not accepted here.",
+              });
+            }
             const id = providerIdOf(ctx);
             const expected = id ? byId.get(id) : undefined;
             if (!expected) return;

@@ -1,6 +1,6 @@
 /**
  * Sign-in with Google and with any OpenID Connect provider: settings, the better-auth options
- * (providers, linking policy, identity gate, issuer guard) and the public routes.
+ * (providers, linking policy, identity gate, flow guard) and the public routes.
  */
 export {
   type EnabledProvider,

@@ -1,7 +1,7 @@
 import type { BetterAuthOptions, BetterAuthPlugin } from "better-auth";
 import { type GenericOAuthConfig, genericOAuth } from "better-auth/plugins/generic-oauth";
 import type { OAuthSettings } from "./config.js";
-import { issuerGuard } from "./issuer-guard.js";
+import { flowGuard } from "./flow-guard.js";
 import { recordProfile } from "./profile-probe.js";
 
 type ValidateUserInfo = NonNullable<NonNullable<BetterAuthOptions["user"]>["validateUserInfo"]>;
@@ -47,6 +47,7 @@ export function oauthAuthOptions(env: OAuthSettings): OAuthAuthOptions {
       clientId: env.GOOGLE_CLIENT_ID,
       clientSecret: env.GOOGLE_CLIENT_SECRET,
       prompt: "select_account",
+      disableIdTokenSignIn: true,
       mapProfileToUser: recordProfile,
     };
   }
@@ -84,6 +85,7 @@ export function oauthAuthOptions(env: OAuthSettings): OAuthAuthOptions {
       },
     },
     user: { validateUserInfo: refuseUnverifiedProviderEmail },
-    plugins: oidc.length > 0 ? [genericOAuth({ config: oidc }), issuerGuard(env.OIDC_PROVIDERS)] : [],
+    // The guard runs after the generic plugin's own hooks (plugin order), so after its discovery retry.
+    plugins: [...(oidc.length > 0 ? [genericOAuth({ config: oidc })] : []), flowGuard(env.OIDC_PROVIDERS)],
   };
 }
