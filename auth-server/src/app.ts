@@ -11,6 +11,7 @@ import type { Logger } from "./logger.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
 import { oauthRoutes } from "./oauth/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
+import { fastSessionRoutes } from "./routes/fast-session.js";
 import { healthRoutes } from "./routes/health.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -89,6 +90,8 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   app.route("/", healthRoutes(database));
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 
+  // The one-query /me answers the plain case and falls through to sessionRoutes for the rest.
+  app.route("/", fastSessionRoutes(auth, database));
   app.route("/", sessionRoutes(auth));
   app.route("/", openApiRoutes(auth));
   app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));

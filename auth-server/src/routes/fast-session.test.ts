@@ -1,0 +1,185 @@
+import { createHmac } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  cookiesFrom,
+  DB_KINDS,
+  STRONG_PASSWORD,
+  signUpVerified,
+  startTestServer,
+  TEST_SECRET,
+  type TestServer,
+} from "../../test/harness.js";
+import { isBanned, unsignToken } from "./fast-session.js";
+
+const DAY_MS = 24 * 3600 * 1000;
+
+describe("unsignToken", () => {
+  const token = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+  const sig = createHmac("sha256", TEST_SECRET).update(token).digest("base64");
+
+  it("accepts exactly better-call's token.signature form", () => {
+    expect(unsignToken(`${token}.${sig}`, TEST_SECRET)).toBe(token);
+  });
+
+  it("refuses a wrong secret, a tampered token, url-safe or unpadded signatures and extra dots", () => {
+    expect(unsignToken(`${token}.${sig}`, `${TEST_SECRET}x`)).toBeNull();
+    expect(unsignToken(`${token.replace("A", "B")}.${sig}`, TEST_SECRET)).toBeNull();
+    expect(unsignToken(`${token}.${sig.replaceAll("+", "-").replaceAll("/", "_")}`, TEST_SECRET)).toBe(
+      /[+/]/.test(sig) ? null : token,
+    );
+    expect(unsignToken(`${token}.${sig.slice(0, -1)}`, TEST_SECRET)).toBeNull();
+    expect(unsignToken(`x.${token}.${sig}`, TEST_SECRET)).toBeNull();
+    expect(unsignToken(token, TEST_SECRET)).toBeNull();
+  });
+});
+
+describe("isBanned", () => {
+  const now = Date.parse("2026-06-01T00:00:00.000Z");
+  it("follows the admin plugin: a ban holds until ban_expires, forever without one", () => {
+    expect(isBanned({ banned: 0, ban_expires: null }, now)).toBe(false);
+    expect(isBanned({ banned: null, ban_expires: null }, now)).toBe(false);
+    expect(isBanned({ banned: 1, ban_expires: null }, now)).toBe(true);
+    expect(isBanned({ banned: true, ban_expires: "2026-06-02T00:00:00.000Z" }, now)).toBe(true);
+    expect(isBanned({ banned: true, ban_expires: new Date("2026-05-31T00:00:00.000Z") }, now)).toBe(false);
+  });
+});
+
+describe.each(DB_KINDS)("fast GET /api/auth/me on %s", (kind) => {
+  let s: TestServer;
+  let n = 0;
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Counts how often the full better-auth path ran (the fast path never calls it). */
+  const spySlowPath = () => vi.spyOn(s.gh.auth.api, "getSession");
+  const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+  const newUser = async () => signUpVerified(s, `fast${n++}@example.com`);
+  const db = () => s.gh.database.db;
+  /** A timestamp in the column format of this database (ISO text on SQLite, timestamptz on PostgreSQL). */
+  const at = (ms: number): string | Date => (kind === "sqlite" ? new Date(ms).toISOString() : new Date(ms));
+  const rawToken = (signed: string) => signed.split(".")[0] as string;
+  const sessionRow = async (token: string) =>
+    db().selectFrom("user_sessions").selectAll().where("token", "=", token).executeTakeFirst();
+
+  it("answers a Bearer token (signed and raw) and a cookie without better-auth, same body as get-session", async () => {
+    const { token, cookie, userId } = await newUser();
+    const spy = spySlowPath();
+    const signed = await s.call("/api/auth/me", { headers: bearer(token) });
+    const raw = await s.call("/api/auth/me", { headers: bearer(rawToken(token)) });
+    const viaCookie = await s.call("/api/auth/me", { headers: { Cookie: cookie } });
+    expect(spy).not.toHaveBeenCalled();
+    for (const res of [signed, raw, viaCookie]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get("cache-control")).toContain("no-store");
+    }
+    const body = await signed.json();
+    expect(await raw.json()).toEqual(body);
+    expect(await viaCookie.json()).toEqual(body);
+    const full = (await (await s.call("/api/auth/get-session", { headers: bearer(token) })).json()) as {
+      user: Record<string, unknown>;
+    };
+    expect(body).toEqual({
+      id: userId,
+      email: full.user.email,
+      name: full.user.name,
+      image: full.user.image ?? null,
+      emailVerified: true,
+      role: "user",
+    });
+  });
+
+  it("gives the same answer as the full path for the same session", async () => {
+    const { token } = await newUser();
+    const fast = await (await s.call("/api/auth/me", { headers: bearer(token) })).json();
+    // A don't-remember cookie is one of the cases the fast path leaves to better-auth.
+    const spy = spySlowPath();
+    const slow = await s.call("/api/auth/me", {
+      headers: { ...bearer(token), Cookie: "better-auth.dont_remember=x" },
+    });
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(slow.status).toBe(200);
+    expect(await slow.json()).toEqual(fast);
+  });
+
+  it("refuses a forged signature, an unknown token, a signed-out session and no credential", async () => {
+    const { token } = await newUser();
+    const [value, sig] = token.split(".") as [string, string];
+    const forged = `${value.slice(0, -1)}${value.endsWith("a") ? "b" : "a"}.${sig}`;
+    for (const headers of [bearer(forged), bearer("A".repeat(32)), {}, { Authorization: "Basic eDp5" }]) {
+      const res = await s.call("/api/auth/me", { headers });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: "UNAUTHORIZED" });
+    }
+    expect((await s.call("/api/auth/sign-out", { method: "POST", headers: bearer(token), json: {} })).status).toBe(200);
+    expect((await s.call("/api/auth/me", { headers: bearer(token) })).status).toBe(401);
+  });
+
+  it("refuses an expired session, and better-auth deletes it as get-session would", async () => {
+    const { token } = await newUser();
+    await db()
+      .updateTable("user_sessions")
+      .set({ expires_at: at(Date.now() - 1000) })
+      .where("token", "=", rawToken(token))
+      .execute();
+    expect((await s.call("/api/auth/me", { headers: bearer(token) })).status).toBe(401);
+    expect(await sessionRow(rawToken(token))).toBeUndefined();
+  });
+
+  it("leaves a session due for refresh (older than updateAge) to better-auth, which extends it", async () => {
+    const { token } = await newUser();
+    const expiresIn = s.env.SESSION_EXPIRES_IN_SECONDS * 1000;
+    const updateAge = s.env.SESSION_UPDATE_AGE_SECONDS * 1000;
+    // Last extended just over updateAge ago.
+    const stale = Date.now() + expiresIn - updateAge - 60_000;
+    await db()
+      .updateTable("user_sessions")
+      .set({ expires_at: at(stale) })
+      .where("token", "=", rawToken(token))
+      .execute();
+    const spy = spySlowPath();
+    expect((await s.call("/api/auth/me", { headers: bearer(token) })).status).toBe(200);
+    expect(spy).toHaveBeenCalledTimes(1);
+    const refreshed = new Date((await sessionRow(rawToken(token)))?.expires_at as string).getTime();
+    expect(refreshed).toBeGreaterThan(Date.now() + expiresIn - 60_000);
+
+    // Fresh again: the next check is fast and writes nothing.
+    spy.mockClear();
+    expect((await s.call("/api/auth/me", { headers: bearer(token) })).status).toBe(200);
+    expect(spy).not.toHaveBeenCalled();
+    expect(new Date((await sessionRow(rawToken(token)))?.expires_at as string).getTime()).toBe(refreshed);
+  });
+
+  it("refuses a banned user until ban_expires passes", async () => {
+    const { token, userId } = await newUser();
+    const ban = (banned: boolean, until: number | null) =>
+      db()
+        .updateTable("users")
+        .set({ banned: kind === "sqlite" ? Number(banned) : banned, ban_expires: until === null ? null : at(until) })
+        .where("id", "=", userId)
+        .execute();
+    await ban(true, null);
+    expect((await s.call("/api/auth/me", { headers: bearer(token) })).status).toBe(401);
+    await ban(true, Date.now() + DAY_MS);
+    expect((await s.call("/api/auth/me", { headers: bearer(token) })).status).toBe(401);
+    await ban(true, Date.now() - 1000);
+    expect((await s.call("/api/auth/me", { headers: bearer(token) })).status).toBe(200);
+  });
+
+  it("reflects a role change and a new sign-in at once (no cache)", async () => {
+    const { token, userId } = await newUser();
+    await db().updateTable("users").set({ role: "admin" }).where("id", "=", userId).execute();
+    expect(await (await s.call("/api/auth/me", { headers: bearer(token) })).json()).toMatchObject({ role: "admin" });
+    const again = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: `fast${n - 1}@example.com`, password: STRONG_PASSWORD },
+    });
+    expect((await s.call("/api/auth/me", { headers: { Cookie: cookiesFrom(again) } })).status).toBe(200);
+  });
+});

@@ -1,0 +1,172 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { BetterAuthOptions } from "better-auth";
+import { Hono } from "hono";
+import { CompiledQuery } from "kysely";
+import type { Auth } from "../auth.js";
+import type { Database } from "../db/database.js";
+import { AUTH_SCHEMA } from "../db/schema-names.js";
+import { HttpError } from "../errors.js";
+
+/**
+ * The fast path of `GET /api/auth/me`: one indexed query instead of a pass through better-auth's
+ * endpoint machinery (context, hooks, adapter transforms), which costs ~10× more per request.
+ *
+ * It answers only the common case it can prove equal to better-auth's `getSession`: a well-formed
+ * credential, a session that exists, has not expired and needs no refresh yet. Everything else —
+ * a bad or absent credential, an expired session (better-auth deletes it), a session due for its
+ * `updateAge` refresh (better-auth extends it), any cookie-cache cookie — falls through to the
+ * full route in sessions.ts, so those semantics stay better-auth's own. One rule is stricter:
+ * a user under a ban (no `ban_expires`, or one in the future) is refused here, whichever path would
+ * have answered, as the backend refuses them (ARCHITECTURE.md, credentials).
+ */
+
+/** What the fast path needs from better-auth's resolved configuration. */
+export interface FastSessionConfig {
+  secret: string;
+  sessionCookie: string;
+  /** Cookies whose presence means better-auth's own logic must run (cookie cache, don't-remember). */
+  deferCookies: string[];
+  expiresInS: number;
+  updateAgeS: number;
+  /** Never refresh on GET (`disableSessionRefresh` or `deferSessionRefresh`). */
+  refreshDisabled: boolean;
+  /** The bearer plugin is on; with `requireSignature` it refuses raw (unsigned) tokens. */
+  bearer: { enabled: boolean; requireSignature: boolean };
+}
+
+/** Reads the FastSessionConfig from the one better-auth instance, so both paths share settings. */
+export async function fastSessionConfig(auth: Auth): Promise<FastSessionConfig> {
+  const ctx = await auth.$context;
+  // Read through the general options type: the instance's own type only knows the keys auth.ts sets.
+  const session = ctx.options.session as BetterAuthOptions["session"];
+  const bearer = ctx.options.plugins?.find((p) => p.id === "bearer") as
+    | { options?: { requireSignature?: boolean } }
+    | undefined;
+  return {
+    secret: ctx.secret,
+    sessionCookie: ctx.authCookies.sessionToken.name,
+    deferCookies: [ctx.authCookies.sessionData.name, ctx.authCookies.dontRememberToken.name],
+    expiresInS: ctx.sessionConfig.expiresIn,
+    updateAgeS: ctx.sessionConfig.updateAge,
+    refreshDisabled: Boolean(session?.disableSessionRefresh || session?.deferSessionRefresh),
+    bearer: { enabled: Boolean(bearer), requireSignature: Boolean(bearer?.options?.requireSignature) },
+  };
+}
+
+/** better-call signs `token` as base64(HMAC-SHA256(secret, token)): 43 characters and one `=`. */
+const SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
+/** better-auth's session tokens are 32 alphanumerics; anything else takes the full path. */
+const RAW_TOKEN = /^[A-Za-z0-9]{16,128}$/;
+
+/** The session token inside `value` (`token.signature`) when the signature is exactly right. */
+export function unsignToken(value: string, secret: string): string | null {
+  const dot = value.indexOf(".");
+  if (dot < 1 || dot !== value.lastIndexOf(".")) return null;
+  const token = value.slice(0, dot);
+  const signature = value.slice(dot + 1);
+  if (!RAW_TOKEN.test(token) || !SIGNATURE.test(signature)) return null;
+  const expected = createHmac("sha256", secret).update(token).digest();
+  // Constant-time: a byte-by-byte compare would leak how much of a forged signature is right.
+  return timingSafeEqual(expected, Buffer.from(signature, "base64")) ? token : null;
+}
+
+function decode(value: string): string | null {
+  if (!value.includes("%")) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The session token a request carries, exactly as better-auth would read it, or null when the
+ * request is not the plain case (then better-auth decides). Bearer first, as the bearer plugin
+ * does: a raw token is accepted unless `requireSignature`, a `token.signature` must verify.
+ */
+export function tokenFromRequest(headers: Headers, cfg: FastSessionConfig): string | null {
+  const cookie = headers.get("cookie") ?? "";
+  if (cookie && cfg.deferCookies.some((name) => cookie.includes(name))) return null;
+  const authorization = headers.get("authorization");
+  if (authorization) {
+    if (!cfg.bearer.enabled || authorization.slice(0, 7).toLowerCase() !== "bearer ") return null;
+    const credential = authorization.slice(7).trim();
+    // The plugin's order: no dot means a raw token (used as is), a dot means `token.signature`.
+    if (!credential.includes("."))
+      return cfg.bearer.requireSignature || !RAW_TOKEN.test(credential) ? null : credential;
+    const decoded = decode(credential);
+    return decoded ? unsignToken(decoded, cfg.secret) : null;
+  }
+  // One session cookie, no more: with duplicates, which one wins is better-call's business.
+  const parts = cookie.split(";").filter((p) => p.trim().startsWith(`${cfg.sessionCookie}=`));
+  if (parts.length !== 1) return null;
+  const raw = (parts[0] as string).trim().slice(cfg.sessionCookie.length + 1);
+  const value = decode(raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw);
+  return value ? unsignToken(value, cfg.secret) : null;
+}
+
+/** One row of the session ⋈ user lookup. */
+interface SessionRow {
+  user_id: string;
+  expires_at: string | Date;
+  email: string;
+  name: string;
+  image: string | null;
+  email_verified: number | boolean;
+  role: string | null;
+  banned: number | boolean | null;
+  ban_expires: string | Date | null;
+}
+
+/** The lookup, written once per dialect; `user_sessions.token` has a unique index. */
+function lookupSql(kind: Database["kind"]): string {
+  const s = AUTH_SCHEMA.session;
+  const u = AUTH_SCHEMA.core.user;
+  const a = AUTH_SCHEMA.admin.user.fields;
+  return `select s.${s.fields.userId} as user_id, s.${s.fields.expiresAt} as expires_at,
+      u.email, u.name, u.image, u.${u.fields.emailVerified} as email_verified, u.role, u.banned,
+      u.${a.banExpires} as ban_expires
+    from ${s.modelName} s join ${u.modelName} u on u.id = s.${s.fields.userId}
+    where s.token = ${kind === "postgres" ? "$1" : "?"}`;
+}
+
+const time = (v: string | Date): number => (v instanceof Date ? v.getTime() : new Date(v).getTime());
+
+/** True while a ban is in force: no end date, or one still ahead (the admin plugin's rule). */
+export function isBanned(row: Pick<SessionRow, "banned" | "ban_expires">, now: number): boolean {
+  if (!row.banned) return false;
+  return row.ban_expires === null || time(row.ban_expires) > now;
+}
+
+/** GET /api/auth/me, answered from one query when it can be; mount before sessionRoutes. */
+export function fastSessionRoutes(auth: Auth, database: Database): Hono {
+  const app = new Hono();
+  const sql = lookupSql(database.kind);
+  let config: Promise<FastSessionConfig> | null = null;
+
+  app.get("/api/auth/me", async (c, next) => {
+    config ??= fastSessionConfig(auth);
+    const cfg = await config;
+    const token = tokenFromRequest(c.req.raw.headers, cfg);
+    if (!token) return next();
+    const { rows } = await database.db.executeQuery<SessionRow>(CompiledQuery.raw(sql, [token]));
+    const row = rows[0];
+    const now = Date.now();
+    if (row && isBanned(row, now)) throw new HttpError(401, "UNAUTHORIZED", "Sign in to continue.");
+    const expiresAt = row ? time(row.expires_at) : 0;
+    // better-auth extends a session once it is `updateAge` old; let it, along with its expiry clean-up.
+    const dueForRefresh = !cfg.refreshDisabled && expiresAt - cfg.expiresInS * 1000 + cfg.updateAgeS * 1000 <= now;
+    if (!row || expiresAt <= now || dueForRefresh) return next();
+    c.header("Cache-Control", "no-store");
+    return c.json({
+      id: row.user_id,
+      email: row.email,
+      name: row.name,
+      image: row.image ?? null,
+      emailVerified: Boolean(row.email_verified),
+      role: row.role ?? "user",
+    });
+  });
+
+  return app;
+}

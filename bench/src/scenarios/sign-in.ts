@@ -1,0 +1,151 @@
+import { hashPassword as stockHash, verifyPassword as stockVerify } from "better-auth/crypto";
+import { createPasswordHasher, hashPassword as gatehouseHash } from "../../../auth-server/src/password.js";
+import { createGatehouseUser, createStockUser, PASSWORD } from "../client.js";
+import { percentile } from "../load.js";
+import { type Ctx, measure } from "../model.js";
+import type { Service } from "../servers.js";
+
+const SCENARIO = "1 sign-in";
+
+/** Verifications per second with `concurrency` in flight, in this process, for `seconds`. */
+async function hashRate(
+  verify: () => Promise<boolean>,
+  concurrency: number,
+  seconds: number,
+): Promise<{ rate: number; p50: number; p95: number; p99: number }> {
+  const until = performance.now() + seconds * 1000;
+  const times: number[] = [];
+  const worker = async (): Promise<void> => {
+    while (performance.now() < until) {
+      const t = performance.now();
+      if (!(await verify())) throw new Error("hash verification failed");
+      times.push(performance.now() - t);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const sorted = Float64Array.from(times).sort();
+  return {
+    rate: times.length / ((performance.now() - started) / 1000),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
+}
+
+/** Email of bench user `i` on a server. */
+export const userEmail = (i: number): string => `bench-user-${i}@example.com`;
+
+/** Creates the bench users on both servers (Gatehouse: verified through the mailed link). */
+export async function createUsers(ctx: Ctx): Promise<void> {
+  for (let i = 0; i < ctx.mode.users; i++) {
+    await createStockUser(ctx.stock.url, userEmail(i));
+    await createGatehouseUser(ctx.gatehouse.url, userEmail(i));
+  }
+}
+
+/**
+ * Scenario 1: email+password sign-in at 8 and 16 connections on both servers, alternating, each
+ * request for the next of the bench users; plus the raw password-hash rate of each server's
+ * algorithm measured in this process at the same concurrency.
+ */
+export async function signInScenario(ctx: Ctx): Promise<void> {
+  ctx.log(`${SCENARIO}`);
+  const body = (): (() => string) => {
+    let n = 0;
+    return () => JSON.stringify({ email: userEmail(n++ % ctx.mode.users), password: PASSWORD });
+  };
+  const signIn = async (service: Service, conns: number) =>
+    measure(
+      ctx,
+      service,
+      { scenario: SCENARIO, what: "POST /api/auth/sign-in/email" },
+      {
+        url: `${service.url}/api/auth/sign-in/email`,
+        method: "POST",
+        connections: conns,
+        durationS: ctx.mode.signInS,
+        body: body(),
+        timeoutS: 30,
+      },
+    );
+
+  const [lo, hi] = ctx.mode.signInConns;
+  const results: Record<string, { gh: number; stock: number; ghP95: number }> = {};
+  for (const [i, conns] of [lo, hi].entries()) {
+    // Alternate which server goes first, so neither always runs on a warmer machine.
+    const order = i % 2 === 0 ? [ctx.stock, ctx.gatehouse] : [ctx.gatehouse, ctx.stock];
+    const rows = new Map<string, Awaited<ReturnType<typeof signIn>>>();
+    for (const s of order) rows.set(s.name, await signIn(s, conns));
+    const gh = rows.get(ctx.gatehouse.name);
+    const st = rows.get(ctx.stock.name);
+    if (gh?.result && st?.result && st.result.rps > 0) {
+      gh.ratio = gh.result.rps / st.result.rps;
+      results[conns] = { gh: gh.result.rps, stock: st.result.rps, ghP95: gh.result.p95 };
+    }
+  }
+
+  // Raw hash rates, in this process, at the largest sign-in concurrency.
+  const conc = hi;
+  const argonHash = await gatehouseHash(PASSWORD);
+  const argon = createPasswordHasher(async () => {});
+  const raw = await hashRate(() => argon.verify({ hash: argonHash, password: PASSWORD }), conc, ctx.mode.hashSeconds);
+  const scryptHash = await stockHash(PASSWORD);
+  const rawStock = await hashRate(
+    () => stockVerify({ hash: scryptHash, password: PASSWORD }),
+    conc,
+    ctx.mode.hashSeconds,
+  );
+  for (const [server, r, algo] of [
+    ["Gatehouse", raw, "argon2id m=19456 t=2 p=1 (@node-rs/argon2)"],
+    ["stock", rawStock, "scrypt N=16384 r=16 p=1 (better-auth default)"],
+  ] as const) {
+    ctx.rows.push({
+      db: ctx.db,
+      scenario: SCENARIO,
+      what: `raw password verify: ${algo}`,
+      server,
+      tool: "in-process loop",
+      conns: conc,
+      result: {
+        connections: conc,
+        durationS: ctx.mode.hashSeconds,
+        ok: 0,
+        errors: 0,
+        rps: r.rate,
+        p50: r.p50,
+        p95: r.p95,
+        p99: r.p99,
+        statuses: {},
+      },
+      rssMB: null,
+      note: "hashes/s, no HTTP",
+    });
+    ctx.log(`  raw ${server} verify: ${r.rate.toFixed(1)}/s`);
+  }
+
+  const atHi = results[hi];
+  const atLo = results[lo];
+  if (atHi) {
+    ctx.checks.push({
+      db: ctx.db,
+      target: `sign-in req/s ≥ 3× stock at ${hi} connections`,
+      measured: `${(atHi.gh / atHi.stock).toFixed(2)}× (${atHi.gh.toFixed(1)} vs ${atHi.stock.toFixed(1)} req/s)`,
+      met: atHi.gh >= 3 * atHi.stock,
+    });
+    ctx.checks.push({
+      db: ctx.db,
+      target: `sign-in ≥ 80% of the raw argon2id verify rate (${hi} in flight)`,
+      measured: `${((100 * atHi.gh) / raw.rate).toFixed(0)}% (${atHi.gh.toFixed(1)} of ${raw.rate.toFixed(1)}/s)`,
+      met: atHi.gh >= 0.8 * raw.rate,
+    });
+  }
+  if (atLo) {
+    ctx.checks.push({
+      db: ctx.db,
+      target: `sign-in p95 < 500 ms at ${lo} connections`,
+      measured: `${atLo.ghP95.toFixed(0)} ms`,
+      met: atLo.ghP95 < 500,
+    });
+  }
+}
