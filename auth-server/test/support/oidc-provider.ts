@@ -284,8 +284,8 @@ class MemoryAdapter implements Adapter {
   }
 }
 
-const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
-if (isMain) {
+/** The command-line entry (see the header): start, print where, stop when told. */
+async function runCli(): Promise<void> {
   const arg = (name: string): string | undefined => {
     const i = process.argv.indexOf(name);
     return i > 0 ? process.argv[i + 1] : undefined;
@@ -309,4 +309,11 @@ if (isMain) {
   process.stdin.on("end", shutdown);
   process.stdin.on("close", shutdown);
   process.stdin.resume();
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runCli().catch((err: unknown) => {
+    process.stderr.write(`oidc-provider launcher: ${String(err)}\n`);
+    process.exit(1);
+  });
 }
