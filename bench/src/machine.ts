@@ -20,11 +20,19 @@ export interface MachineInfo {
 const require = createRequire(import.meta.url);
 
 function versionOf(pkg: string): string {
+  // Read the file itself: some packages' export maps do not expose package.json.
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
+    const main = require.resolve(pkg);
+    const root = main.slice(0, main.lastIndexOf(`node_modules/${pkg}/`) + `node_modules/${pkg}/`.length);
+    return (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "?";
   }
+}
+
+/** 1-minute load average: other work on the machine skews every number, so the report shows it. */
+export function loadAverage(): number {
+  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 }
 
 export function machineInfo(): MachineInfo {

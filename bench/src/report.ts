@@ -17,6 +17,8 @@ export interface Report {
   date: Date;
   elapsedS: number;
   machine: MachineInfo;
+  /** 1-minute load average before the first pass and after the last. */
+  load: [number, number];
   dbs: DbKind[];
   rows: Row[];
   checks: Check[];
@@ -60,6 +62,7 @@ export function renderReport(rep: Report, notesFile: string): string {
     "",
     `- CPU: ${m.cpu}, ${m.cores} cores (/proc/cpuinfo); memory ${m.memory}; ${m.kernel}`,
     `- Node ${m.node}; backend ${m.python}; autocannon ${m.autocannon}; better-auth ${m.betterAuth} (both servers)`,
+    `- 1-minute load average: ${rep.load[0].toFixed(2)} before the run, ${rep.load[1].toFixed(2)} after it${Math.max(...rep.load) > 1.5 ? " — other work shared the machine during this run, so absolute numbers are pessimistic; the CPU µs/req column is the steadier measure" : ""}.`,
     `- Load generator, servers and database all on this machine, over 127.0.0.1: autocannon takes up to one of the ${m.cores} cores, so absolute req/s are lower than on a dedicated client.`,
     "",
     "## Targets (issue 8)",
