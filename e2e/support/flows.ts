@@ -25,6 +25,8 @@ export async function verifyViaMailbox(page: Page, email: string): Promise<void>
   await page.goto("/dev/mailbox");
   await page.getByLabel("Recipient").fill(email);
   await page.getByRole("button", { name: "Filter" }).click();
+  // Only this person's mail is listed once the filter has applied; newest first.
+  await expect(page.getByRole("article").filter({ hasNotText: `To: ${email}` })).toHaveCount(0);
   const mail = page.getByRole("article", { name: "Verify your email address" }).first();
   await mail.getByRole("link", { name: /\/verify-email\?token=/ }).click();
   await expect(page.getByRole("heading", { name: "Email verified" })).toBeVisible();

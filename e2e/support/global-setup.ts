@@ -3,7 +3,8 @@ import { CHROMIUM, chromiumVersion, startStack, writeState } from "./stack";
 
 /** Starts the three services once for the whole run; the returned function is the teardown. */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test-e2e does).`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test-e2e does).`);
   const started = Date.now();
   const stack = await startStack();
   writeState(stack.info);

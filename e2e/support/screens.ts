@@ -23,7 +23,11 @@ export async function checkPage(page: Page, name: string, ready: () => Promise<v
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${name} at ${label} width overflows horizontally by ${overflow}px`).toBeLessThanOrEqual(0);
     await expectAccessible(page, `${name} (${label})`);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${label}.png`), fullPage: true, animations: "disabled" });
+    await page.screenshot({
+      path: join(SCREENSHOT_DIR, `${name}-${label}.png`),
+      fullPage: true,
+      animations: "disabled",
+    });
   }
   await page.setViewportSize(VIEWPORTS.desktop);
 }

@@ -62,7 +62,8 @@ function start(name: string, cmd: string, args: string[], opts: { cwd: string; e
 async function waitForHttp(proc: Proc, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited with ${proc.child.exitCode}:\n${proc.log.join("\n")}`);
+    if (proc.child.exitCode !== null)
+      throw new Error(`${proc.name} exited with ${proc.child.exitCode}:\n${proc.log.join("\n")}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;
@@ -76,11 +77,15 @@ async function waitForHttp(proc: Proc, url: string, timeoutMs: number): Promise<
 
 async function waitForExit(proc: Proc, timeoutMs: number): Promise<void> {
   if (proc.child.exitCode !== null) {
-    if (proc.child.exitCode !== 0) throw new Error(`${proc.name} failed (${proc.child.exitCode}):\n${proc.log.join("\n")}`);
+    if (proc.child.exitCode !== 0)
+      throw new Error(`${proc.name} failed (${proc.child.exitCode}):\n${proc.log.join("\n")}`);
     return;
   }
   await new Promise<void>((ok, fail) => {
-    const t = setTimeout(() => fail(new Error(`${proc.name} took longer than ${timeoutMs / 1000}s:\n${proc.log.join("\n")}`)), timeoutMs);
+    const t = setTimeout(
+      () => fail(new Error(`${proc.name} took longer than ${timeoutMs / 1000}s:\n${proc.log.join("\n")}`)),
+      timeoutMs,
+    );
     proc.child.once("exit", (code) => {
       clearTimeout(t);
       if (code === 0) ok();
@@ -120,7 +125,13 @@ export async function startStack(): Promise<Stack> {
   const procs: Proc[] = [];
   // If the runner dies without teardown, still take the children down with it.
   const killSync = (): void => {
-    for (const p of procs) if (p.child.pid && p.child.exitCode === null) try { process.kill(-p.child.pid, "SIGKILL"); } catch { /* gone */ }
+    for (const p of procs)
+      if (p.child.pid && p.child.exitCode === null)
+        try {
+          process.kill(-p.child.pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
   };
   process.once("exit", killSync);
   const stopAll = async (): Promise<void> => {
@@ -135,7 +146,13 @@ export async function startStack(): Promise<Stack> {
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const databaseUrl = `sqlite:${join(tmp, "gatehouse.db")}`;
     const secret = randomBytes(32).toString("base64url");
-    const base = { ...process.env, DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: secret, NO_COLOR: "1", FORCE_COLOR: "0" };
+    const base = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      BETTER_AUTH_SECRET: secret,
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+    };
 
     const auth = start("auth-server", process.execPath, ["--import", "tsx", "src/index.ts"], {
       cwd: join(REPO_ROOT, "auth-server"),
@@ -161,10 +178,15 @@ export async function startStack(): Promise<Stack> {
     const webRequire = createRequire(join(REPO_ROOT, "web", "package.json"));
     const viteBin = join(dirname(webRequire.resolve("vite/package.json")), "bin", "vite.js");
     const outDir = join(tmp, "web-dist");
-    const build = start("web build", process.execPath, [viteBin, "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"], {
-      cwd: join(REPO_ROOT, "web"),
-      env: { ...process.env, VITE_DEV_MAILBOX: "true" },
-    });
+    const build = start(
+      "web build",
+      process.execPath,
+      [viteBin, "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"],
+      {
+        cwd: join(REPO_ROOT, "web"),
+        env: { ...process.env, VITE_DEV_MAILBOX: "true" },
+      },
+    );
     procs.push(build);
 
     await waitForHttp(auth, `${authUrl}/health`, 60_000);
@@ -173,13 +195,29 @@ export async function startStack(): Promise<Stack> {
     const backendDir = join(REPO_ROOT, "backend");
     if (existsSync(join(backendDir, "app", "main.py"))) {
       const env = { ...base, AUTH_URL: authUrl, CORS_ORIGINS: webUrl, ENVIRONMENT: "test", LOG_LEVEL: "WARNING" };
-      const migrate = start("backend migrate", "uv", ["run", "--locked", "--quiet", "python", "-m", "app.core.migrate"], { cwd: backendDir, env });
+      const migrate = start(
+        "backend migrate",
+        "uv",
+        ["run", "--locked", "--quiet", "python", "-m", "app.core.migrate"],
+        { cwd: backendDir, env },
+      );
       procs.push(migrate);
       await waitForExit(migrate, 120_000);
       const api = start(
         "backend",
         "uv",
-        ["run", "--locked", "--quiet", "uvicorn", "app.main:create_production_app", "--factory", "--host", "127.0.0.1", "--port", String(apiPort)],
+        [
+          "run",
+          "--locked",
+          "--quiet",
+          "uvicorn",
+          "app.main:create_production_app",
+          "--factory",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          String(apiPort),
+        ],
         { cwd: backendDir, env },
       );
       procs.push(api);
@@ -188,10 +226,15 @@ export async function startStack(): Promise<Stack> {
     }
 
     await waitForExit(build, 180_000);
-    const web = start("web preview", process.execPath, [viteBin, "preview", "--outDir", outDir, "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"], {
-      cwd: join(REPO_ROOT, "web"),
-      env: { ...process.env, AUTH_PROXY_TARGET: authUrl, API_PROXY_TARGET: apiUrl },
-    });
+    const web = start(
+      "web preview",
+      process.execPath,
+      [viteBin, "preview", "--outDir", outDir, "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"],
+      {
+        cwd: join(REPO_ROOT, "web"),
+        env: { ...process.env, AUTH_PROXY_TARGET: authUrl, API_PROXY_TARGET: apiUrl },
+      },
+    );
     procs.push(web);
     await waitForHttp(web, `${webUrl}/sign-in`, 30_000);
     await waitForHttp(web, `${webUrl}/api/auth/ok`, 10_000); // the proxy reaches the auth server

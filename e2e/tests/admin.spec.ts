@@ -4,7 +4,11 @@ import { addTask, createVerifiedUser, signInAsAdmin, signInViaUi, uniqueEmail } 
 /** The backend must refuse a revoked session within 1 s (ARCHITECTURE.md, Revocation); wait past that. */
 const REVOCATION_BOUND_MS = 1_500;
 
-test("admin impersonates, bans and unbans a user; the banned user's open page loses access", async ({ page, browser, baseURL }) => {
+test("admin impersonates, bans and unbans a user; the banned user's open page loses access", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   const userCtx = await browser.newContext({ baseURL });
   try {
     const userPage = await userCtx.newPage();

@@ -6,7 +6,8 @@ import { addTask, createVerifiedUser, uniqueEmail } from "../support/flows";
 function recordWrites(page: Page): string[] {
   const sent: string[] = [];
   page.on("request", (r: Request) => {
-    if (r.method() !== "GET" && /\/api\/(auth|v1)\//.test(r.url())) sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    if (r.method() !== "GET" && /\/api\/(auth|v1)\//.test(r.url()))
+      sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
   });
   return sent;
 }
@@ -76,10 +77,14 @@ test("server failures: readable errors, no blank screen, optimistic changes undo
   await test.step("a failed completion rolls back", async () => {
     // The backend answers 500 to every change of this task; reads still work.
     await page.route("**/api/v1/tasks/*", (route) =>
-      route.request().method() === "GET" ? route.continue() : route.fulfill({ status: 500, contentType: "application/json", body: boom }),
+      route.request().method() === "GET"
+        ? route.continue()
+        : route.fulfill({ status: 500, contentType: "application/json", body: boom }),
     );
     await list.getByRole("checkbox", { name: "Keep me" }).click();
-    await expect(page.getByRole("alert").filter({ hasText: "Couldn't update “Keep me”" })).toContainText("Your change was undone.");
+    await expect(page.getByRole("alert").filter({ hasText: "Couldn't update “Keep me”" })).toContainText(
+      "Your change was undone.",
+    );
     await expect(list.getByRole("checkbox", { name: "Keep me" })).not.toBeChecked();
   });
 
@@ -92,7 +97,9 @@ test("server failures: readable errors, no blank screen, optimistic changes undo
   });
 
   await test.step("a failed list load explains itself and can be retried", async () => {
-    await page.route("**/api/v1/tasks?*", (route) => route.fulfill({ status: 503, contentType: "text/html", body: "<h1>Bad gateway</h1>" }));
+    await page.route("**/api/v1/tasks?*", (route) =>
+      route.fulfill({ status: 503, contentType: "text/html", body: "<h1>Bad gateway</h1>" }),
+    );
     await page.reload();
     await expect(page.getByRole("heading", { name: "Tasks", exact: true })).toBeVisible();
     await expect(list.getByRole("alert")).toContainText("Something went wrong on our side. Please try again.");
@@ -109,7 +116,9 @@ test("server failures: readable errors, no blank screen, optimistic changes undo
   });
 
   await test.step("the auth server failing on a profile save", async () => {
-    await page.route("**/api/auth/update-user", (route) => route.fulfill({ status: 500, contentType: "application/json", body: boom }));
+    await page.route("**/api/auth/update-user", (route) =>
+      route.fulfill({ status: 500, contentType: "application/json", body: boom }),
+    );
     await page.getByRole("link", { name: "Account" }).click();
     await page.getByLabel("Name").fill("New Name");
     await page.getByRole("button", { name: "Save profile" }).click();

@@ -1,5 +1,5 @@
 import { expect, test } from "../support/fixtures";
-import { PASSWORD, addTask, signInViaUi, signUpViaUi, uniqueEmail, verifyViaMailbox } from "../support/flows";
+import { addTask, PASSWORD, signInViaUi, signUpViaUi, uniqueEmail, verifyViaMailbox } from "../support/flows";
 
 /** The backend must refuse a revoked session within 1 s (ARCHITECTURE.md, Revocation); wait past that. */
 const REVOCATION_BOUND_MS = 1_500;

@@ -1,5 +1,5 @@
 import { expect, linkIn, test, waitForMail } from "../support/fixtures";
-import { PASSWORD, createVerifiedUser, signInViaUi, uniqueEmail } from "../support/flows";
+import { createVerifiedUser, PASSWORD, signInViaUi, uniqueEmail } from "../support/flows";
 
 const NEW_PASSWORD = "a different passphrase 42";
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Regenerates src/api/schema.d.ts (types for the backend's /api/v1) from its OpenAPI document.
+ * Regenerates src/api/schema.gen.ts (types for the backend's /api/v1) from its OpenAPI document.
  *
  *   npm run gen:api -w web                         # asks the backend's own code (uv), no server needed
  *   npm run gen:api -w web -- http://127.0.0.1:8000/openapi.json   # or a running backend
@@ -16,7 +16,7 @@ import openapiTS, { astToString } from "openapi-typescript";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../..");
-const out = resolve(here, "../src/api/schema.d.ts");
+const out = resolve(here, "../src/api/schema.gen.ts");
 
 /**
  * @param {string | undefined} source URL, file path, or undefined to ask the backend code.
@@ -31,11 +31,18 @@ async function loadSpec(source) {
   if (source) return JSON.parse(readFileSync(resolve(process.cwd(), source), "utf8"));
   // The schema is a pure function of the code; the secret only satisfies settings validation.
   const code = "import json; from app.main import create_app; print(json.dumps(create_app().openapi()))";
-  const stdout = execFileSync("uv", ["run", "--quiet", "--directory", resolve(repoRoot, "backend"), "python", "-c", code], {
-    env: { ...process.env, BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET || "openapi-dump-only-not-a-real-secret-000" },
-    encoding: "utf8",
-    maxBuffer: 32 * 1024 * 1024,
-  });
+  const stdout = execFileSync(
+    "uv",
+    ["run", "--quiet", "--directory", resolve(repoRoot, "backend"), "python", "-c", code],
+    {
+      env: {
+        ...process.env,
+        BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET || "openapi-dump-only-not-a-real-secret-000",
+      },
+      encoding: "utf8",
+      maxBuffer: 32 * 1024 * 1024,
+    },
+  );
   return JSON.parse(stdout);
 }
 

@@ -1,5 +1,5 @@
 import type { ReactElement } from "react";
-import { Navigate, type RouteObject, RouterProvider, createBrowserRouter } from "react-router";
+import { createBrowserRouter, Navigate, type RouteObject, RouterProvider } from "react-router";
 import { AppLayout } from "./components/AppLayout";
 import { AuthLayout } from "./components/AuthLayout";
 import { AppErrorBoundary, RouteError } from "./components/ErrorBoundary";

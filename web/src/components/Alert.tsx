@@ -8,7 +8,12 @@ export interface AlertProps {
   children?: ReactNode;
 }
 
-const ICONS: Record<NonNullable<AlertProps["tone"]>, IconName> = { error: "alert", success: "check", info: "info", warning: "alert" };
+const ICONS: Record<NonNullable<AlertProps["tone"]>, IconName> = {
+  error: "alert",
+  success: "check",
+  info: "info",
+  warning: "alert",
+};
 
 /** Errors interrupt (role=alert); everything else is announced politely (role=status). */
 export function Alert({ tone = "info", title, children }: AlertProps): ReactElement {

@@ -25,7 +25,7 @@ function ImpersonationBanner({ email }: { email: string }): ReactElement {
     navigate("/admin");
   };
   return (
-    <div className="banner" role="region" aria-label="Impersonation">
+    <section className="banner" aria-label="Impersonation">
       <div className="banner-inner">
         <span>
           <strong>Impersonating</strong> {email}. Everything you do happens as this user.
@@ -35,7 +35,7 @@ function ImpersonationBanner({ email }: { email: string }): ReactElement {
           Stop impersonating
         </Button>
       </div>
-    </div>
+    </section>
   );
 }
 

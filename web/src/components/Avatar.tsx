@@ -1,7 +1,15 @@
 import { type ReactElement, useState } from "react";
 
 /** Initials, or the image when it loads (a broken URL falls back to initials). */
-export function Avatar({ name, image, large = false }: { name: string; image?: string | null; large?: boolean }): ReactElement {
+export function Avatar({
+  name,
+  image,
+  large = false,
+}: {
+  name: string;
+  image?: string | null;
+  large?: boolean;
+}): ReactElement {
   const [broken, setBroken] = useState(false);
   const initials =
     name

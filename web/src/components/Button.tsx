@@ -20,9 +20,10 @@ export function Button({
   type = "button",
   ...rest
 }: ButtonProps): ReactElement {
-  const cls = ["btn", `btn-${variant}`, size === "sm" && "btn-sm", block && "btn-block", className].filter(Boolean).join(" ");
+  const cls = ["btn", `btn-${variant}`, size === "sm" && "btn-sm", block && "btn-block", className]
+    .filter(Boolean)
+    .join(" ");
   return (
-    // biome-ignore lint/a11y/useButtonType: the type comes from props (default "button")
     <button type={type} className={cls} disabled={disabled || loading} aria-busy={loading || undefined} {...rest}>
       {loading && <Spinner />}
       {children}

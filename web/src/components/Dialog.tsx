@@ -16,7 +16,16 @@ export interface ConfirmDialogProps {
  * A modal confirmation on the native <dialog>: the browser traps focus, Esc cancels, and focus
  * returns to the opener when it closes.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, tone = "danger", busy, onConfirm, onCancel }: ConfirmDialogProps): ReactElement {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  tone = "danger",
+  busy,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps): ReactElement {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {

@@ -33,7 +33,10 @@ export class AppErrorBoundary extends Component<{ children: ReactNode }, { error
   }
 
   override render(): ReactNode {
-    if (this.state.error) return <Fallback title="Something went wrong" detail="The page hit an unexpected error. Reloading usually helps." />;
+    if (this.state.error)
+      return (
+        <Fallback title="Something went wrong" detail="The page hit an unexpected error. Reloading usually helps." />
+      );
     return this.props.children;
   }
 }

@@ -1,4 +1,11 @@
-import { type InputHTMLAttributes, type ReactElement, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from "react";
+import {
+  type InputHTMLAttributes,
+  type ReactElement,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from "react";
 
 interface FieldShell {
   label: string;
@@ -7,7 +14,10 @@ interface FieldShell {
 }
 
 /** ids that tie the control to its hint and error, so screen readers read both. */
-function useDescribedBy(error?: string, hint?: ReactNode): { id: string; hintId: string; errorId: string; describedBy: string | undefined } {
+function useDescribedBy(
+  error?: string,
+  hint?: ReactNode,
+): { id: string; hintId: string; errorId: string; describedBy: string | undefined } {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
@@ -15,7 +25,17 @@ function useDescribedBy(error?: string, hint?: ReactNode): { id: string; hintId:
   return { id, hintId, errorId, describedBy };
 }
 
-function Extra({ hint, hintId, error, errorId }: { hint?: ReactNode; hintId: string; error?: string | undefined; errorId: string }): ReactElement {
+function Extra({
+  hint,
+  hintId,
+  error,
+  errorId,
+}: {
+  hint?: ReactNode;
+  hintId: string;
+  error?: string | undefined;
+  errorId: string;
+}): ReactElement {
   return (
     <>
       {hint && (
@@ -39,7 +59,13 @@ export function TextField({ label, error, hint, className, ...input }: TextField
   return (
     <div className={`field ${className ?? ""}`}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} className="input" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      <input
+        id={id}
+        className="input"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        {...input}
+      />
       <Extra hint={hint} hintId={hintId} error={error} errorId={errorId} />
     </div>
   );
@@ -52,20 +78,33 @@ export function TextAreaField({ label, error, hint, className, ...area }: TextAr
   return (
     <div className={`field ${className ?? ""}`}>
       <label htmlFor={id}>{label}</label>
-      <textarea id={id} className="textarea" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...area} />
+      <textarea
+        id={id}
+        className="textarea"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        {...area}
+      />
       <Extra hint={hint} hintId={hintId} error={error} errorId={errorId} />
     </div>
   );
 }
 
-export type SelectFieldProps = FieldShell & Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> & { children: ReactNode };
+export type SelectFieldProps = FieldShell &
+  Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> & { children: ReactNode };
 
 export function SelectField({ label, error, hint, className, children, ...select }: SelectFieldProps): ReactElement {
   const { id, hintId, errorId, describedBy } = useDescribedBy(error, hint);
   return (
     <div className={`field ${className ?? ""}`}>
       <label htmlFor={id}>{label}</label>
-      <select id={id} className="select" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+      <select
+        id={id}
+        className="select"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        {...select}
+      >
         {children}
       </select>
       <Extra hint={hint} hintId={hintId} error={error} errorId={errorId} />

@@ -35,7 +35,10 @@ export function RequireAuth(): ReactElement {
   if (!data) {
     const reason = exitReasonNow();
     // Someone who chose to sign out starts fresh; anyone else comes back to where they were.
-    const to = reason === "signed-out" ? signInPath("/", reason) : signInPath(location.pathname + location.search, reason ?? undefined);
+    const to =
+      reason === "signed-out"
+        ? signInPath("/", reason)
+        : signInPath(location.pathname + location.search, reason ?? undefined);
     return <Navigate to={to} replace />;
   }
   return <Outlet />;
@@ -56,7 +59,9 @@ export function RequireAdmin(): ReactElement {
       <div className="page page-narrow">
         <div className="card stack" role="alert">
           <h1>Not allowed</h1>
-          <p className="muted">This area is for administrators. If you think you should have access, ask an admin to change your role.</p>
+          <p className="muted">
+            This area is for administrators. If you think you should have access, ask an admin to change your role.
+          </p>
           <div>
             <a className="btn btn-secondary" href="/tasks">
               Back to your tasks

@@ -13,7 +13,11 @@ export interface BackendFetchOptions {
  * that was just revoked. If the retry is refused too, or no token can be had, the session is lost
  * and the app sends the person to sign in.
  */
-export function createBackendFetch({ tokens, onSessionLost, fetchImpl }: BackendFetchOptions): (request: Request) => Promise<Response> {
+export function createBackendFetch({
+  tokens,
+  onSessionLost,
+  fetchImpl,
+}: BackendFetchOptions): (request: Request) => Promise<Response> {
   const doFetch = fetchImpl ?? ((r: Request) => fetch(r));
   const send = async (request: Request): Promise<Response> => {
     const token = await tokens.get();

@@ -1,5 +1,5 @@
 import createClient from "openapi-fetch";
-import type { components, paths } from "../api/schema";
+import type { components, paths } from "../api/schema.gen";
 import { authClient } from "./auth-client";
 import { createBackendFetch } from "./backend-fetch";
 import { RequestError } from "./errors";

@@ -17,7 +17,13 @@ export function describeDevice(userAgent: string | null | undefined): DeviceSumm
   const browser = ua.browser.name ? `${ua.browser.name}${ua.browser.major ? ` ${ua.browser.major}` : ""}` : null;
   const os = ua.os.name ? `${ua.os.name}${ua.os.version ? ` ${ua.os.version}` : ""}` : null;
   const isBot = /bot|crawler|spider|curl|wget|python-requests|httpx|node-fetch|undici/i.test(userAgent);
-  const type = isBot ? "bot" : ua.device.type === "mobile" || ua.device.type === "tablet" ? ua.device.type : browser ? "desktop" : "other";
+  const type = isBot
+    ? "bot"
+    : ua.device.type === "mobile" || ua.device.type === "tablet"
+      ? ua.device.type
+      : browser
+        ? "desktop"
+        : "other";
   return { browser, os, type };
 }
 

@@ -34,7 +34,9 @@ describe("unwrap", () => {
   });
 
   it("throws a RequestError carrying code and status", () => {
-    expect(() => unwrap({ data: null, error: { code: "BANNED_USER", message: "x", status: 403 } })).toThrow(RequestError);
+    expect(() => unwrap({ data: null, error: { code: "BANNED_USER", message: "x", status: 403 } })).toThrow(
+      RequestError,
+    );
     try {
       unwrap({ data: null, error: { code: "BANNED_USER", message: "x", status: 403 } });
     } catch (e) {

@@ -43,11 +43,18 @@ export function toAppError(err: unknown, status = 0): AppError {
   const rec: Record<string, unknown> = isRecord(err) ? err : {};
   const st = typeof rec.status === "number" ? rec.status : status;
   const code =
-    typeof rec.code === "string" && rec.code ? rec.code : st >= 500 ? "INTERNAL_ERROR" : st === 429 ? "RATE_LIMITED" : "ERROR";
+    typeof rec.code === "string" && rec.code
+      ? rec.code
+      : st >= 500
+        ? "INTERNAL_ERROR"
+        : st === 429
+          ? "RATE_LIMITED"
+          : "ERROR";
   const raw = typeof rec.message === "string" && rec.message ? rec.message : undefined;
   // FastAPI's own 422 carries `detail`; keep its first message readable.
   const detail = Array.isArray(rec.detail) && isRecord(rec.detail[0]) ? String(rec.detail[0].msg ?? "") : undefined;
-  const message = MESSAGES[code] ?? raw ?? detail ?? (st >= 500 ? (MESSAGES.INTERNAL_ERROR as string) : "The request failed.");
+  const message =
+    MESSAGES[code] ?? raw ?? detail ?? (st >= 500 ? (MESSAGES.INTERNAL_ERROR as string) : "The request failed.");
   return { code, message, status: st };
 }
 

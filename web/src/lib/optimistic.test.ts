@@ -80,7 +80,11 @@ describe("runOptimistic", () => {
   it("a failing change does not undo a concurrent successful one", async () => {
     const s = store([t(1, "a"), t(2, "b")]);
     let fail: (e: Error) => void = () => {};
-    const failing = runOptimistic(s.update, patchOp<Task>(1, { completed: true }, s.get()), () => new Promise((_, rej) => (fail = rej)));
+    const failing = runOptimistic(
+      s.update,
+      patchOp<Task>(1, { completed: true }, s.get()),
+      () => new Promise((_, rej) => (fail = rej)),
+    );
     await runOptimistic(s.update, patchOp<Task>(2, { title: "B" }, s.get()), () => Promise.resolve(null));
     fail(new Error("conflict"));
     await expect(failing).rejects.toThrow("conflict");

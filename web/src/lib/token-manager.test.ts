@@ -1,4 +1,4 @@
-import { SessionLostError, createTokenManager, decodeJwtTimes } from "./token-manager";
+import { createTokenManager, decodeJwtTimes, SessionLostError } from "./token-manager";
 
 /** Builds an unsigned JWT-shaped string with the given payload (enough for exp decoding). */
 function jwt(payload: Record<string, unknown>): string {
@@ -102,7 +102,10 @@ describe("createTokenManager", () => {
   });
 
   it("throws SessionLostError when there is no session, and retries next time", async () => {
-    const fetchToken = vi.fn<() => Promise<string | null>>().mockResolvedValueOnce(null).mockResolvedValue(jwt({ iat: 0, exp: 900 }));
+    const fetchToken = vi
+      .fn<() => Promise<string | null>>()
+      .mockResolvedValueOnce(null)
+      .mockResolvedValue(jwt({ iat: 0, exp: 900 }));
     const tm = createTokenManager({ fetchToken, now: () => 0 });
     await expect(tm.get()).rejects.toBeInstanceOf(SessionLostError);
     await expect(tm.get()).resolves.toContain(".");

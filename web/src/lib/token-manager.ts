@@ -23,7 +23,10 @@ export function decodeJwtTimes(token: string): JwtTimes | null {
   const part = token.split(".")[1];
   if (!part) return null;
   try {
-    const b64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+    const b64 = part
+      .replace(/-/g, "+")
+      .replace(/_/g, "/")
+      .padEnd(Math.ceil(part.length / 4) * 4, "=");
     // atob yields bytes; the payload is UTF-8 JSON (names may hold any character).
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const payload: unknown = JSON.parse(new TextDecoder().decode(bytes));
@@ -54,7 +57,11 @@ export interface TokenManager {
   msUntilRefresh(): number | null;
 }
 
-export function createTokenManager({ fetchToken, refreshSkewMs = 60_000, now = Date.now }: TokenManagerOptions): TokenManager {
+export function createTokenManager({
+  fetchToken,
+  refreshSkewMs = 60_000,
+  now = Date.now,
+}: TokenManagerOptions): TokenManager {
   let cached: { token: string; renewAt: number } | null = null;
   let inflight: Promise<string> | null = null;
   // Bumped by invalidate(): a fetch that started before it must not repopulate the cache.
@@ -68,7 +75,11 @@ export function createTokenManager({ fetchToken, refreshSkewMs = 60_000, now = D
     const times = decodeJwtTimes(token);
     // The lifetime (exp − iat) is measured on the server's clock; adding it to our own fetch time
     // keeps the schedule right even when this device's clock is minutes off.
-    const lifetimeMs = times ? (times.iat !== undefined ? (times.exp - times.iat) * 1000 : times.exp * 1000 - fetchedAt) : 0;
+    const lifetimeMs = times
+      ? times.iat !== undefined
+        ? (times.exp - times.iat) * 1000
+        : times.exp * 1000 - fetchedAt
+      : 0;
     const renewAt = fetchedAt + Math.max(0, lifetimeMs - refreshSkewMs);
     if (gen === generation) cached = { token, renewAt };
     return token;

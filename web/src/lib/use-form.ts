@@ -1,25 +1,35 @@
 import { type ChangeEvent, type FormEvent, useCallback, useRef, useState } from "react";
-import { type Errors, type Rules, hasErrors, validate } from "./validation";
+import { type Errors, hasErrors, type Rules, validate } from "./validation";
 
 export interface FormState<K extends string> {
   values: Record<K, string>;
   errors: Errors<K>;
   /** Props for an input bound to `key`: value, onChange, name, error. */
-  field: (key: K) => { name: K; value: string; error: string | undefined; onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => void };
+  field: (key: K) => {
+    name: K;
+    value: string;
+    error: string | undefined;
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => void;
+  };
   setValue: (key: K, value: string) => void;
   setValues: (values: Record<K, string>) => void;
   /**
    * Returns a submit handler that validates first; with errors it focuses the first invalid
    * field and never calls `onValid`, so bad input cannot reach a server.
    */
-  handleSubmit: (onValid: (values: Record<K, string>) => void | Promise<void>) => (e: FormEvent<HTMLFormElement>) => void;
+  handleSubmit: (
+    onValid: (values: Record<K, string>) => void | Promise<void>,
+  ) => (e: FormEvent<HTMLFormElement>) => void;
 }
 
 /**
  * Form state with validation on submit; after a failed submit each change re-validates, so
  * messages disappear as soon as the input is fixed (and do not nag before the first attempt).
  */
-export function useForm<K extends string>(initial: Record<K, string>, rules: (values: Record<K, string>) => Rules<K>): FormState<K> {
+export function useForm<K extends string>(
+  initial: Record<K, string>,
+  rules: (values: Record<K, string>) => Rules<K>,
+): FormState<K> {
   const [values, setValuesState] = useState(initial);
   const [errors, setErrors] = useState<Errors<K>>({});
   const submitted = useRef(false);
@@ -40,7 +50,8 @@ export function useForm<K extends string>(initial: Record<K, string>, rules: (va
     name: key,
     value: values[key],
     error: errors[key],
-    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => setValue(key, e.target.value),
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) =>
+      setValue(key, e.target.value),
   });
 
   const handleSubmit =

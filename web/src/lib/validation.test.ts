@@ -1,4 +1,15 @@
-import { LIMITS, check, email, hasErrors, matches, maxLength, optionalUrl, password, required, validate } from "./validation";
+import {
+  check,
+  email,
+  hasErrors,
+  LIMITS,
+  matches,
+  maxLength,
+  optionalUrl,
+  password,
+  required,
+  validate,
+} from "./validation";
 
 describe("email", () => {
   it.each(["a@b.co", "first.last+tag@example.org", "  padded@example.com  "])("accepts %s", (v) => {

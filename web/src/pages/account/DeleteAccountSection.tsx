@@ -8,7 +8,7 @@ import { authClient } from "../../lib/auth-client";
 import { tokens } from "../../lib/backend";
 import { RequestError } from "../../lib/errors";
 import { useAction } from "../../lib/use-action";
-import { LIMITS, check, maxLength, required } from "../../lib/validation";
+import { check, LIMITS, maxLength, required } from "../../lib/validation";
 
 export function DeleteAccountSection(): ReactElement {
   const navigate = useNavigate();
@@ -19,7 +19,8 @@ export function DeleteAccountSection(): ReactElement {
     const { error } = await authClient.deleteUser({ password });
     if (error) {
       // better-auth answers 404 when account deletion is switched off on the server.
-      if (error.status === 404) throw new RequestError("DELETE_DISABLED", "Deleting accounts is turned off on this server.", 404);
+      if (error.status === 404)
+        throw new RequestError("DELETE_DISABLED", "Deleting accounts is turned off on this server.", 404);
       throw RequestError.from(error, error.status);
     }
     tokens.invalidate();

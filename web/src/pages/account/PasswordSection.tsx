@@ -22,7 +22,13 @@ export function PasswordSection(): ReactElement {
   const [signOutOthers, setSignOutOthers] = useState(true);
   const [done, setDone] = useState<string | null>(null);
   const change = useAction(async (v: Values) => {
-    unwrap(await authClient.changePassword({ currentPassword: v.current, newPassword: v.next, revokeOtherSessions: signOutOthers }));
+    unwrap(
+      await authClient.changePassword({
+        currentPassword: v.current,
+        newPassword: v.next,
+        revokeOtherSessions: signOutOthers,
+      }),
+    );
     // Revoking others issues this device a new session: its old JWT must not be reused.
     tokens.invalidate();
     form.setValues({ current: "", next: "", confirm: "" });
@@ -44,10 +50,24 @@ export function PasswordSection(): ReactElement {
       >
         {done && <Alert tone="success">{done}</Alert>}
         <ErrorAlert error={change.error} />
-        <TextField label="Current password" type="password" autoComplete="current-password" {...form.field("current")} />
+        <TextField
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          {...form.field("current")}
+        />
         <TextField label="New password" type="password" autoComplete="new-password" {...form.field("next")} />
-        <TextField label="Confirm new password" type="password" autoComplete="new-password" {...form.field("confirm")} />
-        <Checkbox label="Sign out all other devices" checked={signOutOthers} onChange={(e) => setSignOutOthers(e.target.checked)} />
+        <TextField
+          label="Confirm new password"
+          type="password"
+          autoComplete="new-password"
+          {...form.field("confirm")}
+        />
+        <Checkbox
+          label="Sign out all other devices"
+          checked={signOutOthers}
+          onChange={(e) => setSignOutOthers(e.target.checked)}
+        />
         <div>
           <Button type="submit" loading={change.pending}>
             Change password

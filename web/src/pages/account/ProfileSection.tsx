@@ -3,7 +3,7 @@ import { Alert, ErrorAlert } from "../../components/Alert";
 import { Avatar } from "../../components/Avatar";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
-import { type SessionUser, authClient } from "../../lib/auth-client";
+import { authClient, type SessionUser } from "../../lib/auth-client";
 import { unwrap } from "../../lib/errors";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
@@ -24,12 +24,20 @@ export function ProfileSection({ user }: { user: SessionUser }): ReactElement {
   return (
     <section className="card" aria-labelledby="profile-h">
       <div className="card-header row" style={{ gap: "1rem" }}>
-        <Avatar name={form.values.name || user.email} image={optionalUrl(form.values.image) ? null : form.values.image} large />
+        <Avatar
+          name={form.values.name || user.email}
+          image={optionalUrl(form.values.image) ? null : form.values.image}
+          large
+        />
         <div style={{ minWidth: 0 }}>
           <h2 id="profile-h">Profile</h2>
           <p className="muted break">
             {user.email}{" "}
-            {user.emailVerified ? <span className="badge badge-success">Verified</span> : <span className="badge badge-warning">Not verified</span>}
+            {user.emailVerified ? (
+              <span className="badge badge-success">Verified</span>
+            ) : (
+              <span className="badge badge-warning">Not verified</span>
+            )}
             {user.role && user.role !== "user" && <span className="badge badge-primary"> {user.role}</span>}
           </p>
         </div>

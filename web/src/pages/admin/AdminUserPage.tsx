@@ -90,7 +90,11 @@ export function AdminUserPage(): ReactElement {
                   <dd className="mono small">{user.id}</dd>
                   <dt>Email</dt>
                   <dd>
-                    {user.emailVerified ? <span className="badge badge-success">Verified</span> : <span className="badge badge-warning">Unverified</span>}
+                    {user.emailVerified ? (
+                      <span className="badge badge-success">Verified</span>
+                    ) : (
+                      <span className="badge badge-warning">Unverified</span>
+                    )}
                   </dd>
                   <dt>Joined</dt>
                   <dd>{formatDateTime(user.createdAt)}</dd>

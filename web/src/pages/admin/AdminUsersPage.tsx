@@ -7,7 +7,7 @@ import { SelectField, TextField } from "../../components/Field";
 import { PageLoader } from "../../components/Spinner";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
-import { type AdminUser, type SearchField, isBanActive, listUsers } from "./admin-api";
+import { type AdminUser, isBanActive, listUsers, type SearchField } from "./admin-api";
 
 const PAGE_SIZE = 10;
 
@@ -15,7 +15,11 @@ function StatusBadges({ u }: { u: AdminUser }): ReactElement {
   return (
     <span className="row" style={{ gap: "0.3rem" }}>
       {isBanActive(u) ? <span className="badge badge-danger">Banned</span> : null}
-      {u.emailVerified ? <span className="badge badge-success">Verified</span> : <span className="badge badge-warning">Unverified</span>}
+      {u.emailVerified ? (
+        <span className="badge badge-success">Verified</span>
+      ) : (
+        <span className="badge badge-warning">Unverified</span>
+      )}
     </span>
   );
 }
@@ -36,10 +40,12 @@ export function AdminUsersPage(): ReactElement {
     let live = true;
     setLoading(true);
     setError(null);
-    listUsers({ search, field, page, pageSize: PAGE_SIZE }).then(
-      (r) => live && setResult(r),
-      (e: unknown) => live && setError(toAppError(e)),
-    ).finally(() => live && setLoading(false));
+    listUsers({ search, field, page, pageSize: PAGE_SIZE })
+      .then(
+        (r) => live && setResult(r),
+        (e: unknown) => live && setError(toAppError(e)),
+      )
+      .finally(() => live && setLoading(false));
     return () => {
       live = false;
     };
@@ -64,21 +70,33 @@ export function AdminUsersPage(): ReactElement {
           <p className="muted">Roles, bans, sessions and impersonation.</p>
         </div>
       </div>
-      <form
-        className="search-bar"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          go({ q: draft.search.trim().slice(0, 200), field: draft.field, page: 0 });
-        }}
-      >
-        <TextField label="Search users" type="search" maxLength={200} value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} />
-        <SelectField label="In" className="field-narrow" value={draft.field} onChange={(e) => setDraft({ ...draft, field: e.target.value as SearchField })}>
-          <option value="email">Email</option>
-          <option value="name">Name</option>
-        </SelectField>
-        <Button type="submit">Search</Button>
-      </form>
+      <search>
+        <form
+          className="search-bar"
+          onSubmit={(e) => {
+            e.preventDefault();
+            go({ q: draft.search.trim().slice(0, 200), field: draft.field, page: 0 });
+          }}
+        >
+          <TextField
+            label="Search users"
+            type="search"
+            maxLength={200}
+            value={draft.search}
+            onChange={(e) => setDraft({ ...draft, search: e.target.value })}
+          />
+          <SelectField
+            label="In"
+            className="field-narrow"
+            value={draft.field}
+            onChange={(e) => setDraft({ ...draft, field: e.target.value as SearchField })}
+          >
+            <option value="email">Email</option>
+            <option value="name">Name</option>
+          </SelectField>
+          <Button type="submit">Search</Button>
+        </form>
+      </search>
       <ErrorAlert error={error} />
       {loading && !result ? (
         <PageLoader label="Loading users…" />
@@ -123,7 +141,11 @@ export function AdminUsersPage(): ReactElement {
                     {formatDateTime(u.createdAt)}
                   </td>
                   <td>
-                    <Link className="btn btn-secondary btn-sm" to={`/admin/users/${encodeURIComponent(u.id)}`} aria-label={`Manage ${u.email}`}>
+                    <Link
+                      className="btn btn-secondary btn-sm"
+                      to={`/admin/users/${encodeURIComponent(u.id)}`}
+                      aria-label={`Manage ${u.email}`}
+                    >
                       Manage
                     </Link>
                   </td>

@@ -5,10 +5,18 @@ import { ConfirmDialog } from "../../components/Dialog";
 import { SelectField, TextAreaField } from "../../components/Field";
 import { formatDateTime } from "../../lib/format";
 import { useAction } from "../../lib/use-action";
-import { LIMITS, check, maxLength } from "../../lib/validation";
+import { check, LIMITS, maxLength } from "../../lib/validation";
 import { type AdminUser, BAN_DURATIONS, banUser, isBanActive, unbanUser } from "./admin-api";
 
-export function BanCard({ user, isSelf, onChanged }: { user: AdminUser; isSelf: boolean; onChanged: () => void }): ReactElement {
+export function BanCard({
+  user,
+  isSelf,
+  onChanged,
+}: {
+  user: AdminUser;
+  isSelf: boolean;
+  onChanged: () => void;
+}): ReactElement {
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | undefined>();
   const [duration, setDuration] = useState("1");

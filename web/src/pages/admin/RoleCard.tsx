@@ -5,7 +5,15 @@ import { SelectField } from "../../components/Field";
 import { useAction } from "../../lib/use-action";
 import { type AdminUser, setRole } from "./admin-api";
 
-export function RoleCard({ user, isSelf, onChanged }: { user: AdminUser; isSelf: boolean; onChanged: () => void }): ReactElement {
+export function RoleCard({
+  user,
+  isSelf,
+  onChanged,
+}: {
+  user: AdminUser;
+  isSelf: boolean;
+  onChanged: () => void;
+}): ReactElement {
   const current = user.role === "admin" ? "admin" : "user";
   const [role, setRoleDraft] = useState<"user" | "admin">(current);
   const [saved, setSaved] = useState(false);

@@ -44,7 +44,13 @@ export function UserSessionsCard({ userId, version }: { userId: string; version:
           <h2 id="sessions-h">Sessions</h2>
           <p className="muted">{sessions ? `${live.length} active` : "Loading…"}</p>
         </div>
-        <Button variant="danger" size="sm" disabled={live.length === 0} loading={revokeAll.pending} onClick={() => void revokeAll.run()}>
+        <Button
+          variant="danger"
+          size="sm"
+          disabled={live.length === 0}
+          loading={revokeAll.pending}
+          onClick={() => void revokeAll.run()}
+        >
           Revoke all
         </Button>
       </div>
@@ -57,7 +63,11 @@ export function UserSessionsCard({ userId, version }: { userId: string; version:
         ) : (
           <ul className="device-list">
             {live.map((s) => (
-              <li key={s.id} className="device" style={{ borderTop: "1px solid var(--c-border)", paddingTop: "0.75rem" }}>
+              <li
+                key={s.id}
+                className="device"
+                style={{ borderTop: "1px solid var(--c-border)", paddingTop: "0.75rem" }}
+              >
                 <span className="device-icon">
                   <Icon name={deviceIcon(describeDevice(s.userAgent).type)} size={22} />
                 </span>
@@ -80,7 +90,12 @@ export function UserSessionsCard({ userId, version }: { userId: string; version:
                     </div>
                   </dl>
                 </div>
-                <Button variant="secondary" size="sm" onClick={() => void revokeOne.run(s)} aria-label={`Revoke session from ${formatRelative(s.createdAt)}`}>
+                <Button
+                  variant="secondary"
+                  size="sm"
+                  onClick={() => void revokeOne.run(s)}
+                  aria-label={`Revoke session from ${formatRelative(s.createdAt)}`}
+                >
                   Revoke
                 </Button>
               </li>

@@ -40,7 +40,9 @@ export async function listUsers(q: UserQuery): Promise<{ users: AdminUser[]; tot
     offset: q.page * q.pageSize,
     sortBy: "createdAt",
     sortDirection: "desc" as const,
-    ...(q.search.trim() ? { searchValue: q.search.trim(), searchField: q.field, searchOperator: "contains" as const } : {}),
+    ...(q.search.trim()
+      ? { searchValue: q.search.trim(), searchField: q.field, searchOperator: "contains" as const }
+      : {}),
   };
   const res = unwrap(await authClient.admin.listUsers({ query }));
   return { users: res.users as AdminUser[], total: res.total };
@@ -71,7 +73,9 @@ export async function unbanUser(userId: string): Promise<void> {
 
 export async function listUserSessions(userId: string): Promise<AdminSession[]> {
   const res = unwrap(await authClient.admin.listUserSessions({ userId }));
-  return (res.sessions as AdminSession[]).sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime());
+  return (res.sessions as AdminSession[]).sort(
+    (a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime(),
+  );
 }
 
 export async function revokeUserSession(sessionToken: string): Promise<void> {

@@ -41,8 +41,9 @@ export function CheckInboxPage(): ReactElement {
           </div>
           <h1>Check your inbox</h1>
           <p>
-            We sent a verification link to {address ? <strong className="break">{address}</strong> : "your email address"}. Open it to
-            activate your account — it's valid for 15 minutes.
+            We sent a verification link to{" "}
+            {address ? <strong className="break">{address}</strong> : "your email address"}. Open it to activate your
+            account — it's valid for 15 minutes.
           </p>
           <p className="muted small">No mail after a minute? Check spam, or send it again.</p>
         </div>

@@ -13,7 +13,9 @@ export function ForgotPasswordPage(): ReactElement {
   const form = useForm({ email: "" }, () => ({ email: [email] }));
   const [sentTo, setSentTo] = useState<string | null>(null);
   const request = useAction(async (address: string) => {
-    unwrap(await authClient.requestPasswordReset({ email: address, redirectTo: `${window.location.origin}/reset-password` }));
+    unwrap(
+      await authClient.requestPasswordReset({ email: address, redirectTo: `${window.location.origin}/reset-password` }),
+    );
     setSentTo(address);
   });
 
@@ -28,7 +30,8 @@ export function ForgotPasswordPage(): ReactElement {
           <div className="stack">
             <Alert tone="success" title="Check your inbox">
               <p>
-                If an account exists for <strong className="break">{sentTo}</strong>, a reset link is on its way. It's valid for one hour.
+                If an account exists for <strong className="break">{sentTo}</strong>, a reset link is on its way. It's
+                valid for one hour.
               </p>
             </Alert>
             <Button variant="secondary" onClick={() => setSentTo(null)}>
@@ -36,9 +39,13 @@ export function ForgotPasswordPage(): ReactElement {
             </Button>
           </div>
         ) : (
-          <form className="stack" noValidate onSubmit={form.handleSubmit(async (v) => {
+          <form
+            className="stack"
+            noValidate
+            onSubmit={form.handleSubmit(async (v) => {
               await request.run(v.email.trim());
-            })}>
+            })}
+          >
             <ErrorAlert error={request.error} />
             <TextField label="Email" type="email" autoComplete="email" inputMode="email" {...form.field("email")} />
             <Button type="submit" block loading={request.pending}>

@@ -21,10 +21,13 @@ export function ResetPasswordPage(): ReactElement {
   const token = params.get("token");
   const linkError = params.get("error");
   const form = useForm<keyof Values>({ password: "", confirm: "" }, rules);
-  const reset = useAction(async (v: Values) => unwrap(await authClient.resetPassword({ newPassword: v.password, token: token ?? "" })));
+  const reset = useAction(async (v: Values) =>
+    unwrap(await authClient.resetPassword({ newPassword: v.password, token: token ?? "" })),
+  );
 
   const linkProblem = !token || linkError ? toAppError({ code: linkError || "INVALID_TOKEN" }) : null;
-  const tokenProblem = reset.error && (reset.error.code === "TOKEN_EXPIRED" || reset.error.code === "INVALID_TOKEN") ? reset.error : null;
+  const tokenProblem =
+    reset.error && (reset.error.code === "TOKEN_EXPIRED" || reset.error.code === "INVALID_TOKEN") ? reset.error : null;
   const problem = linkProblem ?? tokenProblem;
 
   return (
@@ -60,7 +63,12 @@ export function ResetPasswordPage(): ReactElement {
               hint={`${LIMITS.passwordMin} to ${LIMITS.passwordMax} characters.`}
               {...form.field("password")}
             />
-            <TextField label="Confirm new password" type="password" autoComplete="new-password" {...form.field("confirm")} />
+            <TextField
+              label="Confirm new password"
+              type="password"
+              autoComplete="new-password"
+              {...form.field("confirm")}
+            />
             <Button type="submit" block loading={reset.pending}>
               Set new password
             </Button>

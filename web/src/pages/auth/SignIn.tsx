@@ -9,7 +9,7 @@ import { safeNext } from "../../lib/redirect";
 import { clearExit, exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
-import { LIMITS, email, maxLength, required } from "../../lib/validation";
+import { email, LIMITS, maxLength, required } from "../../lib/validation";
 
 const REASONS: Record<string, { tone: "info" | "success" | "warning"; text: string }> = {
   "session-ended": { tone: "warning", text: "Your session has ended. Please sign in again." },

@@ -8,7 +8,7 @@ import { unwrap } from "../../lib/errors";
 import { exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
-import { LIMITS, email, matches, maxLength, password, required } from "../../lib/validation";
+import { email, LIMITS, matches, maxLength, password, required } from "../../lib/validation";
 
 type Values = { name: string; email: string; password: string; confirm: string };
 

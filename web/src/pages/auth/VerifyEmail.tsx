@@ -15,7 +15,10 @@ export function VerifyEmailPage(): ReactElement {
   const linkError = params.get("error");
   const [state, setState] = useState<State>(() =>
     !token || linkError
-      ? { kind: "failed", error: toAppError({ code: linkError || "INVALID_TOKEN", message: "This link is not complete." }) }
+      ? {
+          kind: "failed",
+          error: toAppError({ code: linkError || "INVALID_TOKEN", message: "This link is not complete." }),
+        }
       : { kind: "verifying" },
   );
   // Tokens are single-use: React's dev double-effect must not spend it twice.

@@ -1,5 +1,5 @@
 import { type ReactElement, useCallback, useEffect, useState } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
@@ -19,7 +19,12 @@ interface Mail {
 async function fetchOutbox(to: string): Promise<Mail[]> {
   const q = to.trim() ? `?to=${encodeURIComponent(to.trim())}` : "";
   const res = await fetch(`/api/dev/outbox${q}`, { headers: { Accept: "application/json" } });
-  if (res.status === 404) throw new RequestError("OUTBOX_OFF", "The auth server has no dev outbox (production, or a real mail transport is configured).", 404);
+  if (res.status === 404)
+    throw new RequestError(
+      "OUTBOX_OFF",
+      "The auth server has no dev outbox (production, or a real mail transport is configured).",
+      404,
+    );
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) throw RequestError.from(body ?? {}, res.status);
   return body as Mail[];
@@ -56,8 +61,10 @@ function MailCard({ mail }: { mail: Mail }): ReactElement {
 
 /** Development only: the mails the auth server would have sent, newest first. */
 export function MailboxPage(): ReactElement {
-  const [to, setTo] = useState("");
-  const [filter, setFilter] = useState("");
+  // The recipient filter lives in the URL (/dev/mailbox?to=…), so a filtered view can be linked.
+  const [params, setParams] = useSearchParams();
+  const filter = params.get("to") ?? "";
+  const [to, setTo] = useState(filter);
   const [mails, setMails] = useState<Mail[] | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [loading, setLoading] = useState(false);
@@ -88,23 +95,33 @@ export function MailboxPage(): ReactElement {
           Refresh
         </Button>
       </div>
-      <form
-        className="search-bar"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilter(to);
-        }}
-      >
-        <TextField label="Recipient" type="search" placeholder="name@example.com" maxLength={254} value={to} onChange={(e) => setTo(e.target.value)} />
-        <Button type="submit">Filter</Button>
-      </form>
+      <search>
+        <form
+          className="search-bar"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setParams(to.trim() ? { to: to.trim() } : {});
+          }}
+        >
+          <TextField
+            label="Recipient"
+            type="search"
+            placeholder="name@example.com"
+            maxLength={254}
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+          />
+          <Button type="submit">Filter</Button>
+        </form>
+      </search>
       <div className="stack">
         <ErrorAlert error={error} />
         {mails === null && !error ? (
           <PageLoader label="Loading mail…" />
         ) : mails && mails.length === 0 ? (
-          <Alert tone="info">No mail yet{filter ? ` for ${filter}` : ""}. Sign up and the verification mail appears here.</Alert>
+          <Alert tone="info">
+            No mail yet{filter ? ` for ${filter}` : ""}. Sign up and the verification mail appears here.
+          </Alert>
         ) : (
           mails?.map((m) => <MailCard key={`${m.createdAt}-${m.to}-${m.subject}`} mail={m} />)
         )}

@@ -7,9 +7,24 @@ import { PageLoader } from "../../components/Spinner";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime, formatRelative } from "../../lib/format";
 import { useAction } from "../../lib/use-action";
-import { type DeviceSession, deviceIcon, deviceLabel, listMySessions, revokeMyOtherSessions, revokeMySession } from "./sessions-api";
+import {
+  type DeviceSession,
+  deviceIcon,
+  deviceLabel,
+  listMySessions,
+  revokeMyOtherSessions,
+  revokeMySession,
+} from "./sessions-api";
 
-function DeviceRow({ s, onRevoke, busy }: { s: DeviceSession; onRevoke: (s: DeviceSession) => void; busy: boolean }): ReactElement {
+function DeviceRow({
+  s,
+  onRevoke,
+  busy,
+}: {
+  s: DeviceSession;
+  onRevoke: (s: DeviceSession) => void;
+  busy: boolean;
+}): ReactElement {
   const label = deviceLabel(s);
   return (
     <li className="card device" data-testid="session-row">
@@ -38,7 +53,13 @@ function DeviceRow({ s, onRevoke, busy }: { s: DeviceSession; onRevoke: (s: Devi
         </dl>
       </div>
       {!s.isCurrent && (
-        <Button variant="secondary" size="sm" loading={busy} onClick={() => onRevoke(s)} aria-label={`Revoke ${label} session`}>
+        <Button
+          variant="secondary"
+          size="sm"
+          loading={busy}
+          onClick={() => onRevoke(s)}
+          aria-label={`Revoke ${label} session`}
+        >
           Revoke
         </Button>
       )}
@@ -123,7 +144,8 @@ export function SessionsPage(): ReactElement {
         onConfirm={() => void revokeOthers.run()}
       >
         <p>
-          {others === 1 ? "1 other device" : `${others} other devices`} will need to sign in again. This device stays signed in.
+          {others === 1 ? "1 other device" : `${others} other devices`} will need to sign in again. This device stays
+          signed in.
         </p>
       </ConfirmDialog>
     </div>

@@ -1,5 +1,5 @@
-import { authClient } from "../../lib/auth-client";
 import type { IconName } from "../../components/Icon";
+import { authClient } from "../../lib/auth-client";
 import { deviceLabel as labelFor } from "../../lib/device";
 import { RequestError } from "../../lib/errors";
 

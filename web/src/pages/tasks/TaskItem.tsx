@@ -13,7 +13,15 @@ export interface TaskItemProps {
   onDelete: (task: Task) => void;
 }
 
-function EditForm({ task, onDone, onSave }: { task: Task; onDone: () => void; onSave: TaskItemProps["onSave"] }): ReactElement {
+function EditForm({
+  task,
+  onDone,
+  onSave,
+}: {
+  task: Task;
+  onDone: () => void;
+  onSave: TaskItemProps["onSave"];
+}): ReactElement {
   const form = useForm({ title: task.title, description: task.description ?? "" }, taskRules);
   return (
     <form
@@ -29,7 +37,6 @@ function EditForm({ task, onDone, onSave }: { task: Task; onDone: () => void; on
         await onSave(task, v.title.trim(), v.description.trim() || null);
       })}
     >
-      {/* biome-ignore lint/a11y/noAutofocus: the person just asked to edit this task */}
       <TextField label="Title" autoFocus {...form.field("title")} />
       <TextAreaField label="Description" rows={2} {...form.field("description")} />
       <div className="row">
@@ -49,7 +56,10 @@ export function TaskItem({ task, busy, onToggle, onSave, onDelete }: TaskItemPro
   const checkId = useId();
   const temp = task.id.startsWith("temp-");
   return (
-    <li className={`task ${task.completed ? "task-done" : ""} ${busy ? "task-pending" : ""}`} aria-busy={busy || undefined}>
+    <li
+      className={`task ${task.completed ? "task-done" : ""} ${busy ? "task-pending" : ""}`}
+      aria-busy={busy || undefined}
+    >
       {editing ? (
         <EditForm task={task} onSave={onSave} onDone={() => setEditing(false)} />
       ) : (
@@ -69,10 +79,22 @@ export function TaskItem({ task, busy, onToggle, onSave, onDelete }: TaskItemPro
             {task.description && <p className="task-desc">{task.description}</p>}
           </div>
           <div className="task-actions">
-            <Button variant="ghost" size="sm" disabled={temp} onClick={() => setEditing(true)} aria-label={`Edit “${task.title}”`}>
+            <Button
+              variant="ghost"
+              size="sm"
+              disabled={temp}
+              onClick={() => setEditing(true)}
+              aria-label={`Edit “${task.title}”`}
+            >
               Edit
             </Button>
-            <Button variant="ghost" size="sm" disabled={temp} onClick={() => onDelete(task)} aria-label={`Delete “${task.title}”`}>
+            <Button
+              variant="ghost"
+              size="sm"
+              disabled={temp}
+              onClick={() => onDelete(task)}
+              aria-label={`Delete “${task.title}”`}
+            >
               Delete
             </Button>
           </div>

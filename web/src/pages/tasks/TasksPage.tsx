@@ -7,8 +7,8 @@ import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
 import type { Task } from "../../lib/backend";
 import { useForm } from "../../lib/use-form";
-import { taskRules } from "./task-rules";
 import { TaskItem } from "./TaskItem";
+import { taskRules } from "./task-rules";
 import type { Filter } from "./tasks-api";
 import { PAGE_SIZE, useTasks } from "./use-tasks";
 
@@ -24,7 +24,11 @@ const EMPTY: Record<Filter, string> = {
   done: "No completed tasks yet.",
 };
 
-function NewTaskForm({ onAdd }: { onAdd: (title: string, description: string | null) => Promise<boolean> }): ReactElement {
+function NewTaskForm({
+  onAdd,
+}: {
+  onAdd: (title: string, description: string | null) => Promise<boolean>;
+}): ReactElement {
   const form = useForm({ title: "", description: "" }, taskRules);
   return (
     <form
@@ -63,7 +67,12 @@ export function TasksPage(): ReactElement {
           <h1>Tasks</h1>
           <p className="muted">Everything you need to get done, in one list.</p>
         </div>
-        <Button variant="secondary" size="sm" onClick={() => void reload()} loading={state.loading && state.items.length > 0}>
+        <Button
+          variant="secondary"
+          size="sm"
+          onClick={() => void reload()}
+          loading={state.loading && state.items.length > 0}
+        >
           Refresh
         </Button>
       </div>
@@ -82,7 +91,8 @@ export function TasksPage(): ReactElement {
       )}
 
       <div className="toolbar">
-        <div className="segmented" role="group" aria-label="Show tasks">
+        <fieldset className="segmented">
+          <legend className="visually-hidden">Show tasks</legend>
           {FILTERS.map((f) => (
             <button
               key={f.value}
@@ -96,7 +106,7 @@ export function TasksPage(): ReactElement {
               {f.label}
             </button>
           ))}
-        </div>
+        </fieldset>
         <span className="muted small" aria-live="polite">
           {state.count === 1 ? "1 task" : `${state.count} tasks`}
         </span>

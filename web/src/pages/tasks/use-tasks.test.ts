@@ -33,7 +33,11 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-const serverError = { code: "INTERNAL_ERROR", message: "Something went wrong on our side. Please try again.", status: 500 };
+const serverError = {
+  code: "INTERNAL_ERROR",
+  message: "Something went wrong on our side. Please try again.",
+  status: 500,
+};
 
 beforeEach(() => {
   vi.resetAllMocks();

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Task } from "../../lib/backend";
 import { type AppError, toAppError } from "../../lib/errors";
 import { insertOp, patchOp, removeOp, runOptimistic } from "../../lib/optimistic";
-import { type Filter, createTask, deleteTask, listTasks, matchesFilter, patchTask } from "./tasks-api";
+import { createTask, deleteTask, type Filter, listTasks, matchesFilter, patchTask } from "./tasks-api";
 
 export const PAGE_SIZE = 20;
 
@@ -105,14 +105,25 @@ export function useTasks(filter: Filter, page: number) {
 
   const add = (title: string, description: string | null): Promise<boolean> => {
     const now = new Date().toISOString();
-    const temp: Task = { id: `temp-${++tempIds}`, user_id: "", title, description, completed: false, created_at: now, updated_at: now };
+    const temp: Task = {
+      id: `temp-${++tempIds}`,
+      user_id: "",
+      title,
+      description,
+      completed: false,
+      created_at: now,
+      updated_at: now,
+    };
     const visible = matchesFilter(temp, filter) && page === 0;
     return change(temp.id, `add “${title}”`, async () => {
       setCount((c) => c + 1);
       try {
         if (!visible) return await createTask(title, description);
-        return await runOptimistic(setItems, insertOp(temp), () => createTask(title, description), (l, saved) =>
-          l.map((x) => (x.id === temp.id ? saved : x)),
+        return await runOptimistic(
+          setItems,
+          insertOp(temp),
+          () => createTask(title, description),
+          (l, saved) => l.map((x) => (x.id === temp.id ? saved : x)),
         );
       } catch (err) {
         setCount((c) => c - 1);
@@ -121,11 +132,19 @@ export function useTasks(filter: Filter, page: number) {
     });
   };
 
-  const update = (task: Task, changes: { title?: string; description?: string | null; completed?: boolean }, what: string): Promise<boolean> =>
+  const update = (
+    task: Task,
+    changes: { title?: string; description?: string | null; completed?: boolean },
+    what: string,
+  ): Promise<boolean> =>
     change(task.id, what, async () => {
-      const saved = await runOptimistic(setItems, patchOp(task.id, changes, itemsRef.current), () => patchTask(task.id, changes), (l, s) =>
-        // A task that no longer matches the filter leaves the list once the server agrees.
-        matchesFilter(s, filter) ? l.map((x) => (x.id === s.id ? s : x)) : l.filter((x) => x.id !== s.id),
+      const saved = await runOptimistic(
+        setItems,
+        patchOp(task.id, changes, itemsRef.current),
+        () => patchTask(task.id, changes),
+        (l, s) =>
+          // A task that no longer matches the filter leaves the list once the server agrees.
+          matchesFilter(s, filter) ? l.map((x) => (x.id === s.id ? s : x)) : l.filter((x) => x.id !== s.id),
       );
       if (!matchesFilter(saved, filter)) setCount((c) => c - 1);
     });
