@@ -7,7 +7,9 @@ const errorBody = {
   properties: { code: { type: "string", example: "UNAUTHORIZED" }, message: { type: "string" } },
 } as const;
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: "Error", content: { "application/json": { schema: errorBody } } }]));
+  Object.fromEntries(
+    codes.map((c) => [String(c), { description: "Error", content: { "application/json": { schema: errorBody } } }]),
+  );
 const bearer = [{ bearerAuth: [] }, { apiKeyCookie: [] }];
 
 /** Gatehouse's own routes under /api/auth, described for the reference page. */
@@ -63,7 +65,11 @@ const CUSTOM_PATHS = {
                     userAgent: { type: "string", nullable: true },
                     device: {
                       type: "object",
-                      properties: { browser: { type: "string", nullable: true }, os: { type: "string", nullable: true }, type: { type: "string" } },
+                      properties: {
+                        browser: { type: "string", nullable: true },
+                        os: { type: "string", nullable: true },
+                        type: { type: "string" },
+                      },
                     },
                     isCurrent: { type: "boolean" },
                     impersonatedBy: { type: "string", nullable: true },
@@ -85,9 +91,15 @@ const CUSTOM_PATHS = {
       parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
       responses: {
         "204": { description: "Revoked" },
-        "400": { description: "CANNOT_REVOKE_CURRENT_SESSION: sign out instead", content: { "application/json": { schema: errorBody } } },
+        "400": {
+          description: "CANNOT_REVOKE_CURRENT_SESSION: sign out instead",
+          content: { "application/json": { schema: errorBody } },
+        },
         ...errors(401),
-        "404": { description: "SESSION_NOT_FOUND (also for another user's session)", content: { "application/json": { schema: errorBody } } },
+        "404": {
+          description: "SESSION_NOT_FOUND (also for another user's session)",
+          content: { "application/json": { schema: errorBody } },
+        },
       },
     },
   },
@@ -120,7 +132,11 @@ export function openApiRoutes(auth: Auth): Hono {
       const base = (await auth.api.generateOpenAPISchema()) as Record<string, any>;
       return {
         ...base,
-        info: { ...base.info, title: "Gatehouse auth server", description: "better-auth endpoints and Gatehouse's own routes" },
+        info: {
+          ...base.info,
+          title: "Gatehouse auth server",
+          description: "better-auth endpoints and Gatehouse's own routes",
+        },
         paths: { ...base.paths, ...CUSTOM_PATHS },
       };
     })();
