@@ -1,5 +1,5 @@
 import { expect, test } from "../support/fixtures";
-import { PASSWORD, addTask, createVerifiedUser, signInViaUi, uniqueEmail } from "../support/flows";
+import { addTask, createVerifiedUser, PASSWORD, signInViaUi, uniqueEmail } from "../support/flows";
 
 /** The backend must refuse a revoked session within 1 s (ARCHITECTURE.md, Revocation); wait past that. */
 const REVOCATION_BOUND_MS = 1_500;
@@ -61,7 +61,10 @@ test("account: profile, then a password change that signs out the other device",
 });
 
 test("account: delete it for good", async ({ page }) => {
-  test.fixme(true, "needs `user: { deleteUser: { enabled: true } }` in auth-server/src/auth.ts (asked of the auth-server owner)");
+  test.fixme(
+    true,
+    "needs `user: { deleteUser: { enabled: true } }` in auth-server/src/auth.ts (asked of the auth-server owner)",
+  );
   const email = uniqueEmail("del");
   await createVerifiedUser(page, "Del Ete", email);
   await page.getByRole("link", { name: "Account" }).click();
