@@ -8,7 +8,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Dialect, ForeignKey, Index, String, Text, TypeDecorator, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -154,7 +166,25 @@ class Jwks(Base):
     crv: Mapped[str | None] = mapped_column(Text)
 
 
-AUTH_TABLES = frozenset({"users", "user_sessions", "accounts", "verifications", "jwks"})
+class AuthEvent(Base):
+    """The shared audit log (created by the auth server; both services append to it)."""
+
+    __tablename__ = "auth_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    type: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(Text)
+    session_id: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(Text)
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    success: Mapped[bool] = mapped_column(Boolean(create_constraint=False))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Declared `text` on SQLite (not better-auth's `date`), same ISO form.
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, info={"sqlite_type": "text"})
+
+
+AUTH_TABLES = frozenset({"users", "user_sessions", "accounts", "verifications", "jwks", "auth_events"})
 
 
 class Task(Base):

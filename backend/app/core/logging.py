@@ -16,7 +16,8 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # An incoming id is echoed into logs and headers, so only short, boring ids are kept.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# LogRecord's own attributes, plus uvicorn's ANSI-coloured duplicate of the message.
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -23,13 +23,12 @@ async def get_session(db: AsyncSession, *, session_id: str) -> UserSession | Non
     return await db.get(UserSession, session_id)
 
 
-async def revoke_all(db: AsyncSession, *, user_id: str) -> int:
-    """Delete every session of `user_id`; returns how many there were."""
-    ids = (await db.scalars(select(UserSession.id).where(UserSession.user_id == user_id))).all()
-    if ids:
-        await db.execute(delete(UserSession).where(UserSession.user_id == user_id))
+async def revoke_all(db: AsyncSession, *, user_id: str) -> list[str]:
+    """Delete every session of `user_id`; returns the ids of the deleted sessions."""
+    result = await db.execute(delete(UserSession).where(UserSession.user_id == user_id).returning(UserSession.id))
+    ids = list(result.scalars().all())
     await db.commit()
-    return len(ids)
+    return ids
 
 
 async def revoke_one(db: AsyncSession, *, user_id: str, session_id: str) -> bool:

@@ -49,15 +49,21 @@ async def set_role(db: AsyncSession, *, user: User, role: str) -> User:
     return await update_user(db, user=user, changes={"role": role})
 
 
-async def ban_user(db: AsyncSession, *, user: User, reason: str | None, expires_at: datetime | None) -> User:
-    """Ban `user` and delete all their sessions in the same transaction (so no credential survives)."""
+async def ban_user(
+    db: AsyncSession, *, user: User, reason: str | None, expires_at: datetime | None
+) -> tuple[User, list[str]]:
+    """Ban `user` and delete all their sessions in the same transaction (so no credential survives).
+
+    Returns the user and the ids of the sessions that were revoked.
+    """
     user.banned = True
     user.ban_reason = reason
     user.ban_expires = expires_at
     user.updated_at = utcnow()
-    await db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    result = await db.execute(delete(UserSession).where(UserSession.user_id == user.id).returning(UserSession.id))
+    revoked = list(result.scalars().all())
     await db.commit()
-    return user
+    return user, revoked
 
 
 async def unban_user(db: AsyncSession, *, user: User) -> User:

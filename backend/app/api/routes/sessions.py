@@ -10,6 +10,7 @@ from app.auth.deps import CurrentPrincipal
 from app.errors import ApiError, ErrorCode
 from app.schemas.users import SessionPublic, SessionsPublic, SessionsRevoked
 from app.services import sessions as session_service
+from app.services.audit import AuthEventType, record_events
 
 router = APIRouter(prefix="/users/{user_id}/sessions", tags=["sessions"])
 
@@ -36,7 +37,17 @@ async def revoke_all_sessions(
 ) -> SessionsRevoked:
     """Revoke every session of the user (the caller's own included, when it is theirs)."""
     ensure_self_or_admin(request, principal.user, user_id)
-    return SessionsRevoked(revoked=await session_service.revoke_all(db, user_id=user_id))
+    revoked = await session_service.revoke_all(db, user_id=user_id)
+    if revoked:
+        await record_events(
+            request,
+            type=AuthEventType.SESSION_REVOKED,
+            user_id=user_id,
+            actor_id=principal.user.id,
+            session_ids=revoked,
+            reason="backend:revoke_all",
+        )
+    return SessionsRevoked(revoked=len(revoked))
 
 
 @router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -47,4 +58,12 @@ async def revoke_session(
     ensure_self_or_admin(request, principal.user, user_id)
     if not await session_service.revoke_one(db, user_id=user_id, session_id=session_id):
         raise ApiError(404, ErrorCode.SESSION_NOT_FOUND, "Session not found.")
+    await record_events(
+        request,
+        type=AuthEventType.SESSION_REVOKED,
+        user_id=user_id,
+        actor_id=principal.user.id,
+        session_ids=[session_id],
+        reason="backend:revoke_session",
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,6 +13,7 @@ from app.models import User, utcnow
 from app.schemas.common import Limit, Offset
 from app.schemas.users import BanRequest, RoleUpdate, UserAdmin, UserPublic, UsersPublic, UserUpdate
 from app.services import users as user_service
+from app.services.audit import AuthEventType, record_events
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -73,22 +74,34 @@ async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: 
     if user_id == admin.id:
         raise ApiError(400, ErrorCode.CANNOT_CHANGE_OWN_ROLE, "Administrators cannot change their own role.")
     user = await user_service.set_role(db, user=await _existing(db, user_id), role=body.role)
+    await record_events(request, type=AuthEventType.ROLE_CHANGED, user_id=user_id, actor_id=admin.id, reason=body.role)
     return UserAdmin.model_validate(user)
 
 
 @router.post("/{user_id}/ban")
-async def ban_user(admin: AdminUser, db: SessionDep, user_id: UserId, body: BanRequest) -> UserAdmin:
+async def ban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: BanRequest) -> UserAdmin:
     """Ban a user, optionally for a while, and revoke all their sessions (admin only, never oneself)."""
     if user_id == admin.id:
         raise ApiError(400, ErrorCode.CANNOT_BAN_SELF, "Administrators cannot ban themselves.")
     user = await _existing(db, user_id)
     expires = utcnow() + timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None
-    user = await user_service.ban_user(db, user=user, reason=body.reason or None, expires_at=expires)
+    user, revoked = await user_service.ban_user(db, user=user, reason=body.reason or None, expires_at=expires)
+    await record_events(request, type=AuthEventType.USER_BANNED, user_id=user_id, actor_id=admin.id)
+    if revoked:
+        await record_events(
+            request,
+            type=AuthEventType.SESSION_REVOKED,
+            user_id=user_id,
+            actor_id=admin.id,
+            session_ids=revoked,
+            reason="backend:ban",
+        )
     return UserAdmin.model_validate(user)
 
 
 @router.delete("/{user_id}/ban")
-async def unban_user(_admin: AdminUser, db: SessionDep, user_id: UserId) -> UserAdmin:
+async def unban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId) -> UserAdmin:
     """Lift a user's ban (admin only)."""
     user = await user_service.unban_user(db, user=await _existing(db, user_id))
+    await record_events(request, type=AuthEventType.USER_UNBANNED, user_id=user_id, actor_id=admin.id)
     return UserAdmin.model_validate(user)
