@@ -91,7 +91,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 
   // The one-query /me answers the plain case and falls through to sessionRoutes for the rest.
-  app.route("/", fastSessionRoutes(auth, database));
+  app.route("/", fastSessionRoutes({ auth, database, databaseUrl: env.DATABASE_URL }));
   app.route("/", sessionRoutes(auth));
   app.route("/", openApiRoutes(auth));
   app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));
