@@ -9,8 +9,9 @@ test("account: profile, then a password change that signs out the other device",
   const email = uniqueEmail("acc");
   await createVerifiedUser(page, "Ann Account", email);
 
-  await test.step("profile name and picture", async () => {
+  await test.step("profile name and picture; sign-in methods from the backend", async () => {
     await page.getByRole("link", { name: "Account" }).click();
+    await expect(page.getByRole("region", { name: "Sign-in methods" }).getByText("Email and password")).toBeVisible();
     await page.getByLabel("Name").fill("Ann Renamed");
     await page.getByLabel("Profile picture URL").fill("javascript:alert(1)");
     await page.getByRole("button", { name: "Save profile" }).click();

@@ -4,6 +4,7 @@ import { authClient } from "../../lib/auth-client";
 import { DeleteAccountSection } from "./DeleteAccountSection";
 import { PasswordSection } from "./PasswordSection";
 import { ProfileSection } from "./ProfileSection";
+import { SignInMethodsSection } from "./SignInMethodsSection";
 
 export function AccountPage(): ReactElement {
   const { data } = authClient.useSession();
@@ -13,11 +14,12 @@ export function AccountPage(): ReactElement {
       <div className="page-header">
         <div>
           <h1>Account</h1>
-          <p className="muted">Your profile, password and account.</p>
+          <p className="muted">Your profile, sign-in methods and password.</p>
         </div>
       </div>
       <div className="stack">
         <ProfileSection key={data.user.id} user={data.user} />
+        <SignInMethodsSection />
         <PasswordSection />
         <DeleteAccountSection />
       </div>
