@@ -135,6 +135,21 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
       },
     },
     databaseHooks: {
+      account: {
+        // Provider identities joining or leaving an account; the password ("credential") is not one.
+        create: {
+          after: async (account, ctx) => {
+            if (account.providerId === "credential") return;
+            hooks.record({ type: AuthEventType.OAUTH_LINKED, userId: account.userId, success: true, reason: account.providerId, ...requestMeta(ctx?.request) });
+          },
+        },
+        delete: {
+          after: async (account, ctx) => {
+            if (account.providerId === "credential") return;
+            hooks.record({ type: AuthEventType.OAUTH_UNLINKED, userId: account.userId, success: true, reason: account.providerId, ...requestMeta(ctx?.request) });
+          },
+        },
+      },
       user: {
         create: {
           before: async (user) => {

@@ -128,7 +128,14 @@ export function createHooks({ lockout, events, logger }: HookDeps) {
     }
     if (err) return;
 
-    if (ctx.path === "/verify-email") {
+    if (ctx.path.startsWith("/callback/") || ctx.path.startsWith("/oauth2/callback/")) {
+      const s = ctx.context.newSession;
+      if (s) {
+        // ctx.path is the route pattern (/callback/:id); the provider is the :id parameter.
+        const provider = (ctx.params as { id?: string } | undefined)?.id ?? "unknown";
+        record({ type: AuthEventType.SIGN_IN, userId: s.user.id, sessionId: s.session.id, success: true, reason: `oauth:${provider}`, ...meta });
+      }
+    } else if (ctx.path === "/verify-email") {
       const s = ctx.context.newSession ?? ctx.context.session;
       record({ type: AuthEventType.EMAIL_VERIFIED, userId: s?.user.id ?? null, success: true, ...meta });
     } else if (ctx.path === "/change-password") {

@@ -192,7 +192,7 @@ describe.each(DB_KINDS)("OAuth account linking on %s", (kind) => {
   });
 
   it("unlinks a provider while another method remains, then refuses the last", async () => {
-    const { b, cookie } = await passwordUser("two-ways@example.com");
+    const { b, cookie, userId } = await passwordUser("two-ways@example.com");
     acme.accounts.set("acme-two", { email: "two-ways@example.com", emailVerified: true });
     await fullFlow(b, "acme", "acme-two", { mode: "link", callbackURL: `${ORIGIN}/account` });
     const accounts = await listAccounts(cookie);
@@ -214,5 +214,18 @@ describe.each(DB_KINDS)("OAuth account linking on %s", (kind) => {
     });
     expect(last.status).toBe(400);
     expect(await last.json()).toMatchObject({ code: "FAILED_TO_UNLINK_LAST_ACCOUNT" });
+
+    await new Promise((r) => setTimeout(r, 50)); // audit rows are written after the answer
+    const events = await s.gh.database.db
+      .selectFrom("auth_events")
+      .select(["type", "reason"])
+      .where("user_id", "=", userId)
+      .where("type", "in", ["oauth_linked", "oauth_unlinked"])
+      .orderBy("id")
+      .execute();
+    expect(events).toEqual([
+      { type: "oauth_linked", reason: "acme" },
+      { type: "oauth_unlinked", reason: "acme" },
+    ]);
   });
 });

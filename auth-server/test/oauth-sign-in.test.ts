@@ -116,6 +116,16 @@ describe.each(DB_KINDS)("OAuth sign-in against a real OpenID provider on %s", (k
       .where("provider_id", "=", provider)
       .executeTakeFirstOrThrow();
     expect(String(row.access_token)).toMatch(/^[0-9a-f]{100,}$/);
+
+    // The audit trail names the provider of the sign-in.
+    await new Promise((r) => setTimeout(r, 50));
+    const audit = await s.gh.database.db
+      .selectFrom("auth_events")
+      .select(["reason", "session_id"])
+      .where("user_id", "=", session.user.id)
+      .where("type", "=", "sign_in")
+      .execute();
+    expect(audit).toEqual([{ reason: `oauth:${provider}`, session_id: session.session.id }]);
   });
 
   it("refuses a replayed ID token posted instead of the redirect flow", async () => {
