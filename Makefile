@@ -43,6 +43,7 @@ lint: node-deps ## Biome, tsc, Ruff and the Python type checker
 	npx biome check .
 	npm run typecheck --workspaces --if-present
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend lint; fi
+	scripts/check-deploy-files.sh
 
 fmt: node-deps ## format everything
 	npx biome format --write .
