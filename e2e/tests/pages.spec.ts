@@ -115,3 +115,49 @@ test("admin pages", async ({ page, browser, baseURL }) => {
   await page.getByRole("button", { name: "Stop impersonating" }).click();
   await expect(page).toHaveURL(/\/admin$/);
 });
+
+test("admin: search, paging and role changes", async ({ page }) => {
+  // Eleven users sharing a tag (sign-up through the API: listing does not need them verified).
+  const tag = `pager${Date.now().toString(36)}`;
+  for (let i = 0; i < 11; i++) {
+    const res = await page.request.post("/api/auth/sign-up/email", {
+      data: { name: `Pager ${i}`, email: `${tag}-${i}@e2e.gatehouse.test`, password: PASSWORD },
+    });
+    expect(res.ok()).toBe(true);
+  }
+  await signInAsAdmin(page);
+  await page.goto("/admin");
+  await page.getByLabel("Search users").fill(tag);
+  await page.getByRole("button", { name: "Search" }).click();
+  const rows = page.getByRole("table").getByRole("row");
+  await expect(rows).toHaveCount(11); // header + 10
+  await expect(page.getByText("1–10 of 11")).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(rows).toHaveCount(2);
+  await expect(page.getByText("11–11 of 11")).toBeVisible();
+  await expect(page).toHaveURL(/page=1/);
+  await page.getByRole("button", { name: "Previous" }).click();
+  await expect(rows).toHaveCount(11);
+
+  await page.getByLabel("Search in").selectOption("name");
+  await page.getByLabel("Search users").fill(`Pager 1`);
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText(/^1–\d+ of \d+/)).toBeVisible();
+  await expect(rows.filter({ hasText: "Pager 10" })).toHaveCount(1);
+  await expect(rows.filter({ hasText: "Pager 2" })).toHaveCount(0);
+  await page.getByLabel("Search users").fill("nobody-matches-this");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("No users match “nobody-matches-this”.")).toBeVisible();
+
+  await page.getByLabel("Search in").selectOption("email");
+  await page.getByLabel("Search users").fill(`${tag}-3@`);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: `Manage ${tag}-3@e2e.gatehouse.test` }).click();
+  const role = page.getByRole("region", { name: "Role" });
+  await role.getByLabel("Role").selectOption("admin");
+  await role.getByRole("button", { name: "Save role" }).click();
+  await expect(role.getByText("Role saved.")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Details" }).getByText("admin", { exact: true })).toBeVisible();
+  // Admins cannot be impersonated (the server refuses it too).
+  await expect(page.getByRole("button", { name: "Impersonate" })).toBeDisabled();
+});

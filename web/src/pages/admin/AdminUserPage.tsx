@@ -102,7 +102,7 @@ export function AdminUserPage(): ReactElement {
                   <dd>{user.role ?? "user"}</dd>
                 </dl>
               </section>
-              <RoleCard key={`role-${user.role}`} user={user} isSelf={isSelf} onChanged={changed} />
+              <RoleCard key={`role-${user.id}`} user={user} isSelf={isSelf} onChanged={changed} />
               <BanCard user={user} isSelf={isSelf} onChanged={changed} />
               <UserSessionsCard userId={user.id} version={version} />
             </div>

@@ -86,7 +86,7 @@ export function AdminUsersPage(): ReactElement {
             onChange={(e) => setDraft({ ...draft, search: e.target.value })}
           />
           <SelectField
-            label="In"
+            label="Search in"
             className="field-narrow"
             value={draft.field}
             onChange={(e) => setDraft({ ...draft, field: e.target.value as SearchField })}
