@@ -50,4 +50,11 @@ describe("with Redis secondary storage", () => {
     await s.gh.database.db.updateTable("users").set({ banned: true }).where("id", "=", userId).execute();
     await eventually(async () => (await session(token)) === null);
   });
+
+  it("sees a role change written straight into the database", async () => {
+    const { token, userId } = await signUpVerified(s, "promoted-directly@example.com");
+    expect((await session(token))?.user.role).toBe("user");
+    await s.gh.database.db.updateTable("users").set({ role: "admin" }).where("id", "=", userId).execute();
+    await eventually(async () => (await session(token))?.user.role === "admin");
+  });
 });

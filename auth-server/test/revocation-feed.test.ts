@@ -61,19 +61,36 @@ describe.each(DB_KINDS)("revocation feed triggers on %s", (kind) => {
     expect(rows).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "user", user_id: victim.userId })]));
     expect(rows.filter((r) => r.kind === "session" && r.user_id === victim.userId).length).toBeGreaterThanOrEqual(2);
 
-    // Banning again is not a new cut-off; unbanning records nothing.
+    expect(rows).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: "user_changed", user_id: victim.userId })]),
+    );
+
+    // Banning again is not a new cut-off; unbanning is only a change (caches refresh the user).
     const mid = await lastId();
     await s.gh.database.db
       .updateTable("users")
       .set({ banned: kind === "sqlite" ? 1 : true })
       .where("id", "=", victim.userId)
       .execute();
+    expect(await feedAfter(mid)).toEqual([]);
     await s.call("/api/auth/admin/unban-user", {
       method: "POST",
       headers: bearer(root.token),
       json: { userId: victim.userId },
     });
-    expect(await feedAfter(mid)).toEqual([]);
+    expect((await feedAfter(mid)).map((r) => r.kind)).toEqual(["user_changed"]);
+
+    // A role change is a change; a rename is not one that matters for authorization.
+    const roleMark = await lastId();
+    await s.call("/api/auth/admin/set-role", {
+      method: "POST",
+      headers: bearer(root.token),
+      json: { userId: victim.userId, role: "admin" },
+    });
+    await s.gh.database.db.updateTable("users").set({ name: "renamed" }).where("id", "=", victim.userId).execute();
+    expect(await feedAfter(roleMark)).toEqual([
+      expect.objectContaining({ kind: "user_changed", user_id: victim.userId }),
+    ]);
 
     const del = await lastId();
     await s.gh.database.db.deleteFrom("users").where("id", "=", victim.userId).execute();

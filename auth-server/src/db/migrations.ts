@@ -169,4 +169,32 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
       )`,
     ],
   },
+  {
+    // Changes that alter what a user may do without revoking anything (role, unban, ban expiry,
+    // verified email, email): backends that cache users refresh them on this feed row instead of
+    // asking the database on every request.
+    name: "0005_feed_user_changes",
+    sqlite: [
+      `create trigger if not exists auth_feed_user_changed after update of role, banned, ban_expires, email_verified, email on users
+        when old.role is not new.role or old.banned is not new.banned or old.ban_expires is not new.ban_expires
+          or old.email_verified is not new.email_verified or old.email is not new.email begin
+        insert into auth_revocations (kind, user_id) values ('user_changed', new.id);
+      end`,
+    ],
+    postgres: [
+      `create or replace function auth_record_user_change() returns trigger language plpgsql as $$
+      declare
+        rid bigint;
+      begin
+        insert into auth_revocations (kind, user_id) values ('user_changed', new.id) returning id into rid;
+        perform pg_notify('gatehouse_revocations', rid::text);
+        return null;
+      end $$`,
+      `create trigger auth_feed_user_changed after update of role, banned, ban_expires, email_verified, email on users
+        for each row when (old.role is distinct from new.role or old.banned is distinct from new.banned
+          or old.ban_expires is distinct from new.ban_expires or old.email_verified is distinct from new.email_verified
+          or old.email is distinct from new.email)
+        execute function auth_record_user_change()`,
+    ],
+  },
 ];

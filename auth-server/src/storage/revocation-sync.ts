@@ -15,7 +15,8 @@ interface RevocationRow {
  * database by another writer (the backend's ban or revoke routes, an operator's SQL) would live on
  * at the auth server until the cache entry expires. This follows the revocation feed and evicts
  * those entries the way better-auth itself does: per-session keys for 'session' rows, the
- * per-user "revoked before" cut-off for 'user' rows.
+ * per-user "revoked before" cut-off for 'user' rows; 'user_changed' rows drop the user's cached
+ * sessions so role and ban changes made elsewhere are seen at once.
  */
 export class RevocationCacheSync {
   private lastId = 0;
@@ -66,6 +67,7 @@ export class RevocationCacheSync {
       if (row.user_id) {
         if (row.kind === "session" && row.session_id) await this.evictSession(row.user_id, row.session_id);
         else if (row.kind === "user") await this.cutOffUser(row.user_id, new Date(row.created_at).getTime());
+        else if (row.kind === "user_changed") await this.evictUser(row.user_id);
       }
       this.lastId = Number(row.id);
     }
@@ -80,6 +82,15 @@ export class RevocationCacheSync {
       const parsed = JSON.parse(cached) as { session?: { id?: string } };
       if (parsed.session?.id === sessionId) await this.storage.delete(token);
     }
+  }
+
+  /**
+   * A role, ban or email change made elsewhere: drop the user's cached sessions (not the sessions
+   * themselves), so the next lookup reads session and user afresh from the database.
+   */
+  private async evictUser(userId: string): Promise<void> {
+    const refs = JSON.parse((await this.storage.get(`active-sessions-${userId}`)) ?? "[]") as Array<{ token: string }>;
+    for (const { token } of refs) await this.storage.delete(token);
   }
 
   private async cutOffUser(userId: string, at: number): Promise<void> {
