@@ -15,8 +15,8 @@ interface RevocationRow {
  * database by another writer (the backend's ban or revoke routes, an operator's SQL) would live on
  * at the auth server until the cache entry expires. This follows the revocation feed and evicts
  * those entries the way better-auth itself does: per-session keys for 'session' rows, the
- * per-user "revoked before" cut-off for 'user' rows; 'user_changed' rows drop the user's cached
- * sessions so role and ban changes made elsewhere are seen at once.
+ * per-user "revoked before" cut-off for 'user' rows; 'user_changed' rows rewrite the user inside
+ * cached sessions so role and ban changes made elsewhere are seen at once.
  */
 export class RevocationCacheSync {
   private lastId = 0;
@@ -67,7 +67,7 @@ export class RevocationCacheSync {
       if (row.user_id) {
         if (row.kind === "session" && row.session_id) await this.evictSession(row.user_id, row.session_id);
         else if (row.kind === "user") await this.cutOffUser(row.user_id, new Date(row.created_at).getTime());
-        else if (row.kind === "user_changed") await this.evictUser(row.user_id);
+        else if (row.kind === "user_changed") await this.refreshUser(row.user_id);
       }
       this.lastId = Number(row.id);
     }
@@ -85,12 +85,36 @@ export class RevocationCacheSync {
   }
 
   /**
-   * A role, ban or email change made elsewhere: drop the user's cached sessions (not the sessions
-   * themselves), so the next lookup reads session and user afresh from the database.
+   * A role, ban or email change made elsewhere: rewrite the user inside each cached session so
+   * the next lookup sees it (the cached entry stays, so a 'user' cut-off still applies to it).
    */
-  private async evictUser(userId: string): Promise<void> {
-    const refs = JSON.parse((await this.storage.get(`active-sessions-${userId}`)) ?? "[]") as Array<{ token: string }>;
-    for (const { token } of refs) await this.storage.delete(token);
+  private async refreshUser(userId: string): Promise<void> {
+    const row = await this.db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
+    if (!row) return;
+    const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | Date).toISOString());
+    const fresh = {
+      email: row.email,
+      name: row.name,
+      image: row.image ?? null,
+      emailVerified: Boolean(row.email_verified),
+      role: row.role ?? null,
+      banned: row.banned == null ? null : Boolean(row.banned),
+      banReason: row.ban_reason ?? null,
+      banExpires: iso(row.ban_expires),
+      updatedAt: iso(row.updated_at),
+    };
+    const refs = JSON.parse((await this.storage.get(`active-sessions-${userId}`)) ?? "[]") as Array<{
+      token: string;
+      expiresAt: number;
+    }>;
+    for (const { token, expiresAt } of refs) {
+      const cached = await this.storage.get(token);
+      if (!cached) continue;
+      const entry = JSON.parse(cached) as { user?: Record<string, unknown> };
+      entry.user = { ...entry.user, ...fresh };
+      const ttl = Math.floor((expiresAt - Date.now()) / 1000);
+      if (ttl > 0) await this.storage.set(token, JSON.stringify(entry), ttl);
+    }
   }
 
   private async cutOffUser(userId: string, at: number): Promise<void> {
