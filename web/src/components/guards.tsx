@@ -1,4 +1,4 @@
-import type { ReactElement } from "react";
+import { type ReactElement, useRef } from "react";
 import { Navigate, Outlet, useLocation } from "react-router";
 import { authClient } from "../lib/auth-client";
 import { toAppError } from "../lib/errors";
@@ -20,6 +20,10 @@ export function signInPath(next: string, reason?: string): string {
 export function RequireAuth(): ReactElement {
   const { data, isPending, isRefetching, error, refetch } = authClient.useSession();
   const location = useLocation();
+  // A session that vanishes under an open page (revoked, banned, expired — noticed by the
+  // periodic check) ended; it was not a sign-out.
+  const hadSession = useRef(false);
+  if (data) hadSession.current = true;
   if ((isPending || isRefetching) && !data) return <PageLoader label="Checking your session…" />;
   if (error && !data) {
     return (
@@ -33,7 +37,7 @@ export function RequireAuth(): ReactElement {
     );
   }
   if (!data) {
-    const reason = exitReasonNow();
+    const reason = exitReasonNow() ?? (hadSession.current ? "session-ended" : null);
     // Someone who chose to sign out starts fresh; anyone else comes back to where they were.
     const to =
       reason === "signed-out"
