@@ -74,7 +74,17 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
     // Google and OpenID Connect sign-in, the account-linking policy and its identity gate (oauth/).
     socialProviders: oauth.socialProviders,
     account: { ...AUTH_SCHEMA.core.account, ...oauth.account },
-    user: { ...AUTH_SCHEMA.core.user, ...oauth.user },
+    user: {
+      ...AUTH_SCHEMA.core.user,
+      ...oauth.user,
+      // Self-service deletion; better-auth asks for the password (or a fresh session).
+      deleteUser: {
+        enabled: true,
+        afterDelete: async (user, request) => {
+          hooks.record({ type: AuthEventType.USER_DELETED, userId: user.id, success: true, ...requestMeta(request) });
+        },
+      },
+    },
     emailAndPassword: {
       enabled: true,
       requireEmailVerification: true,
@@ -140,13 +150,25 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
         create: {
           after: async (account, ctx) => {
             if (account.providerId === "credential") return;
-            hooks.record({ type: AuthEventType.OAUTH_LINKED, userId: account.userId, success: true, reason: account.providerId, ...requestMeta(ctx?.request) });
+            hooks.record({
+              type: AuthEventType.OAUTH_LINKED,
+              userId: account.userId,
+              success: true,
+              reason: account.providerId,
+              ...requestMeta(ctx?.request),
+            });
           },
         },
         delete: {
           after: async (account, ctx) => {
             if (account.providerId === "credential") return;
-            hooks.record({ type: AuthEventType.OAUTH_UNLINKED, userId: account.userId, success: true, reason: account.providerId, ...requestMeta(ctx?.request) });
+            hooks.record({
+              type: AuthEventType.OAUTH_UNLINKED,
+              userId: account.userId,
+              success: true,
+              reason: account.providerId,
+              ...requestMeta(ctx?.request),
+            });
           },
         },
       },

@@ -172,3 +172,45 @@ describe.each(DB_KINDS)("device sessions on %s", (kind) => {
     expect(ofAdmin.status).toBe(403);
   });
 });
+
+describe.each(DB_KINDS)("account deletion on %s", (kind) => {
+  it("deletes the account with its password, revokes everything and records it", async () => {
+    const s = await startTestServer(kind);
+    try {
+      const { token, userId } = await signUpVerified(s, "leaver@example.com");
+      const wrong = await s.call("/api/auth/delete-user", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}` },
+        json: { password: "not my password" },
+      });
+      expect(wrong.status).toBe(400);
+      const del = await s.call("/api/auth/delete-user", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}` },
+        json: { password: STRONG_PASSWORD },
+      });
+      expect(del.status).toBe(200);
+      expect(
+        await (await s.call("/api/auth/get-session", { headers: { Authorization: `Bearer ${token}` } })).json(),
+      ).toBeNull();
+      const users = await s.gh.database.db.selectFrom("users").select("id").where("id", "=", userId).execute();
+      expect(users).toEqual([]);
+      const feed = await s.gh.database.db
+        .selectFrom("auth_revocations")
+        .select("kind")
+        .where("user_id", "=", userId)
+        .execute();
+      expect(feed.map((r) => r.kind)).toContain("user");
+      await new Promise((r) => setTimeout(r, 50));
+      const events = await s.gh.database.db
+        .selectFrom("auth_events")
+        .select("type")
+        .where("user_id", "=", userId)
+        .where("type", "=", "user_deleted")
+        .execute();
+      expect(events).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -62,10 +62,6 @@ test("account: profile, then a password change that signs out the other device",
 });
 
 test("account: delete it for good", async ({ page }) => {
-  test.fixme(
-    true,
-    "needs `user: { deleteUser: { enabled: true } }` in auth-server/src/auth.ts (asked of the auth-server owner)",
-  );
   const email = uniqueEmail("del");
   await createVerifiedUser(page, "Del Ete", email);
   await page.getByRole("link", { name: "Account" }).click();
