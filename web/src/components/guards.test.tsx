@@ -73,6 +73,15 @@ describe("RequireAuth", () => {
     expect(screen.getByText("at /sign-in?reason=signed-out")).toBeInTheDocument();
   });
 
+  it("starts fresh after deleting the account, and says so", () => {
+    markExit("account-deleted");
+    useSession.mockReturnValue(signedIn());
+    const view = app("/tasks");
+    useSession.mockReturnValue(state(null)); // the deletion empties the session store
+    view.rerender(tree("/tasks"));
+    expect(screen.getByText("at /sign-in?reason=account-deleted")).toBeInTheDocument();
+  });
+
   it("offers a retry when the session check itself failed", () => {
     useSession.mockReturnValue(state(null, { error: { status: 502, message: "" } as never }));
     app();

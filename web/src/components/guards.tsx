@@ -38,9 +38,9 @@ export function RequireAuth(): ReactElement {
   }
   if (!data) {
     const reason = exitReasonNow() ?? (hadSession.current ? "session-ended" : null);
-    // Someone who chose to sign out starts fresh; anyone else comes back to where they were.
+    // Someone who chose to leave starts fresh; anyone else comes back to where they were.
     const to =
-      reason === "signed-out"
+      reason === "signed-out" || reason === "account-deleted"
         ? signInPath("/", reason)
         : signInPath(location.pathname + location.search, reason ?? undefined);
     return <Navigate to={to} replace />;

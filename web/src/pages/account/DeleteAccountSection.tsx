@@ -7,6 +7,7 @@ import { TextField } from "../../components/Field";
 import { authClient } from "../../lib/auth-client";
 import { tokens } from "../../lib/backend";
 import { RequestError } from "../../lib/errors";
+import { clearExit, markExit } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { check, LIMITS, maxLength, required } from "../../lib/validation";
 
@@ -16,8 +17,12 @@ export function DeleteAccountSection(): ReactElement {
   const [pw, setPw] = useState("");
   const [pwError, setPwError] = useState<string | undefined>();
   const del = useAction(async (password: string) => {
+    // The session store empties as soon as the deletion lands, and the route guard may redirect
+    // before we do: tell it why, so the sign-in page says "deleted", not "session ended".
+    markExit("account-deleted");
     const { error } = await authClient.deleteUser({ password });
     if (error) {
+      clearExit();
       // better-auth answers 404 when account deletion is switched off on the server.
       if (error.status === 404)
         throw new RequestError("DELETE_DISABLED", "Deleting accounts is turned off on this server.", 404);
