@@ -1,5 +1,6 @@
 import { adminClient, jwtClient } from "better-auth/client/plugins";
 import { createAuthClient } from "better-auth/react";
+import { withRequestId } from "./request-id";
 
 /**
  * The better-auth client. It talks to the web app's own origin: the Vite server (dev) or the
@@ -10,6 +11,8 @@ export const authClient = createAuthClient({
   baseURL: typeof window === "undefined" ? "http://localhost" : window.location.origin,
   basePath: "/api/auth",
   plugins: [adminClient(), jwtClient()],
+  // A fresh X-Request-ID on every call, so the auth server's log lines for one click can be found.
+  fetchOptions: { customFetchImpl: withRequestId() },
   sessionOptions: {
     // A banned or revoked session should not linger on screen: re-check on focus and every minute.
     refetchOnWindowFocus: true,

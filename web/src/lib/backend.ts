@@ -3,6 +3,7 @@ import type { components, paths } from "../api/schema.gen";
 import { authClient } from "./auth-client";
 import { createBackendFetch } from "./backend-fetch";
 import { RequestError } from "./errors";
+import { withRequestId } from "./request-id";
 import { emitSessionLost } from "./session-events";
 import { createTokenManager } from "./token-manager";
 
@@ -26,7 +27,8 @@ const origin = typeof window === "undefined" ? "http://localhost" : window.locat
 /** Typed client for the backend (paths include /api/v1, proxied like /api/auth). */
 export const backend = createClient<paths>({
   baseUrl: origin,
-  fetch: createBackendFetch({ tokens, onSessionLost: emitSessionLost }),
+  // Each attempt (a 401 retry too) is its own request with its own X-Request-ID.
+  fetch: createBackendFetch({ tokens, onSessionLost: emitSessionLost, fetchImpl: withRequestId() }),
 });
 
 /**

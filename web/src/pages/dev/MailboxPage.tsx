@@ -7,6 +7,9 @@ import { PageLoader } from "../../components/Spinner";
 import { type AppError, RequestError, toAppError } from "../../lib/errors";
 import { formatDateTime, formatRelative } from "../../lib/format";
 import { linkify } from "../../lib/linkify";
+import { withRequestId } from "../../lib/request-id";
+
+const devFetch = withRequestId();
 
 interface Mail {
   to: string;
@@ -18,7 +21,7 @@ interface Mail {
 
 async function fetchOutbox(to: string): Promise<Mail[]> {
   const q = to.trim() ? `?to=${encodeURIComponent(to.trim())}` : "";
-  const res = await fetch(`/api/dev/outbox${q}`, { headers: { Accept: "application/json" } });
+  const res = await devFetch(`/api/dev/outbox${q}`, { headers: { Accept: "application/json" } });
   if (res.status === 404)
     throw new RequestError(
       "OUTBOX_OFF",
