@@ -19,6 +19,8 @@ export interface Report {
   machine: MachineInfo;
   /** 1-minute load average before the first pass and after the last. */
   load: [number, number];
+  /** Settings given to the Gatehouse process for an experiment (`--gatehouse-env`). */
+  overrides: Record<string, string>;
   dbs: DbKind[];
   rows: Row[];
   checks: Check[];
@@ -65,6 +67,14 @@ export function renderReport(rep: Report, notesFile: string): string {
     `- 1-minute load average: ${rep.load[0].toFixed(2)} before the run, ${rep.load[1].toFixed(2)} after it${Math.max(...rep.load) > 1.5 ? " — other work shared the machine during this run, so absolute numbers are pessimistic; the CPU µs/req column is the steadier measure" : ""}.`,
     `- Load generator, servers and database all on this machine, over 127.0.0.1: autocannon takes up to one of the ${m.cores} cores, so absolute req/s are lower than on a dedicated client.`,
     "",
+    ...(Object.keys(rep.overrides).length > 0
+      ? [
+          `- **Experiment**: the Gatehouse process ran with ${Object.entries(rep.overrides)
+            .map(([k, v]) => `\`${k}=${v}\``)
+            .join(", ")} on top of its defaults.`,
+          "",
+        ]
+      : []),
     "## Targets (issue 8)",
     "",
     `| target | ${rep.dbs.map((d) => DB_TITLE[d]).join(" | ")} |`,

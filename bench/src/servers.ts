@@ -115,7 +115,11 @@ async function startNpmServer(
  * The Gatehouse auth server via `npm run start -w auth-server`. Every setting that changes
  * performance is pinned, so a developer's .env cannot skew a run.
  */
-export async function startGatehouse(databaseUrl: string, tag: string): Promise<Service> {
+export async function startGatehouse(
+  databaseUrl: string,
+  tag: string,
+  overrides: Record<string, string> = {},
+): Promise<Service> {
   const port = await freePort();
   return startNpmServer(
     "gatehouse",
@@ -135,6 +139,7 @@ export async function startGatehouse(databaseUrl: string, tag: string): Promise<
       SESSION_UPDATE_AGE_SECONDS: String(24 * 3600),
       JWT_EXPIRES_IN_SECONDS: "900",
       ADMIN_EMAILS: "bench-admin@example.com",
+      ...overrides,
     },
     port,
   );
