@@ -1,7 +1,7 @@
 import { type ReactElement, useEffect, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { DEV_MAILBOX } from "../config";
-import { authClient } from "../lib/auth-client";
+import { authClient, signOutOfApp } from "../lib/auth-client";
 import { tokens } from "../lib/backend";
 import { toAppError } from "../lib/errors";
 import { clearExit, markExit, onSessionLost } from "../lib/session-events";
@@ -75,7 +75,7 @@ export function AppLayout(): ReactElement {
     setSigningOut(true);
     setSignOutError(null);
     markExit("signed-out");
-    const { error } = await authClient.signOut();
+    const { error } = await signOutOfApp();
     setSigningOut(false);
     if (error) {
       clearExit();

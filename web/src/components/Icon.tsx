@@ -16,6 +16,8 @@ const PATHS = {
   check: "M5 12l5 5L20 7",
   info: "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 11v6M12 7.5h.01",
   search: "M11 4a7 7 0 1 0 0 14a7 7 0 1 0 0-14zM20 20l-4-4",
+  key: "M8 10a4 4 0 1 0 0 8a4 4 0 1 0 0-8zM11 11l9-9M16 6l3 3M14 8l2 2",
+  link: "M10 14a4 4 0 0 0 6 0l3-3a4 4 0 0 0-6-6l-1 1M14 10a4 4 0 0 0-6 0l-3 3a4 4 0 0 0 6 6l1-1",
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -22,3 +22,13 @@ export const authClient = createAuthClient({
 
 export type SessionData = NonNullable<ReturnType<typeof authClient.useSession>["data"]>;
 export type SessionUser = SessionData["user"];
+
+/**
+ * Signs out of Gatehouse only. For someone with a linked OpenID Connect provider, better-auth 1.7
+ * otherwise answers with the provider's logout page (RP-initiated logout) and its client follows it,
+ * leaving the app for a provider page that does not come back. Signing out of the company's
+ * identity provider is not what "Sign out" here means.
+ */
+export function signOutOfApp(): ReturnType<typeof authClient.signOut> {
+  return authClient.signOut({ disableRedirect: true });
+}

@@ -1,3 +1,5 @@
+import { OAUTH_MESSAGES } from "./oauth-errors";
+
 /**
  * One error shape for the whole UI. Both services answer `{code, message}`; the network can fail
  * with neither. Pages switch on `code` and show `message`, which is always a sentence for people.
@@ -10,6 +12,7 @@ export interface AppError {
 
 /** Friendlier wording for codes people actually meet; anything else keeps the server's message. */
 const MESSAGES: Record<string, string> = {
+  ...OAUTH_MESSAGES,
   NETWORK_ERROR: "Can't reach the server. Check your connection and try again.",
   INVALID_EMAIL_OR_PASSWORD: "That email and password don't match an account.",
   EMAIL_NOT_VERIFIED: "Please verify your email address first. We can send the link again.",

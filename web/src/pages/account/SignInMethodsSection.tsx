@@ -1,31 +1,97 @@
 import { type ReactElement, useCallback, useEffect, useState } from "react";
-import type { components } from "../../api/schema.gen";
-import { ErrorAlert } from "../../components/Alert";
+import { useNavigate, useSearchParams } from "react-router";
+import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
+import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
-import { backend, ok } from "../../lib/backend";
-import { type AppError, toAppError } from "../../lib/errors";
+import { signOutOfApp } from "../../lib/auth-client";
+import { tokens } from "../../lib/backend";
+import { type AppError, toAppError, unwrap } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
+import {
+  type LinkedAccount,
+  linkProvider,
+  listLinkedAccounts,
+  methodName,
+  unlinkAccount,
+  useProviders,
+} from "../../lib/oauth";
+import { oauthRedirectError } from "../../lib/oauth-errors";
+import { markExit } from "../../lib/session-events";
+import { useAction } from "../../lib/use-action";
 
-type Account = components["schemas"]["AccountPublic"];
+type Notice = { tone: "success"; linked: string } | { tone: "success" | "error"; text: string };
 
-const PROVIDERS: Record<string, string> = { credential: "Email and password", google: "Google", github: "GitHub" };
-
-/** How this person can sign in, as the backend sees it (GET /api/v1/auth/accounts with the JWT). */
+/**
+ * How this person can sign in: the password and every linked provider, with "Link" for enabled
+ * providers not linked yet and "Unlink" for any method but the last one (the server refuses that
+ * too). A link flow comes back here as `?linked=<id>` or `?error=<CODE>`.
+ */
 export function SignInMethodsSection(): ReactElement {
-  const [accounts, setAccounts] = useState<Account[] | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const { providers } = useProviders();
+  const [accounts, setAccounts] = useState<LinkedAccount[] | null>(null);
+  const [loadError, setLoadError] = useState<AppError | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [busyId, setBusyId] = useState<string | null>(null);
+
   const load = useCallback(async () => {
-    setError(null);
+    setLoadError(null);
     try {
-      setAccounts(ok(await backend.GET("/api/v1/auth/accounts")));
+      setAccounts(await listLinkedAccounts());
     } catch (err) {
-      setError(toAppError(err));
+      setLoadError(toAppError(err));
     }
   }, []);
   useEffect(() => {
     void load();
   }, [load]);
+
+  // The outcome of a link flow is read once, then dropped from the address so a reload does not repeat it.
+  useEffect(() => {
+    const linked = params.get("linked");
+    const failed = oauthRedirectError(params.get("error"));
+    if (!linked && !failed) return;
+    setNotice(failed ? { tone: "error", text: failed.message } : { tone: "success", linked: linked as string });
+    const rest = new URLSearchParams(params);
+    rest.delete("linked");
+    rest.delete("error");
+    setParams(rest, { replace: true });
+  }, [params, setParams]);
+
+  const link = useAction(async (providerId: string) => {
+    setNotice(null);
+    unlink.setError(null);
+    setBusyId(providerId);
+    await linkProvider(providerId); // on success the browser leaves for the provider
+  });
+  const unlink = useAction(async (account: LinkedAccount) => {
+    setNotice(null);
+    link.setError(null);
+    setBusyId(account.id);
+    try {
+      await unlinkAccount(account.id);
+      setNotice({ tone: "success", text: `${methodName(account.providerId, providers ?? [])} unlinked.` });
+    } finally {
+      setBusyId(null);
+      await load(); // refused or not, show what the server holds now
+    }
+  });
+  const reauth = useAction(async () => {
+    markExit("reauth");
+    unwrap(await signOutOfApp());
+    tokens.invalidate();
+    navigate(`/sign-in?next=${encodeURIComponent("/account")}&reason=reauth`, { replace: true });
+  });
+
+  const known = providers ?? [];
+  const name = (id: string): string => methodName(id, known);
+  const linkable = known.filter((p) => !accounts?.some((a) => a.providerId === p.id));
+  const onlyOne = (accounts?.length ?? 0) <= 1;
+  // A link that worked leaves the page: keep its button spinning until then.
+  const linking = (id: string): boolean => busyId === id && (link.pending || (!link.error && !unlink.pending));
+  const error = unlink.error ?? link.error;
 
   return (
     <section className="card" aria-labelledby="methods-h">
@@ -33,24 +99,72 @@ export function SignInMethodsSection(): ReactElement {
         <h2 id="methods-h">Sign-in methods</h2>
         <p className="muted">The ways you can sign in to this account.</p>
       </div>
-      {error ? (
+      <div className="stack">
+        {notice && (
+          <Alert tone={notice.tone}>{"linked" in notice ? `${name(notice.linked)} is now linked.` : notice.text}</Alert>
+        )}
         <ErrorAlert error={error}>
-          <Button variant="secondary" size="sm" onClick={() => void load()}>
-            Try again
-          </Button>
+          {error?.code === "SESSION_NOT_FRESH" && (
+            <Button variant="secondary" size="sm" loading={reauth.pending} onClick={() => void reauth.run()}>
+              Sign in again
+            </Button>
+          )}
         </ErrorAlert>
-      ) : !accounts ? (
-        <PageLoader label="Loading sign-in methods…" />
-      ) : (
-        <ul className="method-list">
-          {accounts.map((a) => (
-            <li key={a.id} className="row-between">
-              <strong>{PROVIDERS[a.provider_id] ?? a.provider_id}</strong>
-              <span className="muted small">since {formatDateTime(a.created_at)}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+        {loadError ? (
+          <ErrorAlert error={loadError}>
+            <Button variant="secondary" size="sm" onClick={() => void load()}>
+              Try again
+            </Button>
+          </ErrorAlert>
+        ) : !accounts ? (
+          <PageLoader label="Loading sign-in methods…" />
+        ) : (
+          <>
+            <ul className="method-list">
+              {accounts.map((a) => (
+                <li key={a.id} className="method">
+                  <div className="method-text">
+                    <strong>{name(a.providerId)}</strong>
+                    <span className="muted small">since {formatDateTime(a.createdAt)}</span>
+                  </div>
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    loading={unlink.pending && busyId === a.id}
+                    disabled={onlyOne || unlink.pending}
+                    aria-describedby={onlyOne ? "methods-last" : undefined}
+                    aria-label={`Unlink ${name(a.providerId)}`}
+                    onClick={() => void unlink.run(a)}
+                  >
+                    Unlink
+                  </Button>
+                </li>
+              ))}
+            </ul>
+            {onlyOne && (
+              <p id="methods-last" className="muted small">
+                Your only way to sign in can't be removed. Link another one first.
+              </p>
+            )}
+            {linkable.length > 0 && (
+              <div className="row">
+                {linkable.map((p) => (
+                  <Button
+                    key={p.id}
+                    variant="secondary"
+                    loading={linking(p.id)}
+                    disabled={busyId !== null && linking(busyId)}
+                    onClick={() => void link.run(p.id)}
+                  >
+                    <Icon name="link" />
+                    Link {p.name}
+                  </Button>
+                ))}
+              </div>
+            )}
+          </>
+        )}
+      </div>
     </section>
   );
 }

@@ -3,8 +3,10 @@ import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
+import { ProviderButtons } from "../../components/ProviderButtons";
 import { authClient } from "../../lib/auth-client";
 import { unwrap } from "../../lib/errors";
+import { oauthRedirectError } from "../../lib/oauth-errors";
 import { safeNext } from "../../lib/redirect";
 import { clearExit, exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
@@ -16,6 +18,7 @@ const REASONS: Record<string, { tone: "info" | "success" | "warning"; text: stri
   "signed-out": { tone: "success", text: "You have signed out." },
   "password-reset": { tone: "success", text: "Your password has been changed. Sign in with the new one." },
   "account-deleted": { tone: "success", text: "Your account has been deleted." },
+  reauth: { tone: "info", text: "Sign in again to confirm it's you, then retry the change." },
 };
 
 const rules = () => ({
@@ -29,6 +32,8 @@ export function SignInPage(): ReactElement {
   const navigate = useNavigate();
   const next = safeNext(params.get("next"));
   const reason = REASONS[params.get("reason") ?? ""];
+  // A provider sign-in that failed comes back here as ?error=<CODE>.
+  const providerError = oauthRedirectError(params.get("error"));
   const session = authClient.useSession();
   const form = useForm({ email: "", password: "" }, rules);
   const signIn = useAction(async (v: { email: string; password: string }) =>
@@ -62,7 +67,8 @@ export function SignInPage(): ReactElement {
           <p className="muted">Welcome back. Sign in to see your tasks.</p>
         </div>
         <form className="stack" onSubmit={onSubmit} noValidate>
-          {reason && !signIn.error && <Alert tone={reason.tone}>{reason.text}</Alert>}
+          {reason && !signIn.error && !providerError && <Alert tone={reason.tone}>{reason.text}</Alert>}
+          {providerError && !signIn.error && <Alert tone="error">{providerError.message}</Alert>}
           <ErrorAlert error={signIn.error}>
             {signIn.error?.code === "EMAIL_NOT_VERIFIED" &&
               (resent ? (
@@ -85,6 +91,7 @@ export function SignInPage(): ReactElement {
             Sign in
           </Button>
         </form>
+        <ProviderButtons next={next} />
       </div>
       <div className="auth-footer">
         <p>

@@ -3,6 +3,7 @@ import { Link, Navigate, useNavigate } from "react-router";
 import { ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
+import { ProviderButtons } from "../../components/ProviderButtons";
 import { authClient } from "../../lib/auth-client";
 import { unwrap } from "../../lib/errors";
 import { exitReasonNow } from "../../lib/session-events";
@@ -57,6 +58,7 @@ export function SignUpPage(): ReactElement {
             Create account
           </Button>
         </form>
+        <ProviderButtons next="/tasks" />
       </div>
       <div className="auth-footer">
         <p>
