@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { expect } from "./fixtures";
+import { expect, stack } from "./fixtures";
 import { ADMIN_EMAIL } from "./stack";
 
 export const PASSWORD = "correct horse battery";
@@ -66,4 +66,31 @@ export async function addTask(page: Page, title: string, description = ""): Prom
   await page.getByRole("textbox", { name: "New task" }).fill(title);
   if (description) await page.getByLabel("Description (optional)").fill(description);
   await page.getByRole("button", { name: "Add task" }).click();
+}
+
+/** Registers a person at the test OpenID provider ("Acme SSO"); each test brings its own. */
+export async function addProviderAccount(
+  email: string,
+  opts: { emailVerified?: boolean; name?: string } = {},
+): Promise<void> {
+  const res = await fetch(`${stack().oidc.controlUrl}/accounts`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ sub: `sub-${email}`, email, emailVerified: opts.emailVerified ?? true, name: opts.name }),
+  });
+  expect(res.status, "registering a provider account").toBe(204);
+}
+
+/**
+ * On the provider's own pages (reached by a "Continue with" or "Link" button): pick the account,
+ * then allow or deny. Stops once the browser is back on the web app.
+ */
+export async function answerProvider(page: Page, email: string, consent: "Allow" | "Deny" = "Allow"): Promise<void> {
+  const { issuer } = stack().oidc;
+  await page.waitForURL((u) => u.href.startsWith(issuer));
+  await expect(page.getByRole("heading", { name: "Test provider: sign in" })).toBeVisible();
+  await page.getByRole("button", { name: `Sign in as ${email}`, exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Test provider: allow access?" })).toBeVisible();
+  await page.getByRole("button", { name: consent, exact: true }).click();
+  await page.waitForURL((u) => u.href.startsWith(stack().webUrl));
 }

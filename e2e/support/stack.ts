@@ -1,6 +1,7 @@
 /**
- * Starts the real Gatehouse stack for the e2e run — auth server, backend, built web app behind
- * `vite preview` — on free 127.0.0.1 ports with a fresh SQLite file, and stops all of it again.
+ * Starts the real Gatehouse stack for the e2e run — an OpenID provider, auth server, backend, built
+ * web app behind `vite preview` — on free 127.0.0.1 ports with a fresh SQLite file, and stops all of
+ * it again.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -10,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type OidcInfo, type RunningOidc, startOidc } from "./oidc";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** Where global setup leaves the URLs for the test workers. */
@@ -21,6 +23,8 @@ export interface StackInfo {
   webUrl: string;
   authUrl: string;
   apiUrl: string | null;
+  /** The OpenID provider behind the "Acme SSO" button (see oidc.ts). */
+  oidc: OidcInfo;
   tmp: string;
 }
 
@@ -123,6 +127,7 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const tmp = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
   const procs: Proc[] = [];
+  let oidc: RunningOidc | null = null;
   // If the runner dies without teardown, still take the children down with it.
   const killSync = (): void => {
     for (const p of procs)
@@ -137,6 +142,7 @@ export async function startStack(): Promise<Stack> {
   const stopAll = async (): Promise<void> => {
     process.off("exit", killSync);
     await Promise.all([...procs].reverse().map(stop));
+    await oidc?.stop();
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
@@ -146,6 +152,8 @@ export async function startStack(): Promise<Stack> {
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const databaseUrl = `sqlite:${join(tmp, "gatehouse.db")}`;
     const secret = randomBytes(32).toString("base64url");
+    // Before the auth server, which reads the provider's discovery document at start.
+    oidc = await startOidc(webUrl);
     const base = {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -161,7 +169,11 @@ export async function startStack(): Promise<Stack> {
         NODE_ENV: "test",
         HOST: "127.0.0.1",
         PORT: String(authPort),
-        BETTER_AUTH_URL: authUrl,
+        // The public URL is the web origin, which proxies /api/auth (as in a deployment): OAuth
+        // callbacks come back through it, so cookies stay first-party (see oidc.ts).
+        BETTER_AUTH_URL: webUrl,
+        JWT_ISSUER: webUrl,
+        JWT_AUDIENCE: webUrl,
         FRONTEND_URL: webUrl,
         CORS_ORIGINS: webUrl,
         ADMIN_EMAILS: ADMIN_EMAIL,
@@ -170,6 +182,7 @@ export async function startStack(): Promise<Stack> {
         // vite preview is the proxy in front: believe its X-Forwarded-For.
         TRUSTED_PROXIES: "127.0.0.1",
         LOG_LEVEL: "warn",
+        OIDC_PROVIDERS: oidc.setting,
       },
     });
     procs.push(auth);
@@ -194,7 +207,16 @@ export async function startStack(): Promise<Stack> {
     let backendUrl: string | null = null;
     const backendDir = join(REPO_ROOT, "backend");
     if (existsSync(join(backendDir, "app", "main.py"))) {
-      const env = { ...base, AUTH_URL: authUrl, CORS_ORIGINS: webUrl, ENVIRONMENT: "test", LOG_LEVEL: "WARNING" };
+      const env = {
+        ...base,
+        // Reaches the auth server directly (JWKS, revocation feed); the tokens name the public URL.
+        AUTH_URL: authUrl,
+        JWT_ISSUER: webUrl,
+        JWT_AUDIENCE: webUrl,
+        CORS_ORIGINS: webUrl,
+        ENVIRONMENT: "test",
+        LOG_LEVEL: "WARNING",
+      };
       const migrate = start(
         "backend migrate",
         "uv",
@@ -239,7 +261,7 @@ export async function startStack(): Promise<Stack> {
     await waitForHttp(web, `${webUrl}/sign-in`, 30_000);
     await waitForHttp(web, `${webUrl}/api/auth/ok`, 10_000); // the proxy reaches the auth server
 
-    const info: StackInfo = { webUrl, authUrl, apiUrl: backendUrl, tmp };
+    const info: StackInfo = { webUrl, authUrl, apiUrl: backendUrl, oidc: oidc.info, tmp };
     return { info, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -9,7 +9,10 @@ test("signed-out pages", async ({ page }) => {
     await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
   };
   await page.goto("/sign-in");
-  await checkPage(page, "sign-in", visible("Sign in"));
+  await checkPage(page, "sign-in", async () => {
+    await visible("Sign in")();
+    await expect(page.getByRole("button", { name: "Continue with Acme SSO" })).toBeVisible();
+  });
   await page.goto("/sign-up");
   await checkPage(page, "sign-up", visible("Create your account"));
   await page.getByRole("button", { name: "Create account" }).click(); // the validation state
