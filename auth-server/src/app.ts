@@ -1,6 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import type { Auth } from "./auth.js";
 import type { Database } from "./db/database.js";
@@ -8,6 +6,8 @@ import { type Mailer, OutboxMailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { codeForStatus, type ErrorBody, ErrorCode, HttpError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { limitRequestBodies } from "./middleware/body-limit.js";
+import { apiCors } from "./middleware/cors.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
 import { oauthRoutes } from "./oauth/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
@@ -66,7 +66,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   app.use("/api/auth/*", noStore);
   app.use(
     "/api/*",
-    cors({
+    apiCors({
       origin: env.CORS_ORIGINS,
       credentials: true,
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
@@ -77,7 +77,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   );
   app.use(
     "*",
-    bodyLimit({
+    limitRequestBodies({
       maxSize: MAX_BODY_BYTES,
       onError: (c) =>
         c.json<ErrorBody>(

@@ -130,6 +130,7 @@ export async function startGatehouse(
       BETTER_AUTH_SECRET: SECRET,
       BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
       FRONTEND_URL: "http://127.0.0.1:5173",
+      CORS_ORIGINS: "http://127.0.0.1:5173",
       EMAIL_TRANSPORT: "outbox",
       NODE_ENV: "test",
       LOG_LEVEL: "warn",
