@@ -3,6 +3,7 @@ import type { BetterAuthOptions } from "better-auth";
 import SQLite from "better-sqlite3";
 import { Hono } from "hono";
 import { CompiledQuery } from "kysely";
+import pg from "pg";
 import type { Auth } from "../auth.js";
 import { type Database, sqlitePath } from "../db/database.js";
 import { AUTH_SCHEMA } from "../db/schema-names.js";
@@ -144,7 +145,8 @@ type Lookup = (token: string) => Promise<SessionRow | undefined>;
 /**
  * The lookup. On SQLite it runs as a statement prepared once, on a connection of its own to the
  * same WAL file (readers never block the writer); through Kysely each call would prepare it again,
- * which costs four times the query. On PostgreSQL it goes through the shared pool.
+ * which costs four times the query. On PostgreSQL it is a named prepared statement on a small pool
+ * of its own. (An in-memory SQLite database can only be read through the shared connection.)
  */
 function createLookup(database: Database, databaseUrl: string): Lookup {
   const sql = lookupSql(database.kind);
@@ -160,6 +162,19 @@ function createLookup(database: Database, databaseUrl: string): Lookup {
         statement = conn.prepare<[string], SessionRow>(sql);
       }
       return statement.get(token);
+    };
+  }
+  if (database.kind === "postgres") {
+    let pool: pg.Pool | null = null;
+    return async (token) => {
+      // A small pool of its own, so the lookup can be a named (server-side prepared) statement:
+      // PostgreSQL parses and plans it once per connection instead of on every request.
+      if (!pool) {
+        pool = new pg.Pool({ connectionString: databaseUrl, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+        // An idle connection the server closed is replaced on next use; it must not crash the process.
+        pool.on("error", () => {});
+      }
+      return (await pool.query<SessionRow>({ name: "gatehouse_fast_session", text: sql, values: [token] })).rows[0];
     };
   }
   const compiled = (token: string) => CompiledQuery.raw(sql, [token]);
