@@ -1,12 +1,21 @@
-"""The backend's error registry and its one set of handlers: every error body is `{code, message}`."""
+"""The backend's error registry and its one set of handlers: every error body is `{code, message}`.
+
+Unknown errors become 500 `{code: "INTERNAL_ERROR", message, request_id}`: the detail goes to the log
+line carrying the same request id, never to the client.
+"""
 
 import logging
 from enum import StrEnum
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.logging import request_id_var
 
 log = logging.getLogger("gatehouse.errors")
 
@@ -31,6 +40,56 @@ class ErrorCode(StrEnum):
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
     HTTP_ERROR = "HTTP_ERROR"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+# The status each code is answered with and what it means, for the OpenAPI document.
+ERROR_STATUS: dict[ErrorCode, tuple[int, str]] = {
+    ErrorCode.NOT_AUTHENTICATED: (401, "No credential, or an invalid, expired or revoked one."),
+    ErrorCode.USER_BANNED: (403, "The account is banned."),
+    ErrorCode.EMAIL_NOT_VERIFIED: (403, "The account's email address is not verified yet."),
+    ErrorCode.FORBIDDEN: (403, "The caller lacks the role or ownership this needs."),
+    ErrorCode.NOT_FOUND: (404, "No such route."),
+    ErrorCode.TASK_NOT_FOUND: (404, "No such task among the caller's."),
+    ErrorCode.USER_NOT_FOUND: (404, "No such user."),
+    ErrorCode.SESSION_NOT_FOUND: (404, "No such session for this user."),
+    ErrorCode.CANNOT_BAN_SELF: (400, "Administrators cannot ban themselves."),
+    ErrorCode.CANNOT_CHANGE_OWN_ROLE: (400, "Administrators cannot change their own role."),
+    ErrorCode.ROLE_NOT_ASSIGNABLE: (422, "The role is not in ASSIGNABLE_ROLES."),
+    ErrorCode.VALIDATION_ERROR: (422, "A parameter or body field is missing or invalid."),
+    ErrorCode.METHOD_NOT_ALLOWED: (405, "The route does not support this method."),
+    ErrorCode.PAYLOAD_TOO_LARGE: (413, "The request body is larger than MAX_BODY_BYTES."),
+    ErrorCode.DATABASE_UNAVAILABLE: (503, "The database cannot be reached."),
+    ErrorCode.HTTP_ERROR: (400, "Another HTTP error."),
+    ErrorCode.INTERNAL_ERROR: (500, "An unexpected error; its detail is logged under the request id."),
+}
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a stable code to switch on and a sentence for people."""
+
+    code: ErrorCode = Field(description="Stable UPPER_SNAKE identifier.")
+    message: str = Field(description="Human-readable explanation.")
+
+
+class InternalErrorBody(ErrorBody):
+    """A 500: the request id finds the detail in the logs."""
+
+    request_id: str | None = Field(description="The X-Request-ID of the failed request.")
+
+
+def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route's own error codes, by status (app.api.openapi adds the body schema
+    and the codes its dependencies imply)."""
+    by_status: dict[int, list[ErrorCode]] = {}
+    for code in codes:
+        by_status.setdefault(ERROR_STATUS[code][0], []).append(code)
+    return {
+        status: {
+            "description": " ".join(f"`{code.value}`: {ERROR_STATUS[code][1]}" for code in group),
+            "x-error-codes": [code.value for code in group],
+        }
+        for status, group in sorted(by_status.items())
+    }
 
 
 class ApiError(Exception):
@@ -86,14 +145,59 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, dict(exc.headers or {}) or None)
 
 
+def internal_error_response() -> JSONResponse:
+    """500 `INTERNAL_ERROR` with the current request id and nothing about the cause."""
+    body = {
+        "code": ErrorCode.INTERNAL_ERROR.value,
+        "message": "Internal server error.",
+        "request_id": request_id_var.get(),
+    }
+    return JSONResponse(body, status_code=500)
+
+
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
-    return error_response(500, ErrorCode.INTERNAL_ERROR, "Internal server error.")
+    log.error("unhandled error", exc_info=exc)
+    return internal_error_response()
+
+
+class UnhandledErrorMiddleware:
+    """Turns an exception escaping a route into the 500 body, inside the other middleware.
+
+    Starlette would handle it in its outermost layer, after the request-id, CORS and security-header
+    middleware have unwound: the 500 would carry none of their headers and its log line no request id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            if started:  # too late for a body of our own; the server closes the connection
+                raise
+            log.error("unhandled error", exc_info=exc)
+            await internal_error_response()(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers so nothing leaves the app without a `{code, message}` body."""
+    """Register the handlers so nothing leaves the app without a `{code, message}` body.
+
+    Call before adding other middleware: the unhandled-error layer must sit inside them.
+    """
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Last resort for errors raised by the outer middleware themselves.
     app.add_exception_handler(Exception, _unhandled)
+    app.add_middleware(UnhandledErrorMiddleware)

@@ -7,12 +7,15 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api.routes import auth, health, sessions, tasks, users
+from app.api.openapi import install_openapi, metadata
+from app.api.routes import admin, auth, health, sessions, tasks, users
 from app.auth.setup import AuthConfig, build_authenticator
 from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
-from app.core.logging import RequestContextMiddleware, configure_logging
+from app.core.docs import install_docs
+from app.core.logging import RequestContextMiddleware, configure_logging, forward_request_id
+from app.core.security_headers import SecurityHeadersMiddleware
 from app.errors import install_error_handlers
 
 API_PREFIX = "/api/v1"
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(create_engine(settings))
-        async with httpx.AsyncClient(follow_redirects=False) as http:
+        async with httpx.AsyncClient(follow_redirects=False, event_hooks={"request": [forward_request_id]}) as http:
             app.state.db = database
             app.state.authenticator = build_authenticator(
                 auth_config(settings), sessionmaker=database.sessionmaker, http=http
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 await database.dispose()
 
-    app = FastAPI(title="Gatehouse backend", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Gatehouse backend", version="0.1.0", lifespan=lifespan, **metadata())
     app.state.settings = settings
     app.state.admin_roles = frozenset(settings.admin_roles)
 
@@ -64,9 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks.user_tasks_router,
         users.router,
         sessions.router,
+        admin.router,
     ):
         api.include_router(router)
     app.include_router(api)
+    install_docs(app)
+    install_openapi(app)
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -78,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         expose_headers=["X-Request-ID"],
     )
+    # Outside CORS, so preflights and CORS refusals get the headers too; /api/v1 answers are never cached.
+    app.add_middleware(SecurityHeadersMiddleware, force_hsts=settings.force_hsts, no_store_prefixes=[API_PREFIX + "/"])
     app.add_middleware(RequestContextMiddleware)
     return app
 

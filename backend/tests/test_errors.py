@@ -1,22 +1,52 @@
 """The error registry and handlers: every failure is `{code, message}`, 500s included."""
 
+from collections.abc import AsyncIterator
+
 import httpx
+import pytest
 from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 
 from tests.utils.factories import Actor
+from tests.utils.logs import capture_json_logs
 
 
-async def test_unhandled_exception_returns_500_body(app: FastAPI) -> None:
-    @app.get("/test-only/boom")
-    async def boom() -> None:
+async def test_unhandled_exception_returns_500_body_with_request_id(app: FastAPI) -> None:
+    @app.get("/api/v1/test-only/boom")
+    async def boom() -> None:  # registered on this test's app only
         raise RuntimeError("secret internals")
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        response = await http.get("/test-only/boom")
+    with capture_json_logs() as logs:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            response = await http.get(
+                "/api/v1/test-only/boom", headers={"X-Request-ID": "boom-1", "Origin": "http://localhost:5173"}
+            )
     assert response.status_code == 500
-    assert response.json() == {"code": "INTERNAL_ERROR", "message": "Internal server error."}
+    assert response.json() == {"code": "INTERNAL_ERROR", "message": "Internal server error.", "request_id": "boom-1"}
     assert "secret internals" not in response.text
+    # Handled inside the other middleware: the 500 keeps the request id, CORS and security headers.
+    assert response.headers["x-request-id"] == "boom-1"
+    assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    [line] = [line for line in logs.lines() if line["logger"] == "gatehouse.errors"]
+    assert line["request_id"] == "boom-1"  # logged while the request's context was still set
+    assert "RuntimeError: secret internals" in line["exc_info"]
+
+
+async def test_error_after_response_started_is_not_masked(app: FastAPI) -> None:
+    async def broken_stream() -> AsyncIterator[bytes]:
+        yield b"partial"
+        raise RuntimeError("mid-stream")
+
+    @app.get("/api/v1/test-only/stream")
+    async def stream() -> StreamingResponse:
+        return StreamingResponse(broken_stream())
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        with pytest.raises(RuntimeError, match="mid-stream"):
+            await http.get("/api/v1/test-only/stream")
 
 
 async def test_method_not_allowed_returns_405_body(client: httpx.AsyncClient) -> None:

@@ -104,6 +104,18 @@ class Settings(DatabaseSettings):
     max_body_bytes: int = Field(default=65_536, ge=1024)
     """Request bodies larger than this are refused with 413."""
 
+    backend_public_url: str | None = None
+    """The URL clients use to reach this API (e.g. `https://api.example.com`). When it is https, every
+    response carries HSTS even if a proxy in between speaks plain HTTP to us; otherwise HSTS is sent only
+    on requests that arrived over HTTPS (uvicorn believes `X-Forwarded-Proto` from FORWARDED_ALLOW_IPS)."""
+
+    @field_validator("backend_public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("BACKEND_PUBLIC_URL must start with http:// or https://")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -136,6 +148,11 @@ class Settings(DatabaseSettings):
         if self.environment == "production" and (secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < 32):
             raise ValueError("BETTER_AUTH_SECRET is a placeholder or shorter than 32 characters")
         return self
+
+    @property
+    def force_hsts(self) -> bool:
+        """Whether every response carries HSTS (the public URL is https)."""
+        return bool(self.backend_public_url and self.backend_public_url.startswith("https://"))
 
     @property
     def effective_jwks_url(self) -> str:

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -39,6 +40,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
+# Libraries whose lines carry request data verbatim, tokens included: httpx/httpcore print full URLs at INFO
+# (the JWKS cache logs its own line), aiosqlite prints every statement with its parameters at DEBUG.
+_VERBOSE_LOGGERS = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "aiosqlite": logging.INFO}
+
+
+def quiet_verbose_loggers() -> None:
+    """Keep those libraries above the levels where they would log credentials, whatever LOG_LEVEL says."""
+    for name, level in _VERBOSE_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Route the root logger (and uvicorn's) through one JSON handler on stderr."""
     handler = logging.StreamHandler(sys.stderr)
@@ -51,6 +63,7 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
     # The middleware below writes the access line, with the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    quiet_verbose_loggers()
 
 
 def pick_request_id(incoming: str | None) -> str:
@@ -58,6 +71,14 @@ def pick_request_id(incoming: str | None) -> str:
     if incoming and _SAFE_REQUEST_ID.match(incoming):
         return incoming
     return uuid.uuid4().hex
+
+
+async def forward_request_id(request: httpx.Request) -> None:
+    """httpx request hook: calls made while serving a request (the JWKS fetch) carry its X-Request-ID,
+    so one id finds the call in both services' logs."""
+    request_id = request_id_var.get()
+    if request_id and "x-request-id" not in request.headers:
+        request.headers["X-Request-ID"] = request_id
 
 
 class RequestContextMiddleware:

@@ -7,7 +7,7 @@ import sys
 import httpx
 import pytest
 
-from app.core.logging import JsonFormatter, configure_logging, pick_request_id, request_id_var
+from app.core.logging import JsonFormatter, configure_logging, forward_request_id, pick_request_id, request_id_var
 
 
 async def test_request_id_is_kept_and_echoed(client: httpx.AsyncClient) -> None:
@@ -60,7 +60,30 @@ def test_configure_logging_installs_one_json_handler() -> None:
         assert isinstance(root.handlers[0].formatter, JsonFormatter)
         assert root.level == logging.WARNING
         assert logging.getLogger("uvicorn.access").disabled
+        assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING  # its INFO lines hold URLs
+        assert logging.getLogger("aiosqlite").getEffectiveLevel() == logging.INFO  # DEBUG holds SQL parameters
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
         logging.getLogger("uvicorn.access").disabled = False
+        for name in ("httpx", "httpcore", "aiosqlite"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+async def test_outgoing_calls_carry_the_current_request_id() -> None:
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("x-request-id"))
+        return httpx.Response(200)
+
+    transport = httpx.MockTransport(handler)
+    async with httpx.AsyncClient(transport=transport, event_hooks={"request": [forward_request_id]}) as http:
+        await http.get("http://auth/jwks")  # outside any request: nothing to forward
+        token = request_id_var.set("call-7")
+        try:
+            await http.get("http://auth/jwks")
+            await http.get("http://auth/jwks", headers={"X-Request-ID": "explicit"})
+        finally:
+            request_id_var.reset(token)
+    assert seen == [None, "call-7", "explicit"]

@@ -12,7 +12,7 @@ from app.services import users as user_service
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.get("/session")
+@router.get("/session", summary="Current session")
 async def current_session(principal: CurrentPrincipal, db: SessionDep) -> CurrentSession:
     """The session behind the credential and its user (never the session token)."""
     session = await session_service.get_session(db, session_id=principal.session.id)
@@ -25,7 +25,7 @@ async def current_session(principal: CurrentPrincipal, db: SessionDep) -> Curren
     return CurrentSession(session=public, user=UserPublic.model_validate(user))
 
 
-@router.get("/me")
+@router.get("/me", summary="Current user")
 async def me(principal: CurrentPrincipal) -> MePublic:
     """The caller, as their credential proved them."""
     user = principal.user
@@ -39,7 +39,7 @@ async def me(principal: CurrentPrincipal) -> MePublic:
     )
 
 
-@router.get("/accounts")
+@router.get("/accounts", summary="Sign-in methods")
 async def accounts(principal: CurrentPrincipal, db: SessionDep) -> list[AccountPublic]:
     """The caller's sign-in methods (credential, OAuth providers); no tokens or password hashes."""
     rows = await user_service.list_accounts(db, user_id=principal.user.id)

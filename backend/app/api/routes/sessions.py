@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 from app.api.deps import SessionDep
 from app.api.routes.users import UserId, ensure_self_or_admin
 from app.auth.deps import CurrentPrincipal
-from app.errors import ApiError, ErrorCode
+from app.errors import ApiError, ErrorCode, error_responses
 from app.schemas.users import SessionPublic, SessionsPublic, SessionsRevoked
 from app.services import sessions as session_service
 from app.services.audit import AuthEventType, record_events
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/users/{user_id}/sessions", tags=["sessions"])
 SessionId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
-@router.get("")
+@router.get("", summary="List a user's sessions", responses=error_responses(ErrorCode.FORBIDDEN))
 async def list_sessions(
     request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId
 ) -> SessionsPublic:
@@ -31,7 +31,7 @@ async def list_sessions(
     return SessionsPublic(data=data, count=len(data))
 
 
-@router.delete("")
+@router.delete("", summary="Revoke all of a user's sessions", responses=error_responses(ErrorCode.FORBIDDEN))
 async def revoke_all_sessions(
     request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId
 ) -> SessionsRevoked:
@@ -50,7 +50,12 @@ async def revoke_all_sessions(
     return SessionsRevoked(revoked=len(revoked))
 
 
-@router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a session",
+    responses=error_responses(ErrorCode.FORBIDDEN, ErrorCode.SESSION_NOT_FOUND),
+)
 async def revoke_session(
     request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId, session_id: SessionId
 ) -> Response:

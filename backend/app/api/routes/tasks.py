@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.api.deps import SessionDep
 from app.auth.deps import VerifiedUser, is_admin
-from app.errors import ApiError, ErrorCode
+from app.errors import ApiError, ErrorCode, error_responses
 from app.models import Task
 from app.schemas.common import Limit, Offset
 from app.schemas.tasks import TaskCreate, TaskPublic, TaskReplace, TasksPublic, TaskUpdate
@@ -19,6 +19,7 @@ user_tasks_router = APIRouter(prefix="/users", tags=["tasks"])
 TaskId = Annotated[uuid.UUID, Path(description="Task id (UUID).")]
 UserId = Annotated[str, Path(min_length=1, max_length=128)]
 Completed = Annotated[bool | None, Query(description="Only completed (true) or open (false) tasks.")]
+_NOT_FOUND = error_responses(ErrorCode.TASK_NOT_FOUND)
 
 
 async def _owned_task(db: SessionDep, user_id: str, task_id: uuid.UUID) -> Task:
@@ -33,7 +34,7 @@ async def _page(db: SessionDep, user_id: str, completed: bool | None, limit: int
     return TasksPublic(data=[TaskPublic.model_validate(row) for row in rows], count=count)
 
 
-@router.get("")
+@router.get("", summary="List your tasks")
 async def list_tasks(
     user: VerifiedUser, db: SessionDep, completed: Completed = None, limit: Limit = 20, offset: Offset = 0
 ) -> TasksPublic:
@@ -41,20 +42,20 @@ async def list_tasks(
     return await _page(db, user.id, completed, limit, offset)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a task")
 async def create_task(user: VerifiedUser, db: SessionDep, body: TaskCreate) -> TaskPublic:
     """Create a task owned by the caller."""
     task = await task_service.create_task(db, user_id=user.id, fields=body.model_dump())
     return TaskPublic.model_validate(task)
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", summary="Get a task", responses=_NOT_FOUND)
 async def read_task(user: VerifiedUser, db: SessionDep, task_id: TaskId) -> TaskPublic:
     """One of the caller's tasks."""
     return TaskPublic.model_validate(await _owned_task(db, user.id, task_id))
 
 
-@router.put("/{task_id}")
+@router.put("/{task_id}", summary="Replace a task", responses=_NOT_FOUND)
 async def replace_task(user: VerifiedUser, db: SessionDep, task_id: TaskId, body: TaskReplace) -> TaskPublic:
     """Replace every editable field of one of the caller's tasks."""
     task = await _owned_task(db, user.id, task_id)
@@ -62,7 +63,7 @@ async def replace_task(user: VerifiedUser, db: SessionDep, task_id: TaskId, body
     return TaskPublic.model_validate(task)
 
 
-@router.patch("/{task_id}")
+@router.patch("/{task_id}", summary="Update a task", responses=_NOT_FOUND)
 async def update_task(user: VerifiedUser, db: SessionDep, task_id: TaskId, body: TaskUpdate) -> TaskPublic:
     """Change only the given fields; `title` and `completed` cannot be set to null."""
     changes = body.model_dump(exclude_unset=True)
@@ -74,14 +75,16 @@ async def update_task(user: VerifiedUser, db: SessionDep, task_id: TaskId, body:
     return TaskPublic.model_validate(task)
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task", responses=_NOT_FOUND)
 async def delete_task(user: VerifiedUser, db: SessionDep, task_id: TaskId) -> Response:
     """Delete one of the caller's tasks."""
     await task_service.delete_task(db, task=await _owned_task(db, user.id, task_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@user_tasks_router.get("/{user_id}/tasks")
+@user_tasks_router.get(
+    "/{user_id}/tasks", summary="List a user's tasks", responses=error_responses(ErrorCode.FORBIDDEN)
+)
 async def list_user_tasks(
     request: Request,
     user: VerifiedUser,

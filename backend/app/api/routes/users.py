@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from app.api.deps import SessionDep
 from app.auth.deps import AdminUser, CurrentUser, is_admin
 from app.auth.principal import AuthUser
-from app.errors import ApiError, ErrorCode
+from app.errors import ApiError, ErrorCode, error_responses
 from app.models import User, utcnow
 from app.schemas.common import Limit, Offset
 from app.schemas.users import BanRequest, RoleUpdate, UserAdmin, UserPublic, UsersPublic, UserUpdate
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 UserId = Annotated[str, Path(min_length=1, max_length=128)]
 Search = Annotated[str | None, Query(min_length=1, max_length=200, description="Matches email or name.")]
+_SELF_OR_ADMIN = error_responses(ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND)
 
 
 def ensure_self_or_admin(request: Request, caller: AuthUser, user_id: str) -> None:
@@ -34,7 +35,7 @@ async def _existing(db: SessionDep, user_id: str) -> User:
     return user
 
 
-@router.get("")
+@router.get("", summary="List users")
 async def list_users(
     _admin: AdminUser, db: SessionDep, search: Search = None, limit: Limit = 20, offset: Offset = 0
 ) -> UsersPublic:
@@ -43,14 +44,14 @@ async def list_users(
     return UsersPublic(data=[UserAdmin.model_validate(row) for row in rows], count=count)
 
 
-@router.get("/{user_id}")
+@router.get("/{user_id}", summary="Get a user", responses=_SELF_OR_ADMIN)
 async def read_user(request: Request, caller: CurrentUser, db: SessionDep, user_id: UserId) -> UserAdmin:
     """A user's profile with role and ban state: the user themself or an admin."""
     ensure_self_or_admin(request, caller, user_id)
     return UserAdmin.model_validate(await _existing(db, user_id))
 
 
-@router.patch("/{user_id}")
+@router.patch("/{user_id}", summary="Update a profile", responses=_SELF_OR_ADMIN)
 async def update_user(
     request: Request, caller: CurrentUser, db: SessionDep, user_id: UserId, body: UserUpdate
 ) -> UserPublic:
@@ -66,7 +67,13 @@ async def update_user(
     return UserPublic.model_validate(user)
 
 
-@router.put("/{user_id}/role")
+@router.put(
+    "/{user_id}/role",
+    summary="Set a user's role",
+    responses=error_responses(
+        ErrorCode.CANNOT_CHANGE_OWN_ROLE, ErrorCode.USER_NOT_FOUND, ErrorCode.ROLE_NOT_ASSIGNABLE
+    ),
+)
 async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: RoleUpdate) -> UserAdmin:
     """Give a user a role (admin only; admins cannot change their own role, so one always remains)."""
     if body.role not in request.app.state.settings.assignable_roles:
@@ -78,7 +85,11 @@ async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: 
     return UserAdmin.model_validate(user)
 
 
-@router.post("/{user_id}/ban")
+@router.post(
+    "/{user_id}/ban",
+    summary="Ban a user",
+    responses=error_responses(ErrorCode.CANNOT_BAN_SELF, ErrorCode.USER_NOT_FOUND),
+)
 async def ban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: BanRequest) -> UserAdmin:
     """Ban a user, optionally for a while, and revoke all their sessions (admin only, never oneself)."""
     if user_id == admin.id:
@@ -99,7 +110,7 @@ async def ban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: 
     return UserAdmin.model_validate(user)
 
 
-@router.delete("/{user_id}/ban")
+@router.delete("/{user_id}/ban", summary="Unban a user", responses=error_responses(ErrorCode.USER_NOT_FOUND))
 async def unban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId) -> UserAdmin:
     """Lift a user's ban (admin only)."""
     user = await user_service.unban_user(db, user=await _existing(db, user_id))
