@@ -70,7 +70,8 @@ def auth_server(
         "EMAIL_TRANSPORT": "outbox",
         "NODE_ENV": "test",
         "ADMIN_EMAILS": ADMIN_EMAIL,
-        "LOG_LEVEL": "warn",
+        # Request lines are logged at info: the request-id and no-secrets tests read them from `log`.
+        "LOG_LEVEL": "info",
     }
     with log.open("wb") as sink:
         process = subprocess.Popen(
