@@ -8,6 +8,7 @@ import { DEV_MAILBOX } from "./config";
 import { AccountPage } from "./pages/account/AccountPage";
 import { AdminUserPage } from "./pages/admin/AdminUserPage";
 import { AdminUsersPage } from "./pages/admin/AdminUsersPage";
+import { AuditLogPage } from "./pages/admin/AuditLogPage";
 import { CheckInboxPage } from "./pages/auth/CheckInbox";
 import { ForgotPasswordPage } from "./pages/auth/ForgotPassword";
 import { ResetPasswordPage } from "./pages/auth/ResetPassword";
@@ -50,6 +51,7 @@ export const routes: RouteObject[] = [
                 children: [
                   { index: true, element: <AdminUsersPage /> },
                   { path: "users/:userId", element: <AdminUserPage /> },
+                  { path: "events", element: <AuditLogPage /> },
                 ],
               },
             ],

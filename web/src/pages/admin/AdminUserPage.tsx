@@ -10,6 +10,7 @@ import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
 import { useAction } from "../../lib/use-action";
 import { type AdminUser, getUser, impersonate, isBanActive } from "./admin-api";
+import { paramsFromQuery } from "./audit-log";
 import { BanCard } from "./BanCard";
 import { RoleCard } from "./RoleCard";
 import { UserSessionsCard } from "./UserSessionsCard";
@@ -49,8 +50,9 @@ export function AdminUserPage(): ReactElement {
   const isTargetAdmin = user?.role === "admin";
   return (
     <div className="page">
-      <p>
+      <p className="row">
         <Link to="/admin">← All users</Link>
+        <Link to={`/admin/events?${paramsFromQuery({ userId, type: "", page: 0 })}`}>Audit log for this user</Link>
       </p>
       {error && !user ? (
         <ErrorAlert error={error}>

@@ -7,7 +7,9 @@ import { SelectField, TextField } from "../../components/Field";
 import { PageLoader } from "../../components/Spinner";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
+import { AdminNav } from "./AdminNav";
 import { type AdminUser, isBanActive, listUsers, type SearchField } from "./admin-api";
+import { paramsFromQuery } from "./audit-log";
 
 const PAGE_SIZE = 10;
 
@@ -70,6 +72,7 @@ export function AdminUsersPage(): ReactElement {
           <p className="muted">Roles, bans, sessions and impersonation.</p>
         </div>
       </div>
+      <AdminNav />
       <search>
         <form
           className="search-bar"
@@ -141,13 +144,22 @@ export function AdminUsersPage(): ReactElement {
                     {formatDateTime(u.createdAt)}
                   </td>
                   <td>
-                    <Link
-                      className="btn btn-secondary btn-sm"
-                      to={`/admin/users/${encodeURIComponent(u.id)}`}
-                      aria-label={`Manage ${u.email}`}
-                    >
-                      Manage
-                    </Link>
+                    <div className="row row-nowrap">
+                      <Link
+                        className="btn btn-ghost btn-sm"
+                        to={`/admin/events?${paramsFromQuery({ userId: u.id, type: "", page: 0 })}`}
+                        aria-label={`Events for ${u.email}`}
+                      >
+                        Events
+                      </Link>
+                      <Link
+                        className="btn btn-secondary btn-sm"
+                        to={`/admin/users/${encodeURIComponent(u.id)}`}
+                        aria-label={`Manage ${u.email}`}
+                      >
+                        Manage
+                      </Link>
+                    </div>
                   </td>
                 </tr>
               ))}
