@@ -1,6 +1,7 @@
+import { cpus } from "node:os";
 import type { LoadResult } from "./load.js";
 import { type LoadOptions, runLoad } from "./load.js";
-import { cpuMsOf, RssSampler } from "./proc.js";
+import { cpuMsOf, machineBusyMs, ourCpuMs, RssSampler } from "./proc.js";
 import type { DbKind, Service } from "./servers.js";
 
 /** How long things run: the full benchmark, or the smoke mode that only proves the harness works. */
@@ -65,6 +66,8 @@ export interface Row {
   rssMB: number | null;
   /** Server CPU time (all its measured processes) per expected-status response, in microseconds. */
   cpuUsPerReq?: number;
+  /** Share of the machine's CPU (all cores) that processes not started by the bench used during the run. */
+  othersPct?: number;
   /** Gatehouse/stock ratio of req/s, when the row has a stock twin. */
   ratio?: number;
   note?: string;
@@ -110,8 +113,14 @@ export async function measure(
   const pids = [...service.memoryPids().keys()];
   const sampler = new RssSampler(() => pids);
   const cpuBefore = pids.reduce((ms, pid) => ms + cpuMsOf(pid), 0);
+  const machineBefore = machineBusyMs();
+  const oursBefore = ourCpuMs();
+  const wallBefore = performance.now();
   sampler.start();
   const result = await runLoad(load);
+  const wallMs = performance.now() - wallBefore;
+  // Processes that exited during the run take their CPU time with them; clamp at zero.
+  const othersMs = Math.max(0, machineBusyMs() - machineBefore - (ourCpuMs() - oursBefore));
   const peaks = sampler.stop();
   const cpuMs = pids.reduce((ms, pid) => ms + cpuMsOf(pid), 0) - cpuBefore;
   service.proc.assertAlive();
@@ -125,11 +134,12 @@ export async function measure(
     result,
     rssMB: rssMiB > 0 ? MB(rssMiB * 1024) : null,
     cpuUsPerReq: result.ok > 0 ? (cpuMs * 1000) / result.ok : undefined,
+    othersPct: (100 * othersMs) / (wallMs * cpus().length),
   };
   ctx.rows.push(out);
   const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : "-");
   ctx.log(
-    `  ${service.name.padEnd(9)} ${row.what} c=${load.connections}: ${fmt(result.rps)} req/s, p50 ${fmt(result.p50)} p95 ${fmt(result.p95)} p99 ${fmt(result.p99)} ms, CPU ${out.cpuUsPerReq?.toFixed(0) ?? "-"} µs/req, errors ${result.errors}${result.errors > 0 ? ` ${JSON.stringify(result.statuses)}` : ""}, peak RSS ${out.rssMB?.toFixed(0) ?? "-"} MB`,
+    `  ${service.name.padEnd(9)} ${row.what} c=${load.connections}: ${fmt(result.rps)} req/s, p50 ${fmt(result.p50)} p95 ${fmt(result.p95)} p99 ${fmt(result.p99)} ms, CPU ${out.cpuUsPerReq?.toFixed(0) ?? "-"} µs/req, errors ${result.errors}${result.errors > 0 ? ` ${JSON.stringify(result.statuses)}` : ""}, peak RSS ${out.rssMB?.toFixed(0) ?? "-"} MB, others ${out.othersPct?.toFixed(0)}% CPU`,
   );
   return out;
 }

@@ -49,6 +49,20 @@ export function cpuMsOf(pid: number): number {
   }
 }
 
+/** CPU time the whole machine has been busy (all cores, /proc/stat), in milliseconds. */
+export function machineBusyMs(): number {
+  cpuMsOf(process.pid); // makes sure clockTicks is known
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+  const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+  return (busy * 1000) / clockTicks;
+}
+
+/** CPU time used so far by this process and everything it started (servers, PostgreSQL, workers). */
+export function ourCpuMs(): number {
+  return [process.pid, ...descendantsOf(process.pid)].reduce((ms, pid) => ms + cpuMsOf(pid), 0);
+}
+
 /** Every live descendant of `pid` (uvicorn's workers, uv's child), from /proc/<n>/stat parent ids. */
 export function descendantsOf(pid: number): number[] {
   const parent = new Map<number, number>();

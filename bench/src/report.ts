@@ -36,17 +36,19 @@ const verdict = (met: boolean | null): string => (met === null ? "n/a" : met ? "
 
 function rowsTable(rows: Row[]): string[] {
   const out = [
-    "| scenario | call | server | tool | conns | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU µs/req | peak RSS MB | ratio | note |",
-    "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| scenario | call | server | tool | conns | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU µs/req | peak RSS MB | other work % | ratio | note |",
+    "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of rows) {
     if (r.unavailable) {
-      out.push(`| ${r.scenario} | ${r.what} | ${r.server} | – | – | not available: ${r.unavailable} | | | | | | | | |`);
+      out.push(
+        `| ${r.scenario} | ${r.what} | ${r.server} | – | – | not available: ${r.unavailable} | | | | | | | | | |`,
+      );
       continue;
     }
     const x = r.result;
     out.push(
-      `| ${r.scenario} | ${r.what} | ${r.server} | ${r.tool} | ${r.conns ?? "–"} | ${num(x?.rps)} | ${num(x?.p50)} | ${num(x?.p95)} | ${num(x?.p99)} | ${x?.errors ?? "–"} | ${num(r.cpuUsPerReq, 0)} | ${num(r.rssMB, 0)} | ${r.ratio === undefined ? "" : `${num(r.ratio, 2)}×`} | ${r.note ?? ""} |`,
+      `| ${r.scenario} | ${r.what} | ${r.server} | ${r.tool} | ${r.conns ?? "–"} | ${num(x?.rps)} | ${num(x?.p50)} | ${num(x?.p95)} | ${num(x?.p99)} | ${x?.errors ?? "–"} | ${num(r.cpuUsPerReq, 0)} | ${num(r.rssMB, 0)} | ${num(r.othersPct, 0)} | ${r.ratio === undefined ? "" : `${num(r.ratio, 2)}×`} | ${r.note ?? ""} |`,
     );
   }
   return out;
@@ -110,6 +112,7 @@ export function renderReport(rep: Report, notesFile: string): string {
     "- req/s counts responses with the expected status only; p50/p95/p99 are exact percentiles of every such response's latency; errors = other statuses + connection errors + timeouts.",
     "- ratio: Gatehouse/stock req/s for rows with a stock twin (session check: Gatehouse `/me` and `get-session` against stock `get-session`); backend rows: against the backend's own `/health` in the same run.",
     "- server CPU µs/req: user+system CPU time of the measured server's processes during the run (/proc/<pid>/stat) divided by the expected-status responses: the cost per request, which stays comparable when other work shares the machine.",
+    "- other work %: the share of the machine's CPU (both cores) used during the run by processes the bench did not start (from /proc/stat minus the bench's own process tree); above ~10% the row's req/s and latencies are pessimistic.",
     "- peak RSS MB: the largest VmRSS of the measured server's processes (each uvicorn worker separately), sampled every 200 ms from /proc/<pid>/status during the run; MB = 10^6 bytes.",
     "- Stock baseline: better-auth default options + bearer + jwt, default scrypt; email+password sign-up without mandatory verification (its default), users created through its sign-up API. Gatehouse users are created by sign-up plus the mailed verification link (dev outbox). Both SQLite databases use WAL and synchronous=NORMAL. Rate limits are off on both (better-auth disables its limiter outside production; Gatehouse's is off under NODE_ENV=test).",
     "- Both Node servers are launched as `node --import tsx <entry>` (what `npm run start` runs, without the npm and tsx wrapper processes) so the measured process is the server itself.",
