@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
 import type { Auth } from "./auth.js";
 import type { Database } from "./db/database.js";
 import { type Mailer, OutboxMailer } from "./email/index.js";
@@ -9,6 +8,7 @@ import type { Logger } from "./logger.js";
 import { limitRequestBodies } from "./middleware/body-limit.js";
 import { apiCors } from "./middleware/cors.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
+import { requestId } from "./middleware/request-id.js";
 import { oauthRoutes } from "./oauth/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
 import { fastSessionRoutes } from "./routes/fast-session.js";
@@ -38,15 +38,7 @@ type AppEnv = { Variables: { requestId: string } };
 export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use(
-    "*",
-    requestId({
-      headerName: "X-Request-ID",
-      // Keep a caller's id only when it is short and plain, so logs cannot be polluted.
-      generator: () => crypto.randomUUID(),
-      limitLength: 200,
-    }),
-  );
+  app.use("*", requestId());
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();

@@ -120,6 +120,10 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
     const res = await s.call("/health", { headers: { "X-Request-ID": "req-abc-123" } });
     expect(res.headers.get("x-request-id")).toBe("req-abc-123");
     expect(lines.some((l) => l.includes('"request_id":"req-abc-123"'))).toBe(true);
+    const dotted = await s.call("/health", { headers: { "X-Request-ID": "web:1f.2-x_y" } });
+    expect(dotted.headers.get("x-request-id")).toBe("web:1f.2-x_y");
+    const hostile = await s.call("/health", { headers: { "X-Request-ID": 'a" "b<script>' } });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const generated = await s.call("/health");
     expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
