@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api.openapi import install_openapi, metadata
 from app.api.routes import admin, auth, health, sessions, tasks, users
-from app.auth.setup import AuthConfig, build_authenticator
+from app.auth.setup import AuthConfig, RevocationConfig, running_auth
 from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
@@ -35,6 +35,14 @@ def auth_config(settings: Settings) -> AuthConfig:
         jwks_timeout_seconds=settings.jwks_timeout_seconds,
         jwks_cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
         jwks_max_age_seconds=settings.jwks_max_age_seconds,
+        revocation=RevocationConfig(
+            poll_interval_seconds=settings.revocation_poll_interval_seconds,
+            max_staleness_seconds=settings.revocation_max_staleness_seconds,
+            window_seconds=settings.revocation_window_seconds,
+            user_cache_ttl_seconds=settings.auth_user_cache_ttl_seconds,
+            session_cache_ttl_seconds=settings.auth_session_cache_ttl_seconds,
+            cache_max_entries=settings.auth_cache_max_entries,
+        ),
     )
 
 
@@ -47,11 +55,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(create_engine(settings))
         async with httpx.AsyncClient(follow_redirects=False, event_hooks={"request": [forward_request_id]}) as http:
             app.state.db = database
-            app.state.authenticator = build_authenticator(
-                auth_config(settings), sessionmaker=database.sessionmaker, http=http
-            )
             try:
-                yield
+                # The revocation feed reads through an engine of its own (one long-lived connection).
+                async with running_auth(
+                    auth_config(settings),
+                    engine=database.engine,
+                    sessionmaker=database.sessionmaker,
+                    feed_engine=create_engine(settings),
+                    http=http,
+                ) as auth_runtime:
+                    app.state.authenticator = auth_runtime.authenticator
+                    app.state.revocation_feed = auth_runtime.feed
+                    yield
             finally:
                 await database.dispose()
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from app.auth.cookie_signature import unsign
 from app.auth.jwt_verify import JwtVerifier, looks_like_jwt
 from app.auth.principal import CredentialKind, Principal
-from app.auth.session_lookup import SessionLiveness, SessionStore
+from app.auth.session_lookup import SessionLiveness, TokenSessions
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -25,7 +25,7 @@ class Authenticator:
         *,
         secret: bytes,
         cookie_prefix: str,
-        sessions: SessionStore,
+        sessions: TokenSessions,
         jwt_verifier: JwtVerifier,
         liveness: SessionLiveness,
     ) -> None:

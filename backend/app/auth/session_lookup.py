@@ -1,8 +1,9 @@
-"""Session checks against the shared database, and the seam the revocation feed will plug into.
+"""Session checks against the shared database, and the seams the revocation feed plugs into.
 
 `SessionLiveness` is the one question the JWT path asks after the signature check: "is this token's
-session still live, and who is its user now?". Today `DbSessionLiveness` answers with one indexed query per
-request; the revocation feed (issue 4) replaces it with an in-memory view without touching the callers.
+session still live, and who is its user now?"; `TokenSessions` the one the opaque credentials ask.
+`DbSessionLiveness` / `SessionStore` answer with one indexed query per request; the revocation feed
+(`app.auth.revocation`) answers from memory while it is live, and falls back to these otherwise.
 """
 
 from typing import Protocol
@@ -23,6 +24,14 @@ class SessionLiveness(Protocol):
         ...
 
 
+class TokenSessions(Protocol):
+    """Resolves an opaque session token (signature already checked) to a principal."""
+
+    async def by_token(self, token: str, *, credential: CredentialKind) -> Principal | None:
+        """The live session whose token is `token`, or None."""
+        ...
+
+
 class SessionStore:
     """Reads sessions (with their user) by token or by id; unexpired sessions only."""
 
@@ -38,6 +47,12 @@ class SessionStore:
     async def by_id(self, session_id: str, *, user_id: str, credential: CredentialKind) -> Principal | None:
         """The live session `session_id`, only if it belongs to `user_id`."""
         return await self._one((UserSession.id == session_id) & (UserSession.user_id == user_id), credential)
+
+    async def user(self, user_id: str) -> AuthUser | None:
+        """The user row `user_id`, or None."""
+        async with self._sessionmaker() as db:
+            user = await db.get(User, user_id)
+        return None if user is None else AuthUser.from_row(user)
 
     async def _one(self, condition: object, credential: CredentialKind) -> Principal | None:
         # expires_at is bound through UtcDateTime, so on SQLite both sides are the same ISO text form.

@@ -89,6 +89,35 @@ class Settings(DatabaseSettings):
     jwks_max_age_seconds: float = Field(default=3600.0, ge=30)
     """After this, cached keys are refreshed on use (and kept if the refresh fails)."""
 
+    jwt_max_lifetime_seconds: int = Field(
+        default=900,
+        ge=30,
+        le=86_400,
+        validation_alias=AliasChoices("JWT_MAX_LIFETIME_SECONDS", "JWT_EXPIRES_IN_SECONDS"),
+    )
+    """Longest lifetime of the auth server's JWTs (falls back to its JWT_EXPIRES_IN_SECONDS from the shared
+    .env). Revocations are remembered this long plus leeway and a minute, and that window of the feed is
+    reloaded at start, so a restarted worker refuses what was revoked while it was down."""
+
+    revocation_poll_interval_seconds: float = Field(default=0.25, ge=0.01, le=0.25)
+    """How often the revocation feed is read: SQLite's poll, PostgreSQL's safety net behind LISTEN (which
+    pushes at once). At most 250 ms, so a revocation reaches every worker well within the 1 s contract."""
+
+    revocation_max_staleness_seconds: float = Field(default=5.0, gt=0, le=60)
+    """Fail-safe bound: when the feed has not been read successfully for this long (or a read fails), the
+    caches are not trusted and every request is checked against the database, and GET /health says
+    `"revocation_feed": "degraded"` until a read succeeds again."""
+
+    auth_user_cache_ttl_seconds: float = Field(default=60.0, ge=0, le=3600)
+    """How long a cached user (role, ban state, email, name, image) lives. Role, ban and email changes
+    invalidate it through the feed at once; this bounds only fields the feed does not carry (name, image)."""
+
+    auth_session_cache_ttl_seconds: float = Field(default=60.0, ge=0, le=3600)
+    """How long a cached session, and a cached opaque-token lookup, lives. Revocations drop them at once."""
+
+    auth_cache_max_entries: int = Field(default=100_000, ge=100)
+    """Upper bound of each cache (users, sessions, token lookups); the oldest entries go first."""
+
     admin_roles: Annotated[list[str], NoDecode] = ["admin"]
     """Roles that pass `AdminUser` (better-auth admin plugin default: admin)."""
 
@@ -168,6 +197,11 @@ class Settings(DatabaseSettings):
     def effective_audience(self) -> str:
         """The `aud` value tokens must carry."""
         return self.jwt_audience or self.auth_url
+
+    @property
+    def revocation_window_seconds(self) -> float:
+        """How far back the revocation feed is loaded at start and remembered: a JWT's longest life."""
+        return float(self.jwt_max_lifetime_seconds + self.jwt_leeway_seconds + 60)
 
 
 @lru_cache

@@ -2,10 +2,12 @@
 
 import asyncio
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from app.auth.revocation import FeedStatus, RevocationFeed
 from app.core.db import Database
 from app.errors import ApiError, ErrorCode
 
@@ -14,21 +16,25 @@ log = logging.getLogger("gatehouse.health")
 
 
 class HealthStatus(BaseModel):
-    """Health response body."""
+    """Health response body. `revocation_feed`: `live` (the backend answers from its caches, kept current by the
+    revocation feed) or `degraded` (the feed cannot be read, so every request is checked in the database)."""
 
     status: str
+    revocation_feed: Literal["live", "degraded"]
 
 
-class DatabaseHealth(HealthStatus):
+class DatabaseHealth(BaseModel):
     """Database readiness response body."""
 
+    status: str
     database: str
 
 
 @router.get("")
-async def health() -> HealthStatus:
-    """The process is up (no dependency is checked)."""
-    return HealthStatus(status="ok")
+async def health(request: Request) -> HealthStatus:
+    """The process is up (no dependency is checked), and whether the revocation feed is being followed."""
+    feed: RevocationFeed = request.app.state.revocation_feed
+    return HealthStatus(status="ok", revocation_feed="live" if feed.status is FeedStatus.LIVE else "degraded")
 
 
 @router.get("/db", responses={503: {"description": "The database cannot be reached"}})

@@ -11,7 +11,7 @@ from tests.utils.jwks_server import free_port
 async def test_health_ok(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "revocation_feed": "live"}
 
 
 async def test_health_db_ok(client: httpx.AsyncClient, db_kind: str) -> None:

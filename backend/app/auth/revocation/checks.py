@@ -1,0 +1,82 @@
+"""Session checks answered from memory while the feed is live, from the database otherwise.
+
+Plugs into the authenticator's two seams: `live_principal` (a verified JWT's `sid`) and `by_token` (an
+opaque session token, from the Authorization header or the signed cookie). In steady state a known-good
+session costs no query at all; the first sight of a session, or of a user whose cache entry was
+invalidated or expired, costs one.
+"""
+
+from datetime import UTC, datetime
+
+from app.auth.jwt_verify import JwtClaims
+from app.auth.principal import AuthSession, CredentialKind, Principal
+from app.auth.revocation.feed import RevocationFeed
+from app.auth.session_lookup import SessionStore
+
+
+class CachedSessionChecks:
+    """`SessionLiveness` and token lookups backed by the revocation feed's view and caches."""
+
+    def __init__(self, store: SessionStore, feed: RevocationFeed) -> None:
+        self._store = store
+        self._feed = feed
+        self._view = feed.view
+        self._cache = feed.cache
+
+    async def live_principal(self, claims: JwtClaims) -> Principal | None:
+        """The principal for a verified JWT, or None if its session is revoked, expired or not `sub`'s."""
+        if self._view.is_revoked(claims.sid):
+            return None
+        if not self._feed.trusted():
+            fresh = await self._store.by_id(claims.sid, user_id=claims.sub, credential=CredentialKind.JWT)
+            return self._unless_revoked(fresh)
+        session = self._cache.session(claims.sid)
+        if session is None or _expired(session):
+            ticket = self._cache.begin()
+            loaded = await self._store.by_id(claims.sid, user_id=claims.sub, credential=CredentialKind.JWT)
+            return self._remember(loaded, ticket)
+        if session.user_id != claims.sub:
+            return None
+        return await self._with_user(session, CredentialKind.JWT)
+
+    async def by_token(self, token: str, *, credential: CredentialKind) -> Principal | None:
+        """The principal for an opaque session token (signature already checked), or None."""
+        if not token or len(token) > 512:
+            return None
+        if not self._feed.trusted():
+            return self._unless_revoked(await self._store.by_token(token, credential=credential))
+        session = self._cache.session_for_token(token)
+        if session is None or _expired(session) or self._view.is_revoked(session.id):
+            ticket = self._cache.begin()
+            loaded = await self._store.by_token(token, credential=credential)
+            return self._remember(loaded, ticket, token=token)
+        return await self._with_user(session, credential)
+
+    async def _with_user(self, session: AuthSession, credential: CredentialKind) -> Principal | None:
+        user = self._cache.user(session.user_id)
+        if user is None:
+            ticket = self._cache.begin()
+            user = await self._store.user(session.user_id)
+            if user is None:
+                return None
+            self._cache.remember_user(user, ticket=ticket)
+        principal = Principal(user, session, credential)
+        # The feed may have revoked the session while the user was being read.
+        return self._unless_revoked(principal)
+
+    def _remember(self, principal: Principal | None, ticket: int, *, token: str | None = None) -> Principal | None:
+        principal = self._unless_revoked(principal)
+        if principal is not None:
+            self._cache.remember(principal.user, principal.session, ticket=ticket, token=token)
+        return principal
+
+    def _unless_revoked(self, principal: Principal | None) -> Principal | None:
+        # A feed row proves the delete committed; a row read before that commit is stale, whatever it says.
+        if principal is None or self._view.is_revoked(principal.session.id):
+            return None
+        return principal
+
+
+def _expired(session: AuthSession) -> bool:
+    # A cached expiry may predate better-auth extending the session, so "expired" means "ask the database".
+    return session.expires_at <= datetime.now(UTC)

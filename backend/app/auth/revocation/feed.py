@@ -1,0 +1,232 @@
+"""The revocation consumer: follows `auth_revocations` and keeps the view and the caches current.
+
+PostgreSQL pushes (LISTEN `gatehouse_revocations`, woken per committed row); SQLite is polled. Either way a
+read happens at least every `poll_interval`, which also proves the feed is still readable. On start the
+rows of the last window (longest JWT lifetime + slack) are loaded, so a restarted worker knows every
+session revoked while it was down, then reading resumes after the newest row.
+
+Fail safe, not fail open: the caches are trusted only while the feed is confirmed current. A failed read
+stops that at once; a read that hangs does once the last good one is older than `max_staleness`. Until a
+read succeeds again, every request is checked against the database.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from app.auth.revocation.cache import CredentialCache
+from app.auth.revocation.rows import FeedCursor, FeedKind, FeedRow
+from app.auth.revocation.source import FeedSource
+from app.auth.revocation.view import RevocationView
+from app.models import utcnow
+
+log = logging.getLogger("gatehouse.auth.revocation")
+
+_PRUNE_EVERY_SECONDS = 5.0
+_MAX_BACKOFF_SECONDS = 1.0
+
+
+class FeedStatus(StrEnum):
+    """Whether the backend can trust its caches (`live`) or checks the database per request (`degraded`)."""
+
+    LIVE = "live"
+    DEGRADED = "degraded"
+
+
+class RevocationFeed:
+    """Applies feed rows to a `RevocationView` and a `CredentialCache`; reports whether they can be trusted."""
+
+    def __init__(
+        self,
+        source: FeedSource,
+        *,
+        view: RevocationView,
+        cache: CredentialCache,
+        poll_interval_seconds: float = 0.25,
+        max_staleness_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.source = source
+        self.view = view
+        self.cache = cache
+        self._interval = poll_interval_seconds
+        self._max_staleness = max_staleness_seconds
+        self._clock = clock
+        self._wall = wall_clock
+        self._cursor = FeedCursor(gap_ttl_seconds=view.window.total_seconds())
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._loaded = False
+        self._stopping = False
+        self._failing = False
+        self._last_ok: float | None = None
+        self._last_prune = 0.0
+        self._writes = 0  # local auth-table writes noticed
+        self._writes_applied = 0  # of those, how many a completed read is known to cover
+        self.rows_applied = 0
+        self.reads = 0
+
+    # -- state -------------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> FeedStatus:
+        """`live` while the feed is loaded, readable and current; else `degraded`."""
+        if not self._loaded or self._failing or self._last_ok is None:
+            return FeedStatus.DEGRADED
+        return FeedStatus.LIVE if self._clock() - self._last_ok <= self._max_staleness else FeedStatus.DEGRADED
+
+    def trusted(self) -> bool:
+        """Whether a request may be answered from the caches (else: ask the database)."""
+        return self._writes_applied >= self._writes and self.status is FeedStatus.LIVE
+
+    @property
+    def last_id(self) -> int:
+        """The highest feed id applied."""
+        return self._cursor.last_id
+
+    @property
+    def pending_gaps(self) -> int:
+        """Ids below `last_id` not read yet (PostgreSQL transactions that have not committed, or never will)."""
+        return len(self._cursor.gaps)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self, *, first_read_seconds: float) -> None:
+        """Load the start-up window (waiting at most `first_read_seconds`; on failure start degraded), then
+        follow the feed."""
+        try:
+            async with asyncio.timeout(first_read_seconds):
+                await self.catch_up()
+        except Exception as exc:  # the loop keeps retrying; requests meanwhile go to the database
+            log.warning("revocation feed unreadable at start; checking the database per request", exc_info=exc)
+        self._task = asyncio.create_task(self._run(), name="revocation-feed")
+
+    async def stop(self) -> None:
+        """Stop following and close the feed's connection."""
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.source.close()
+
+    def note_local_write(self) -> None:
+        """This process wrote an auth table: stop trusting the caches until a read covers the change."""
+        self._writes += 1
+        self.cache.clear()  # fields the feed does not carry (name, image, expiry) may have changed too
+        self.source.wake()
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    async def catch_up(self) -> int:
+        """Read and apply every row not yet seen; returns how many. Raises if the feed cannot be read."""
+        async with self._lock:
+            writes = self._writes
+            started = self._clock()
+            try:
+                async with asyncio.timeout(self._max_staleness):
+                    applied = await self._read_all()
+            except BaseException as exc:
+                if not isinstance(exc, asyncio.CancelledError):
+                    if not self._failing:
+                        log.warning("revocation feed read failed; checking the database per request", exc_info=exc)
+                    self._failing = True
+                await self.source.reset()
+                raise
+            if self._failing:
+                log.info("revocation feed readable again", extra={"last_id": self._cursor.last_id})
+            self._failing = False
+            self._last_ok = started  # the view is current as of the moment the read began
+            self._writes_applied = max(self._writes_applied, writes)
+            self.reads += 1
+            self._maybe_prune(started)
+            return applied
+
+    async def _read_all(self) -> int:
+        if not self._loaded:
+            return await self._load_window()
+        total = 0
+        while True:
+            rows = await self.source.read_after(self._cursor.last_id, self._cursor.gaps)
+            self._apply(rows)
+            total += len(rows)
+            if len(rows) < self.source.batch_size:
+                return total
+
+    async def _load_window(self) -> int:
+        # max(id) first: a row committing between the two reads is then either in the window or above it.
+        newest = await self.source.max_id()
+        rows = await self.source.read_since(self._wall() - self.view.window)
+        self._cursor.position(rows[0].id - 1 if rows else newest)
+        self._apply(rows)
+        self._cursor.advance_to(newest, self._clock())
+        self._loaded = True
+        log.info(
+            "revocation feed loaded",
+            extra={"rows": len(rows), "last_id": self._cursor.last_id, "postgres": self.source.is_postgres},
+        )
+        return len(rows)
+
+    def _apply(self, rows: list[FeedRow]) -> None:
+        now = self._clock()
+        for row in rows:
+            self.view.apply(row)
+            self._invalidate(row)
+            self._cursor.observe(row.id, now)
+        self.rows_applied += len(rows)
+
+    def _invalidate(self, row: FeedRow) -> None:
+        if row.kind == FeedKind.SESSION:
+            if row.session_id:
+                self.cache.forget_session(row.session_id)
+        elif row.kind in (FeedKind.USER, FeedKind.PASSWORD):
+            if row.user_id:
+                self.cache.forget_user_sessions(row.user_id)
+        elif row.kind == FeedKind.USER_CHANGED:
+            if row.user_id:
+                self.cache.forget_user(row.user_id)
+        elif row.user_id:  # a kind added after this code was written: assume the worst about that user
+            self.cache.forget_user_sessions(row.user_id)
+
+    def _maybe_prune(self, now: float) -> None:
+        if now - self._last_prune < _PRUNE_EVERY_SECONDS:
+            return
+        self._last_prune = now
+        self.view.prune(self._wall())
+        self.cache.prune()
+        self._cursor.expire(now)
+
+    async def _run(self) -> None:
+        delay = self._interval
+        while not self._stopping:
+            await self.source.wait(delay)
+            try:
+                await self.catch_up()
+                delay = self._interval
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # logged by catch_up; retry with a short backoff (a dead database is not hammered)
+                delay = min(max(delay, self._interval) * 2, _MAX_BACKOFF_SECONDS)
+
+    def stats(self) -> dict[str, object]:
+        """Counters for diagnostics and tests."""
+        return {
+            "status": self.status.value,
+            "last_id": self._cursor.last_id,
+            "gaps": self.pending_gaps,
+            "rows_applied": self.rows_applied,
+            "reads": self.reads,
+            **self.view.sizes(),
+            **self.cache.sizes(),
+        }
+
+
+def window_seconds(*, jwt_lifetime_seconds: float, leeway_seconds: float, slack_seconds: float = 60.0) -> float:
+    """The start-up load and pruning window: the longest a JWT naming a revoked session can still verify."""
+    return float(timedelta(seconds=jwt_lifetime_seconds + leeway_seconds + slack_seconds).total_seconds())

@@ -1,0 +1,246 @@
+"""The revocation consumer against the real database: rows written by the auth server's own triggers (session
+deletes, bans, role and password changes made by "another service"), the start-up window, out-of-order
+commits, and the fail-safe when the feed cannot be read."""
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.auth.revocation import CredentialCache, FeedSource, FeedStatus, RevocationFeed, RevocationView
+from app.auth.revocation.rows import revocations
+from app.core.config import DatabaseSettings
+from app.core.db import create_engine
+from app.models import Account, User, UserSession, utcnow
+from tests.utils.factories import Actor, make_account
+from tests.utils.jwks_server import JwksServer
+from tests.utils.waiting import count_queries, eventually
+
+ME = "/api/v1/auth/me"
+
+
+def jwt(jwks: JwksServer, actor: Actor) -> dict[str, str]:
+    return {"Authorization": f"Bearer {jwks.mint(sub=actor.user.id, sid=actor.session.id)}"}
+
+
+async def delete_session(engine: AsyncEngine, session_id: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(delete(UserSession).where(UserSession.id == session_id))
+
+
+async def update_user(engine: AsyncEngine, user_id: str, **values: object) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(update(User).where(User.id == user_id).values(**values))
+
+
+async def test_session_deleted_elsewhere_is_revoked_within_one_poll(
+    feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
+) -> None:
+    assert not feed.view.is_revoked(alice.session.id)
+    await delete_session(elsewhere, alice.session.id)
+    took = await eventually(lambda: feed.view.is_revoked(alice.session.id), within=1.0)
+    assert took < 1.0
+
+
+@pytest.mark.parametrize("kind", ["jwt", "bearer", "cookie"])
+async def test_credential_of_session_deleted_elsewhere_refused_within_one_second(
+    client: httpx.AsyncClient, jwks: JwksServer, elsewhere: AsyncEngine, alice: Actor, kind: str
+) -> None:
+    headers = {"jwt": jwt(jwks, alice), "bearer": alice.bearer(), "cookie": alice.cookie()}[kind]
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    await delete_session(elsewhere, alice.session.id)
+
+    async def refused() -> bool:
+        return (await client.get(ME, headers=headers)).status_code == 401
+
+    await eventually(refused, within=1.0)
+
+
+async def test_ban_elsewhere_drops_cached_sessions_and_answers_banned(
+    client: httpx.AsyncClient, jwks: JwksServer, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
+) -> None:
+    for headers in (jwt(jwks, alice), alice.bearer()):
+        assert (await client.get(ME, headers=headers)).status_code == 200
+    assert feed.cache.session(alice.session.id) is not None
+    await update_user(elsewhere, alice.user.id, banned=True, ban_reason="spam")  # sessions left in place
+    await eventually(lambda: feed.cache.session(alice.session.id) is None)
+    assert feed.view.cutoff(alice.user.id) is not None
+    for headers in (jwt(jwks, alice), alice.bearer(), alice.cookie()):
+        response = await client.get(ME, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (403, "USER_BANNED")
+
+
+async def test_role_change_elsewhere_refreshes_the_user_and_keeps_the_session(
+    client: httpx.AsyncClient, jwks: JwksServer, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
+) -> None:
+    headers = jwt(jwks, alice)
+    assert (await client.get(ME, headers=headers)).json()["role"] == "user"
+    await update_user(elsewhere, alice.user.id, role="admin")
+    await eventually(lambda: feed.cache.user(alice.user.id) is None)
+    assert feed.cache.session(alice.session.id) is not None
+    assert (await client.get(ME, headers=headers)).json()["role"] == "admin"
+
+
+async def test_password_change_elsewhere_drops_the_users_sessions(
+    client: httpx.AsyncClient, db: AsyncSession, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
+) -> None:
+    account = await make_account(db, alice.user)
+    assert (await client.get(ME, headers=alice.bearer())).status_code == 200
+    await eventually(lambda: feed.trusted())
+    assert (await client.get(ME, headers=alice.bearer())).status_code == 200
+    assert feed.cache.session(alice.session.id) is not None
+    async with elsewhere.begin() as conn:
+        await conn.execute(update(Account).where(Account.id == account.id).values(password="$argon2id$new"))
+    await eventually(lambda: feed.cache.session(alice.session.id) is None)
+
+
+async def test_start_loads_the_recent_window_and_resumes_after_the_newest_row(
+    database_url: str, elsewhere: AsyncEngine, alice: Actor, bob: Actor
+) -> None:
+    await delete_session(elsewhere, alice.session.id)
+    async with elsewhere.begin() as conn:  # a revocation older than any JWT still alive
+        await conn.execute(
+            insert(revocations).values(
+                kind="session",
+                user_id="ancient",
+                session_id="ancient-session",
+                created_at=utcnow() - timedelta(hours=2),
+            )
+        )
+        newest = (await conn.execute(select(func.max(revocations.c.id)))).scalar_one()
+    restarted = RevocationFeed(
+        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
+        view=RevocationView(window_seconds=965),
+        cache=CredentialCache(),
+    )
+    await restarted.start(first_read_seconds=5)
+    try:
+        assert restarted.status is FeedStatus.LIVE
+        assert restarted.view.is_revoked(alice.session.id)
+        assert not restarted.view.is_revoked("ancient-session")
+        assert restarted.last_id == newest
+        applied = restarted.rows_applied
+        await delete_session(elsewhere, bob.session.id)
+        await eventually(lambda: restarted.view.is_revoked(bob.session.id))
+        assert restarted.rows_applied == applied + 1  # resumed after the newest row, nothing read twice
+    finally:
+        await restarted.stop()
+
+
+async def test_id_that_commits_after_a_higher_one_is_not_lost(
+    db_kind: str, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor, bob: Actor
+) -> None:
+    if db_kind != "postgres":
+        pytest.skip("SQLite has one writer at a time: ids commit in order")
+    gaps_before = feed.pending_gaps
+    async with elsewhere.connect() as slow, elsewhere.connect() as fast:
+        await slow.begin()
+        await slow.execute(delete(UserSession).where(UserSession.id == alice.session.id))  # takes id n
+        await fast.begin()
+        await fast.execute(delete(UserSession).where(UserSession.id == bob.session.id))  # takes id n + 1
+        await fast.commit()
+        await eventually(lambda: feed.view.is_revoked(bob.session.id))
+        assert not feed.view.is_revoked(alice.session.id)
+        assert feed.pending_gaps == gaps_before + 1  # alice's id, remembered and asked for again
+        await slow.commit()
+    await eventually(lambda: feed.view.is_revoked(alice.session.id))
+    assert feed.pending_gaps == gaps_before
+
+
+async def test_failed_read_stops_trusting_caches_at_once_and_recovers(
+    client: httpx.AsyncClient,
+    app_db_engine: AsyncEngine,
+    jwks: JwksServer,
+    feed: RevocationFeed,
+    elsewhere: AsyncEngine,
+    alice: Actor,
+    bob: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alice_jwt, bob_jwt = jwt(jwks, alice), jwt(jwks, bob)
+    for headers in (alice_jwt, bob_jwt):
+        assert (await client.get(ME, headers=headers)).status_code == 200
+
+    async def unreadable(*_args: object) -> list[object]:
+        raise RuntimeError("permission denied for table auth_revocations")
+
+    monkeypatch.setattr(feed.source, "read_after", unreadable)
+    await eventually(lambda: feed.status is FeedStatus.DEGRADED, within=1.0)
+    assert (await client.get("/api/v1/health")).json()["revocation_feed"] == "degraded"
+    with count_queries(app_db_engine) as queries:
+        assert (await client.get(ME, headers=bob_jwt)).status_code == 200
+    assert len(queries) >= 1  # the database answers, not the cache
+    await delete_session(elsewhere, alice.session.id)
+    assert (await client.get(ME, headers=alice_jwt)).status_code == 401  # at once, no feed needed
+
+    monkeypatch.undo()
+    await eventually(lambda: feed.status is FeedStatus.LIVE, within=2.0)
+    assert (await client.get("/api/v1/health")).json()["revocation_feed"] == "live"
+    assert feed.view.is_revoked(alice.session.id)  # the outage's rows were caught up
+    assert (await client.get(ME, headers=alice_jwt)).status_code == 401
+
+
+async def test_hung_read_degrades_after_max_staleness(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, alice: Actor
+) -> None:
+    feed = RevocationFeed(
+        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
+        view=RevocationView(window_seconds=965),
+        cache=CredentialCache(),
+        max_staleness_seconds=0.4,
+    )
+    await feed.start(first_read_seconds=5)
+    try:
+        assert feed.trusted()
+
+        async def hang(*_args: object) -> list[object]:
+            await asyncio.sleep(30)
+            return []
+
+        monkeypatch.setattr(feed.source, "read_after", hang)
+        took = await eventually(lambda: not feed.trusted(), within=2.0)
+        assert took >= 0.1  # not before the bound: a slow read is not yet a dead feed
+        monkeypatch.undo()
+        await eventually(lambda: feed.trusted(), within=3.0)
+    finally:
+        await feed.stop()
+
+
+async def test_killed_listen_connection_reconnects_and_catches_up(
+    db_kind: str, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
+) -> None:
+    if db_kind != "postgres":
+        pytest.skip("LISTEN is PostgreSQL's")
+    connects = feed.source.connects
+    async with elsewhere.begin() as conn:
+        killed = (
+            await conn.execute(
+                text(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
+                    "and query like '%FROM auth_revocations%' and pid <> pg_backend_pid()"
+                )
+            )
+        ).all()
+    assert len(killed) == 1
+    await delete_session(elsewhere, alice.session.id)
+    await eventually(lambda: feed.view.is_revoked(alice.session.id), within=1.0)
+    assert feed.source.connects > connects
+    await eventually(lambda: feed.status is FeedStatus.LIVE)
+
+
+async def test_own_auth_write_clears_caches_but_a_task_write_does_not(
+    client: httpx.AsyncClient, jwks: JwksServer, feed: RevocationFeed, alice: Actor
+) -> None:
+    headers = jwt(jwks, alice)
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    await eventually(lambda: feed.trusted())
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    assert (await client.post("/api/v1/tasks", json={"title": "x"}, headers=headers)).status_code == 201
+    assert feed.cache.session(alice.session.id) is not None
+    renamed = await client.patch(f"/api/v1/users/{alice.user.id}", json={"name": "Alice L."}, headers=headers)
+    assert renamed.status_code == 200
+    # Read-your-writes in this worker, even for a field the feed does not carry.
+    assert (await client.get(ME, headers=headers)).json()["name"] == "Alice L."
