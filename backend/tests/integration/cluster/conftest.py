@@ -1,0 +1,150 @@
+"""A small production-shaped deployment on one database: auth servers (2 on PostgreSQL, 1 on SQLite, whose
+single writer one auth server is enough to exercise) and 2 backend workers, each a real process on its own
+127.0.0.1 port. Started once for this package, every process stopped in teardown."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+import pytest_asyncio
+from alembic import command
+
+from app.core.migrate import alembic_config
+from tests.integration.conftest import ADMIN_EMAIL, SignedIn, sign_in, sign_up_and_verify
+from tests.utils.services import Service, start_auth_server, start_backend_worker
+
+ME = "/api/v1/auth/me"
+BOUND = 1.0
+"""The product contract: a revocation is refused by every backend worker within one second."""
+GRACE = 0.25
+"""Measurement slack on top of BOUND, for the test's own machinery only: the polling client's request round
+trip and event-loop scheduling on a loaded CI machine. A worker still accepting after BOUND + GRACE fails."""
+
+
+@dataclass
+class Cluster:
+    """The running deployment. `workers` entries are replaced when a test restarts one."""
+
+    kind: str
+    database_url: str
+    auth_servers: list[Service]
+    workers: list[Service]
+    log_dir: Path
+
+    @property
+    def public_url(self) -> str:
+        """BETTER_AUTH_URL of every auth server: the JWTs' iss and aud."""
+        return self.auth_servers[0].url
+
+    def backend_worker(self, name: str, **extra: str) -> Service:
+        """One more worker on this deployment (not yet waited for); the caller stops it."""
+        return start_backend_worker(
+            name=name,
+            database_url=extra.pop("DATABASE_URL", self.database_url),
+            auth_url=self.public_url,
+            jwks_url=f"{self.public_url}/api/auth/jwks",
+            log_dir=self.log_dir,
+            extra=extra,
+        )
+
+
+@pytest.fixture(scope="package")
+def cluster(
+    db_kind: str, fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    database_url = fresh_database_url("gatehouse_cluster")
+    log_dir = tmp_path_factory.mktemp("cluster")
+    deployment = Cluster(kind=db_kind, database_url=database_url, auth_servers=[], workers=[], log_dir=log_dir)
+    try:
+        first = start_auth_server(
+            name="auth-1", database_url=database_url, log_dir=log_dir, extra={"ADMIN_EMAILS": ADMIN_EMAIL}
+        )
+        deployment.auth_servers.append(first)
+        first.wait_healthy()  # it migrates the auth tables; a second instance starting at once would race it
+        command.upgrade(alembic_config(database_url), "head")
+        if db_kind == "postgres":
+            deployment.auth_servers.append(
+                start_auth_server(
+                    name="auth-2",
+                    database_url=database_url,
+                    log_dir=log_dir,
+                    public_url=first.url,  # behind one load balancer: same issuer, so JWTs are interchangeable
+                    extra={"ADMIN_EMAILS": ADMIN_EMAIL},
+                )
+            )
+        deployment.workers.extend(deployment.backend_worker(f"backend-{i}") for i in (1, 2))
+        for service in deployment.auth_servers[1:]:
+            service.wait_healthy()
+        for worker in deployment.workers:
+            worker.wait_healthy(ready="live")
+        yield deployment
+    finally:
+        for service in [*deployment.workers, *deployment.auth_servers]:
+            service.stop()
+
+
+@pytest_asyncio.fixture
+async def clients(cluster: Cluster) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """One HTTP client per service, by name (auth-1, auth-2, backend-1, backend-2)."""
+    http = {s.name: httpx.AsyncClient(base_url=s.url, timeout=30) for s in [*cluster.auth_servers, *cluster.workers]}
+    try:
+        yield http
+    finally:
+        await asyncio.gather(*(client.aclose() for client in http.values()))
+
+
+def sid_of(user: SignedIn) -> str:
+    """The session id a sign-in created (the JWT's `sid`)."""
+    session_id: str = jwt.decode(user.jwt, options={"verify_signature": False})["sid"]
+    return session_id
+
+
+async def new_user(auth: httpx.AsyncClient, email: str) -> SignedIn:
+    """Sign up, verify and sign in once."""
+    await sign_up_and_verify(auth, email)
+    return await sign_in(auth, email)
+
+
+async def sign_in_many(auths: list[httpx.AsyncClient], email: str, count: int) -> list[SignedIn]:
+    """`count` more sessions of one user, spread over the auth servers, a few at a time."""
+    limit = asyncio.Semaphore(8)
+
+    async def one(i: int) -> SignedIn:
+        async with limit:
+            return await sign_in(auths[i % len(auths)], email)
+
+    return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+async def accepted(worker: httpx.AsyncClient, headers: dict[str, str]) -> bool:
+    """True on 200, False on 401; anything else fails the test."""
+    response = await worker.get(ME, headers=headers)
+    assert response.status_code in {200, 401}, response.text
+    return response.status_code == 200
+
+
+async def refusal_delay(worker: httpx.AsyncClient, headers: dict[str, str], since: float) -> float:
+    """Seconds from `since` until `worker` refuses `headers`; fails once BOUND + GRACE has passed."""
+    while True:
+        still_accepted = await accepted(worker, headers)
+        elapsed = time.perf_counter() - since
+        if not still_accepted:
+            return elapsed
+        assert elapsed <= BOUND + GRACE, f"{worker.base_url} still accepts after {elapsed:.3f} s"
+        await asyncio.sleep(0.01)
+
+
+async def feed_state(worker: httpx.AsyncClient) -> str:
+    """The worker's GET /health `revocation_feed`."""
+    state: str = (await worker.get("/api/v1/health")).json()["revocation_feed"]
+    return state
+
+
+def unique(prefix: str) -> str:
+    """A fresh email address."""
+    return f"{prefix}-{time.monotonic_ns()}@example.com"
