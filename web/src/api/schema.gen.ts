@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/api/v1/admin/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List auth events
+         * @description The audit log, newest first: sign-ups, verifications, sign-ins (also failed), sign-outs, password
+         *     resets, session revocations, role changes, bans, impersonation and OAuth links, whichever service
+         *     acted. Filter by `user_id` and/or `type`; page with `limit` and `offset`. Admins only.
+         */
+        get: operations["list_events_api_v1_admin_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/accounts": {
         parameters: {
             query?: never;
@@ -12,7 +34,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Accounts
+         * Sign-in methods
          * @description The caller's sign-in methods (credential, OAuth providers); no tokens or password hashes.
          */
         get: operations["accounts_api_v1_auth_accounts_get"];
@@ -32,7 +54,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Me
+         * Current user
          * @description The caller, as their credential proved them.
          */
         get: operations["me_api_v1_auth_me_get"];
@@ -52,7 +74,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Current Session
+         * Current session
          * @description The session behind the credential and its user (never the session token).
          */
         get: operations["current_session_api_v1_auth_session_get"];
@@ -112,13 +134,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Tasks
+         * List your tasks
          * @description The caller's tasks, newest first.
          */
         get: operations["list_tasks_api_v1_tasks_get"];
         put?: never;
         /**
-         * Create Task
+         * Create a task
          * @description Create a task owned by the caller.
          */
         post: operations["create_task_api_v1_tasks_post"];
@@ -136,25 +158,25 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read Task
+         * Get a task
          * @description One of the caller's tasks.
          */
         get: operations["read_task_api_v1_tasks__task_id__get"];
         /**
-         * Replace Task
+         * Replace a task
          * @description Replace every editable field of one of the caller's tasks.
          */
         put: operations["replace_task_api_v1_tasks__task_id__put"];
         post?: never;
         /**
-         * Delete Task
+         * Delete a task
          * @description Delete one of the caller's tasks.
          */
         delete: operations["delete_task_api_v1_tasks__task_id__delete"];
         options?: never;
         head?: never;
         /**
-         * Update Task
+         * Update a task
          * @description Change only the given fields; `title` and `completed` cannot be set to null.
          */
         patch: operations["update_task_api_v1_tasks__task_id__patch"];
@@ -168,7 +190,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Users
+         * List users
          * @description Every user, newest first, optionally filtered by email or name (admin only).
          */
         get: operations["list_users_api_v1_users_get"];
@@ -188,7 +210,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read User
+         * Get a user
          * @description A user's profile with role and ban state: the user themself or an admin.
          */
         get: operations["read_user_api_v1_users__user_id__get"];
@@ -198,7 +220,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update User
+         * Update a profile
          * @description Change name / image (self or admin); `email_verified` is for admins only.
          */
         patch: operations["update_user_api_v1_users__user_id__patch"];
@@ -214,12 +236,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Ban User
+         * Ban a user
          * @description Ban a user, optionally for a while, and revoke all their sessions (admin only, never oneself).
          */
         post: operations["ban_user_api_v1_users__user_id__ban_post"];
         /**
-         * Unban User
+         * Unban a user
          * @description Lift a user's ban (admin only).
          */
         delete: operations["unban_user_api_v1_users__user_id__ban_delete"];
@@ -237,7 +259,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Set Role
+         * Set a user's role
          * @description Give a user a role (admin only; admins cannot change their own role, so one always remains).
          */
         put: operations["set_role_api_v1_users__user_id__role_put"];
@@ -256,14 +278,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Sessions
+         * List a user's sessions
          * @description Unexpired sessions, newest first, with `is_current` marking the caller's own.
          */
         get: operations["list_sessions_api_v1_users__user_id__sessions_get"];
         put?: never;
         post?: never;
         /**
-         * Revoke All Sessions
+         * Revoke all of a user's sessions
          * @description Revoke every session of the user (the caller's own included, when it is theirs).
          */
         delete: operations["revoke_all_sessions_api_v1_users__user_id__sessions_delete"];
@@ -283,7 +305,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke Session
+         * Revoke a session
          * @description Revoke one session of the user.
          */
         delete: operations["revoke_session_api_v1_users__user_id__sessions__session_id__delete"];
@@ -300,7 +322,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List User Tasks
+         * List a user's tasks
          * @description `user_id`'s tasks: only for that user themself, or an admin (seed T037: others get 403).
          */
         get: operations["list_user_tasks_api_v1_users__user_id__tasks_get"];
@@ -341,6 +363,50 @@ export interface components {
             updated_at: string;
         };
         /**
+         * AuthEventPublic
+         * @description One row of `auth_events`, written by the auth server or the backend.
+         */
+        AuthEventPublic: {
+            /**
+             * Actor Id
+             * @description Who acted, when not the user themself (an admin).
+             */
+            actor_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /**
+             * Reason
+             * @description A short machine-readable reason (an error code, a role, a path).
+             */
+            reason: string | null;
+            /**
+             * Session Id
+             * @description The session concerned, if any (an id, never a token).
+             */
+            session_id: string | null;
+            /** Success */
+            success: boolean;
+            /**
+             * Type
+             * @description sign_up, email_verified, sign_in, sign_in_failed, sign_out, password_reset_requested, password_reset_completed, password_changed, session_revoked, role_changed, user_banned, user_unbanned, impersonation_started, impersonation_stopped, oauth_linked, oauth_unlinked, user_deleted
+             */
+            type: string;
+            /** User Agent */
+            user_agent: string | null;
+            /**
+             * User Id
+             * @description The user the event is about (none for a failed sign-in).
+             */
+            user_id: string | null;
+        };
+        /**
          * BanRequest
          * @description POST /users/{id}/ban body; without `expires_in_seconds` the ban is permanent.
          */
@@ -369,6 +435,25 @@ export interface components {
             status: string;
         };
         /**
+         * ErrorBody
+         * @description Every error response: a stable code to switch on and a sentence for people.
+         */
+        ErrorBody: {
+            /** @description Stable UPPER_SNAKE identifier. */
+            code: components["schemas"]["ErrorCode"];
+            /**
+             * Message
+             * @description Human-readable explanation.
+             */
+            message: string;
+        };
+        /**
+         * ErrorCode
+         * @description Stable, UPPER_SNAKE error identifiers clients may switch on.
+         * @enum {string}
+         */
+        ErrorCode: "NOT_AUTHENTICATED" | "USER_BANNED" | "EMAIL_NOT_VERIFIED" | "FORBIDDEN" | "NOT_FOUND" | "TASK_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "CANNOT_BAN_SELF" | "CANNOT_CHANGE_OWN_ROLE" | "ROLE_NOT_ASSIGNABLE" | "VALIDATION_ERROR" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "DATABASE_UNAVAILABLE" | "HTTP_ERROR" | "INTERNAL_ERROR";
+        /**
          * HealthStatus
          * @description Health response body.
          */
@@ -376,10 +461,23 @@ export interface components {
             /** Status */
             status: string;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /**
+         * InternalErrorBody
+         * @description A 500: the request id finds the detail in the logs.
+         */
+        InternalErrorBody: {
+            /** @description Stable UPPER_SNAKE identifier. */
+            code: components["schemas"]["ErrorCode"];
+            /**
+             * Message
+             * @description Human-readable explanation.
+             */
+            message: string;
+            /**
+             * Request Id
+             * @description The X-Request-ID of the failed request.
+             */
+            request_id: string | null;
         };
         /**
          * MePublic
@@ -398,6 +496,13 @@ export interface components {
             name: string;
             /** Role */
             role: string | null;
+        };
+        /** Page[AuthEventPublic] */
+        Page_AuthEventPublic_: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["AuthEventPublic"][];
         };
         /** Page[SessionPublic] */
         Page_SessionPublic_: {
@@ -612,19 +717,6 @@ export interface components {
             /** Name */
             name?: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
     };
     responses: never;
     parameters: never;
@@ -634,6 +726,71 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_events_api_v1_admin_events_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-100). */
+                limit?: number;
+                /** @description Items to skip. */
+                offset?: number;
+                /** @description Only events of this type. */
+                type?: string | null;
+                /** @description Only events about this user. */
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuthEventPublic_"];
+                };
+            };
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+        };
+    };
     accounts_api_v1_auth_accounts_get: {
         parameters: {
             query?: never;
@@ -650,6 +807,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountPublic"][];
+                };
+            };
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -672,6 +856,33 @@ export interface operations {
                     "application/json": components["schemas"]["MePublic"];
                 };
             };
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
         };
     };
     current_session_api_v1_auth_session_get: {
@@ -690,6 +901,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CurrentSession"];
+                };
+            };
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -712,6 +950,15 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
         };
     };
     health_db_api_v1_health_db_get: {
@@ -732,12 +979,23 @@ export interface operations {
                     "application/json": components["schemas"]["DatabaseHealth"];
                 };
             };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
             /** @description The database cannot be reached */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -766,13 +1024,40 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TaskPublic_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -799,13 +1084,49 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -831,13 +1152,49 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `TASK_NOT_FOUND`: No such task among the caller's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -867,13 +1224,58 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `TASK_NOT_FOUND`: No such task among the caller's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -897,13 +1299,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `TASK_NOT_FOUND`: No such task among the caller's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -933,13 +1371,58 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `TASK_NOT_FOUND`: No such task among the caller's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -969,13 +1452,40 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserAdmin_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1000,13 +1510,49 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_NOT_FOUND`: No such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1035,13 +1581,58 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_NOT_FOUND`: No such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1070,13 +1661,67 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `CANNOT_BAN_SELF`: Administrators cannot ban themselves. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_NOT_FOUND`: No such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1101,13 +1746,49 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_NOT_FOUND`: No such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1136,13 +1817,67 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `CANNOT_CHANGE_OWN_ROLE`: Administrators cannot change their own role. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `USER_NOT_FOUND`: No such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `ROLE_NOT_ASSIGNABLE`: The role is not in ASSIGNABLE_ROLES. `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1167,13 +1902,40 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SessionPublic_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1198,13 +1960,40 @@ export interface operations {
                     "application/json": components["schemas"]["SessionsRevoked"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1228,13 +2017,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `SESSION_NOT_FOUND`: No such session for this user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };
@@ -1266,13 +2091,40 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TaskPublic_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
         };

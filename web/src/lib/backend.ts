@@ -23,13 +23,13 @@ export const tokens = createTokenManager({
 });
 
 /** Where the backend is reached: the web app's own origin, which proxies /api/v1. */
-export const backendOrigin = typeof window === "undefined" ? "http://localhost" : window.location.origin;
+const backendOrigin = typeof window === "undefined" ? "http://localhost" : window.location.origin;
 
 /**
  * The fetch every backend call goes through: JWT, one retry on 401, session-lost signal. Each
  * attempt (a 401 retry too) is its own request with its own X-Request-ID.
  */
-export const backendFetch = createBackendFetch({ tokens, onSessionLost: emitSessionLost, fetchImpl: withRequestId() });
+const backendFetch = createBackendFetch({ tokens, onSessionLost: emitSessionLost, fetchImpl: withRequestId() });
 
 /** Typed client for the backend (paths include /api/v1, proxied like /api/auth). */
 export const backend = createClient<paths>({ baseUrl: backendOrigin, fetch: backendFetch });

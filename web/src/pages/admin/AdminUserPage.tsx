@@ -50,7 +50,7 @@ export function AdminUserPage(): ReactElement {
   const isTargetAdmin = user?.role === "admin";
   return (
     <div className="page">
-      <p className="row">
+      <p className="row-between">
         <Link to="/admin">← All users</Link>
         <Link to={`/admin/events?${paramsFromQuery({ userId, type: "", page: 0 })}`}>Audit log for this user</Link>
       </p>

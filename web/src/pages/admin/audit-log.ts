@@ -1,37 +1,9 @@
-import createClient from "openapi-fetch";
-import { backendFetch, backendOrigin, ok } from "../../lib/backend";
+import type { components } from "../../api/schema.gen";
+import { backend, ok } from "../../lib/backend";
 import { type AdminUser, listUsersById } from "./admin-api";
 
 /** One row of the audit log (`auth_events`), as the backend's GET /api/v1/admin/events returns it. */
-export interface AuthEvent {
-  id: number;
-  type: string;
-  /** The user the event is about; none for a failed sign-in. */
-  user_id: string | null;
-  session_id: string | null;
-  /** Who acted, when not the user themself (an admin). */
-  actor_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  success: boolean;
-  /** A short machine-readable reason: an error code, a role, a provider. */
-  reason: string | null;
-  created_at: string;
-}
-
-/**
- * The events route, declared by hand until it is in the generated schema (the backend is adding it;
- * then `npm run gen:api -w web` and `backend.GET` replace this).
- */
-interface EventsPaths {
-  "/api/v1/admin/events": {
-    get: {
-      parameters: { query?: { user_id?: string; type?: string; limit?: number; offset?: number } };
-      responses: { 200: { content: { "application/json": { data: AuthEvent[]; count: number } } } };
-    };
-  };
-}
-const backend = createClient<EventsPaths>({ baseUrl: backendOrigin, fetch: backendFetch });
+export type AuthEvent = components["schemas"]["AuthEventPublic"];
 
 /** Event types in the order they happen in a person's life; both services write them. */
 export const EVENT_NAMES: Record<string, string> = {
