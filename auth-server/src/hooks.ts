@@ -118,11 +118,18 @@ export function createHooks({ lockout, events, logger }: HookDeps) {
         const s = ctx.context.newSession;
         await lockout.clear(email);
         record({ type: AuthEventType.SIGN_IN, userId: s?.user.id, sessionId: s?.session.id, success: true, ...meta });
-      } else if (err.status === 401) {
-        await lockout.recordFailure(email);
-        record({ type: AuthEventType.SIGN_IN_FAILED, success: false, reason: err.code, ...meta });
       } else if (err.code !== ErrorCode.RATE_LIMITED) {
-        record({ type: AuthEventType.SIGN_IN_FAILED, success: false, reason: err.code, ...meta });
+        if (err.status === 401) await lockout.recordFailure(email);
+        // Attempts against an existing account appear in that user's trail (admins only read it).
+        const target =
+          email.length <= 320 ? await ctx.context.internalAdapter.findUserByEmail(email.toLowerCase()) : null;
+        record({
+          type: AuthEventType.SIGN_IN_FAILED,
+          userId: target?.user.id ?? null,
+          success: false,
+          reason: err.code,
+          ...meta,
+        });
       }
       return;
     }
@@ -133,11 +140,30 @@ export function createHooks({ lockout, events, logger }: HookDeps) {
       if (s) {
         // ctx.path is the route pattern (/callback/:id); the provider is the :id parameter.
         const provider = (ctx.params as { id?: string } | undefined)?.id ?? "unknown";
-        record({ type: AuthEventType.SIGN_IN, userId: s.user.id, sessionId: s.session.id, success: true, reason: `oauth:${provider}`, ...meta });
+        record({
+          type: AuthEventType.SIGN_IN,
+          userId: s.user.id,
+          sessionId: s.session.id,
+          success: true,
+          reason: `oauth:${provider}`,
+          ...meta,
+        });
       }
     } else if (ctx.path === "/verify-email") {
       const s = ctx.context.newSession ?? ctx.context.session;
       record({ type: AuthEventType.EMAIL_VERIFIED, userId: s?.user.id ?? null, success: true, ...meta });
+      // Verifying signs the person in: that session's start belongs in the trail too.
+      if (ctx.context.newSession) {
+        const n = ctx.context.newSession;
+        record({
+          type: AuthEventType.SIGN_IN,
+          userId: n.user.id,
+          sessionId: n.session.id,
+          success: true,
+          reason: "email_verification",
+          ...meta,
+        });
+      }
     } else if (ctx.path === "/change-password") {
       record({ type: AuthEventType.PASSWORD_CHANGED, userId: ctx.context.session?.user.id, success: true, ...meta });
     } else if (ADMIN_EVENTS[ctx.path]) {

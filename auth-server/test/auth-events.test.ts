@@ -66,7 +66,9 @@ describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) =
       expect((await eventsOf(userId, type)).length, type).toBeGreaterThan(0);
     }
     const failed = (await eventsOf(null, "sign_in_failed")).find((e) => e.user_agent === "audit-test/1.0");
-    expect(failed).toMatchObject({ reason: "INVALID_EMAIL_OR_PASSWORD", ip: "127.0.0.1" });
+    expect(failed).toMatchObject({ reason: "INVALID_EMAIL_OR_PASSWORD", ip: "127.0.0.1", user_id: userId });
+    const viaVerification = await eventsOf(userId, "sign_in");
+    expect(viaVerification.some((e) => e.reason === "email_verification")).toBe(true);
     expect(Boolean(failed?.success)).toBe(false);
     const signIn = (await eventsOf(userId, "sign_in"))[0];
     expect(signIn?.session_id).toBeTruthy();

@@ -64,6 +64,9 @@ export function oauthAuthOptions(env: OAuthSettings): OAuthAuthOptions {
     // such a provider stays disabled (and discovery is retried) instead of degrading silently.
     requireIdTokenVerification: true,
     mapProfileToUser: recordProfile,
+    // Signing out of Gatehouse ends the Gatehouse session only; better-auth would otherwise send
+    // the browser to the provider's logout page with no way back into the app.
+    disableProviderLogout: true,
   }));
 
   return {
