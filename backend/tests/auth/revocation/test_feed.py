@@ -3,6 +3,7 @@ deletes, bans, role and password changes made by "another service"), the start-u
 commits, and the fail-safe when the feed cannot be read."""
 
 import asyncio
+import time
 from datetime import timedelta
 
 import httpx
@@ -244,3 +245,15 @@ async def test_own_auth_write_clears_caches_but_a_task_write_does_not(
     assert renamed.status_code == 200
     # Read-your-writes in this worker, even for a field the feed does not carry.
     assert (await client.get(ME, headers=headers)).json()["name"] == "Alice L."
+
+
+async def test_back_to_back_cached_requests_do_not_starve_the_feed(
+    client: httpx.AsyncClient, jwks: JwksServer, elsewhere: AsyncEngine, alice: Actor
+) -> None:
+    # No sleep between requests: answered from memory, they must still let the feed task run.
+    headers = jwt(jwks, alice)
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    await delete_session(elsewhere, alice.session.id)
+    started = time.monotonic()
+    while (await client.get(ME, headers=headers)).status_code == 200:
+        assert time.monotonic() - started < 1.0, "still accepted after 1 s"
