@@ -59,6 +59,12 @@ class JwksCache:
         if key is None and self._recently_missing(kid, now):
             return None
         if not self._may_fetch(now):
+            if key is None and self._lock.locked():
+                # A fetch is in flight (a worker's cold start under load): wait for its answer (bounded by the
+                # fetch timeout) rather than refuse a valid token that the fetch is about to make verifiable.
+                async with self._lock:
+                    pass
+                return self._keys.get(kid)
             return key  # a stale key beats no key; an unknown one stays unknown until the cooldown ends
         async with self._lock:
             # Another request may have fetched while we waited for the lock.
