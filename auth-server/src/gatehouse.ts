@@ -2,6 +2,7 @@ import { createApp } from "./app.js";
 import { type Auth, createAuth } from "./auth.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
+import { pruneRevocations } from "./db/prune.js";
 import { createMailer, type Mailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -37,6 +38,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL) : null;
   const revocationSync = redis ? new RevocationCacheSync(database.db, redis.storage, logger) : null;
+  let pruneTimer: NodeJS.Timeout | null = null;
   const auth = createAuth({
     env,
     database,
@@ -56,8 +58,17 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     migrate: () => migrate(database, auth.options),
     startBackground: async () => {
       await revocationSync?.start();
+      // The revocation feed only needs recent rows; every instance prunes, deletes are idempotent.
+      const prune = () =>
+        pruneRevocations(database.db, database.kind).catch((err: unknown) =>
+          logger.warn({ err }, "could not prune the revocation feed"),
+        );
+      await prune();
+      pruneTimer = setInterval(prune, 15 * 60 * 1000);
+      pruneTimer.unref();
     },
     async close() {
+      if (pruneTimer) clearInterval(pruneTimer);
       await revocationSync?.stop();
       await mailer.close();
       await redis?.close();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneRevocations } from "../src/db/prune.js";
 import { DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
 
 describe.each(DB_KINDS)("revocation feed triggers on %s", (kind) => {
@@ -109,5 +110,30 @@ describe.each(DB_KINDS)("revocation feed triggers on %s", (kind) => {
     });
     expect(change.status).toBe(200);
     expect(await feedAfter(before)).toEqual([expect.objectContaining({ kind: "password", user_id: userId })]);
+  });
+});
+
+describe.each(DB_KINDS)("revocation feed pruning on %s", (kind) => {
+  it("drops rows older than a day and keeps the rest", async () => {
+    const s = await startTestServer(kind);
+    try {
+      const { db } = s.gh.database;
+      const at = (msAgo: number) => {
+        const d = new Date(Date.now() - msAgo);
+        return kind === "sqlite" ? d.toISOString() : d;
+      };
+      await db
+        .insertInto("auth_revocations")
+        .values([
+          { kind: "session", user_id: "u-old", session_id: "s-old", created_at: at(25 * 3600 * 1000) },
+          { kind: "session", user_id: "u-new", session_id: "s-new", created_at: at(60 * 1000) },
+        ])
+        .execute();
+      expect(await pruneRevocations(db, kind)).toBe(1);
+      const left = await db.selectFrom("auth_revocations").select("session_id").execute();
+      expect(left.map((r) => r.session_id)).toEqual(["s-new"]);
+    } finally {
+      await s.close();
+    }
   });
 });
