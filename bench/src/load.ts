@@ -15,6 +15,8 @@ export interface LoadResult {
   p99: number;
   /** Status code → count, for the failure message when `errors` > 0. */
   statuses: Record<string, number>;
+  /** Every expected-status latency, sorted (to combine slices of one run). */
+  latencies?: Float64Array;
 }
 
 export interface LoadOptions {
@@ -88,5 +90,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     statuses,
+    latencies: sorted,
   };
 }

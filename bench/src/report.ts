@@ -108,7 +108,7 @@ export function renderReport(rep: Report, notesFile: string): string {
     "## Method",
     "",
     `- One command starts everything on 127.0.0.1 and stops it afterwards: per database, a fresh Gatehouse auth server, the stock baseline (\`bench/baseline/server.ts\`) and the backend (uvicorn, 2 workers), then the scenarios in order. Each load run is ${rep.mode.durationS} s after ${rep.mode.warmupS} s of unrecorded warm-up, and runs alone (the other servers idle).`,
-    "- Gatehouse and stock run the same scenario back to back; for sign-in the order alternates between connection counts.",
+    `- Gatehouse and stock take turns: each compared run (sign-in, session check) is cut into ${rep.mode.slices} slices run alternately (A B, B A, …) after each server's warm-up, and after every slice the harness waits until the server has finished the requests still in flight, so load from elsewhere that comes and goes falls on both alike.`,
     "- req/s counts responses with the expected status only; p50/p95/p99 are exact percentiles of every such response's latency; errors = other statuses + connection errors + timeouts.",
     "- ratio: Gatehouse/stock req/s for rows with a stock twin (session check: Gatehouse `/me` and `get-session` against stock `get-session`); backend rows: against the backend's own `/health` in the same run.",
     "- server CPU µs/req: user+system CPU time of the measured server's processes during the run (/proc/<pid>/stat) divided by the expected-status responses: the cost per request, which stays comparable when other work shares the machine.",

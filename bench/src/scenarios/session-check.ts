@@ -1,5 +1,5 @@
 import { signIn } from "../client.js";
-import { type Ctx, measure } from "../model.js";
+import { type Ctx, type Measurement, measureInterleaved, type Row } from "../model.js";
 import { userEmail } from "./sign-in.js";
 
 const SCENARIO = "2 session check";
@@ -13,21 +13,21 @@ export async function sessionCheckScenario(ctx: Ctx): Promise<void> {
   ctx.log(SCENARIO);
   const stockToken = await signIn(ctx.stock.url, userEmail(0));
   const ghToken = await signIn(ctx.gatehouse.url, userEmail(0));
-  const run = (service: Ctx["gatehouse"], path: string, token: string) =>
-    measure(
-      ctx,
-      service,
-      { scenario: SCENARIO, what: `GET ${path} (Bearer)` },
-      {
-        url: `${service.url}${path}`,
-        connections: CONNS,
-        durationS: ctx.mode.durationS,
-        headers: { authorization: `Bearer ${token}` },
-      },
-    );
-  const stock = await run(ctx.stock, "/api/auth/get-session", stockToken);
-  const ghGetSession = await run(ctx.gatehouse, "/api/auth/get-session", ghToken);
-  const me = await run(ctx.gatehouse, "/api/auth/me", ghToken);
+  const check = (service: Ctx["gatehouse"], path: string, token: string): Measurement => ({
+    service,
+    row: { scenario: SCENARIO, what: `GET ${path} (Bearer)` },
+    load: {
+      url: `${service.url}${path}`,
+      connections: CONNS,
+      durationS: ctx.mode.durationS,
+      headers: { authorization: `Bearer ${token}` },
+    },
+  });
+  const [stock, ghGetSession, me] = (await measureInterleaved(ctx, [
+    check(ctx.stock, "/api/auth/get-session", stockToken),
+    check(ctx.gatehouse, "/api/auth/get-session", ghToken),
+    check(ctx.gatehouse, "/api/auth/me", ghToken),
+  ])) as [Row, Row, Row];
   if (!stock.result?.rps || !me.result || !ghGetSession.result) return;
   ghGetSession.ratio = ghGetSession.result.rps / stock.result.rps;
   me.ratio = me.result.rps / stock.result.rps;

@@ -2,7 +2,7 @@ import { hashPassword as stockHash, verifyPassword as stockVerify } from "better
 import { createPasswordHasher, hashPassword as gatehouseHash } from "../../../auth-server/src/password.js";
 import { createGatehouseUser, createStockUser, PASSWORD } from "../client.js";
 import { percentile } from "../load.js";
-import { type Ctx, measure } from "../model.js";
+import { type Ctx, type Measurement, measureInterleaved } from "../model.js";
 import type { Service } from "../servers.js";
 
 const SCENARIO = "1 sign-in";
@@ -54,8 +54,8 @@ export async function createUsers(ctx: Ctx): Promise<void> {
 }
 
 /**
- * Scenario 1: email+password sign-in at 8 and 16 connections on both servers, alternating, each
- * request for the next of the bench users; plus the raw password-hash rate of each server's
+ * Scenario 1: email+password sign-in at 8 and 16 connections on both servers, taking turns in
+ * slices, each request for the next of the bench users; plus the raw password-hash rate of each server's
  * algorithm measured in this process at the same concurrency.
  */
 export async function signInScenario(ctx: Ctx): Promise<void> {
@@ -64,20 +64,18 @@ export async function signInScenario(ctx: Ctx): Promise<void> {
     let n = 0;
     return () => JSON.stringify({ email: userEmail(n++ % ctx.mode.users), password: PASSWORD });
   };
-  const signIn = async (service: Service, conns: number) =>
-    measure(
-      ctx,
-      service,
-      { scenario: SCENARIO, what: "POST /api/auth/sign-in/email" },
-      {
-        url: `${service.url}/api/auth/sign-in/email`,
-        method: "POST",
-        connections: conns,
-        durationS: ctx.mode.signInS,
-        body: body(),
-        timeoutS: 30,
-      },
-    );
+  const signIn = (service: Service, conns: number): Measurement => ({
+    service,
+    row: { scenario: SCENARIO, what: "POST /api/auth/sign-in/email" },
+    load: {
+      url: `${service.url}/api/auth/sign-in/email`,
+      method: "POST",
+      connections: conns,
+      durationS: ctx.mode.signInS,
+      body: body(),
+      timeoutS: 30,
+    },
+  });
 
   const [lo, hi] = ctx.mode.signInConns;
   const argonHash = await gatehouseHash(PASSWORD);
@@ -86,20 +84,12 @@ export async function signInScenario(ctx: Ctx): Promise<void> {
     hashRate(() => argon.verify({ hash: argonHash, password: PASSWORD }), hi, ctx.mode.hashSeconds);
   const rawAround: HashRate[] = [];
   const results: Record<string, { gh: number; stock: number; ghP95: number; ghCpuUs: number }> = {};
-  for (const [i, conns] of [lo, hi].entries()) {
-    // Alternate which server goes first, so neither always runs on a warmer machine.
-    const order = i % 2 === 0 ? [ctx.stock, ctx.gatehouse] : [ctx.gatehouse, ctx.stock];
-    const rows = new Map<string, Awaited<ReturnType<typeof signIn>>>();
-    for (const s of order) {
-      // The raw hash rate is taken right before and right after Gatehouse's run at `hi`, so the
-      // "share of the raw rate" compares numbers from the same minute of machine time.
-      const bracket = s === ctx.gatehouse && conns === hi;
-      if (bracket) rawAround.push(await argonRate());
-      rows.set(s.name, await signIn(s, conns));
-      if (bracket) rawAround.push(await argonRate());
-    }
-    const gh = rows.get(ctx.gatehouse.name);
-    const st = rows.get(ctx.stock.name);
+  for (const conns of [lo, hi]) {
+    // The raw hash rate is taken right before and right after the runs at `hi`, so the "share of
+    // the raw rate" compares numbers from the same minutes of machine time.
+    if (conns === hi) rawAround.push(await argonRate());
+    const [st, gh] = await measureInterleaved(ctx, [signIn(ctx.stock, conns), signIn(ctx.gatehouse, conns)]);
+    if (conns === hi) rawAround.push(await argonRate());
     if (gh?.result && st?.result && st.result.rps > 0) {
       gh.ratio = gh.result.rps / st.result.rps;
       results[conns] = { gh: gh.result.rps, stock: st.result.rps, ghP95: gh.result.p95, ghCpuUs: gh.cpuUsPerReq ?? 0 };
