@@ -21,7 +21,13 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
         cb();
       },
     });
-    s = await startTestServer(kind, { LOG_LEVEL: "trace" }, undefined, createLogger("trace", sink));
+    // The in-process caller stands for a trusted reverse proxy, so its X-Forwarded-For is believed.
+    s = await startTestServer(
+      kind,
+      { LOG_LEVEL: "trace", TRUSTED_PROXIES: "127.0.0.1" },
+      undefined,
+      createLogger("trace", sink),
+    );
   });
   afterAll(async () => {
     await s.close();
@@ -82,6 +88,15 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
         headers: { "X-Forwarded-For": ip },
       });
     for (let i = 0; i < 5; i++) expect((await attempt("wrong password!", `198.51.100.${i}`)).status).toBe(401);
+    // The rotation was believed: each failure is recorded from its own client address.
+    await new Promise((r) => setTimeout(r, 50));
+    const ips = await s.gh.database.db
+      .selectFrom("auth_events")
+      .select("ip")
+      .where("type", "=", "sign_in_failed")
+      .where("ip", "like", "198.51.100.%")
+      .execute();
+    expect(new Set(ips.map((r) => r.ip)).size).toBe(5);
     const blocked = await attempt(STRONG_PASSWORD, "198.51.100.99");
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
