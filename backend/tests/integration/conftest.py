@@ -51,6 +51,22 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path, timeout_s: float = 120) -> None:
+    """Polls the auth server's /health until it answers 200; fails with its log if it dies or stalls."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"auth server exited early:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"auth server did not become healthy:\n{log.read_text()[-4000:]}")
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="session")
 def auth_server(
     fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
@@ -84,18 +100,7 @@ def auth_server(
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"auth server exited early:\n{log.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"auth server did not become healthy:\n{log.read_text()[-4000:]}")
-            time.sleep(0.3)
+        wait_until_healthy(process, url, log)
         command.upgrade(alembic_config(database_url), "head")
         yield AuthServer(url=url, database_url=database_url, process=process, log=log)
     finally:

@@ -8,7 +8,6 @@ Runs against an auth server of its own, because OIDC_PROVIDERS must name the pro
 import json
 import os
 import subprocess
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
@@ -21,7 +20,7 @@ from alembic import command
 from app.core.config import Settings
 from app.core.migrate import alembic_config
 from app.main import create_app
-from tests.integration.conftest import AuthServer, _stop, sign_up_and_verify
+from tests.integration.conftest import AuthServer, _stop, sign_up_and_verify, wait_until_healthy
 from tests.utils.factories import TEST_SECRET
 from tests.utils.jwks_server import free_port
 from tests.utils.processes import REPO_ROOT
@@ -98,18 +97,7 @@ def oauth_stack(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"auth server exited early:\n{log.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"auth server did not become healthy:\n{log.read_text()[-4000:]}")
-            time.sleep(0.3)
+        wait_until_healthy(process, url, log)
         command.upgrade(alembic_config(database_url), "head")
         yield OAuthStack(
             auth=AuthServer(url=url, database_url=database_url, process=process, log=log), issuer=info["issuer"]
