@@ -7,8 +7,9 @@ import { createMailer, type Mailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { PasswordHasher } from "./password.js";
-import { connectRedis } from "./storage/redis.js";
+import { connectRedis, REDIS_KEY_PREFIX } from "./storage/redis.js";
 import { RevocationCacheSync } from "./storage/revocation-sync.js";
+import { guardSessionReads, RedisSessionCache } from "./storage/session-cache.js";
 
 /** A fully wired auth server: what `index.ts` serves and what tests drive with `app.request()`. */
 export interface Gatehouse {
@@ -18,6 +19,8 @@ export interface Gatehouse {
   database: Database;
   mailer: Mailer;
   logger: Logger;
+  /** Keeps better-auth's Redis session cache in step with the revocation feed (null without Redis). */
+  revocationSync: RevocationCacheSync | null;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
   /** Starts background work (the Redis revocation sync when REDIS_URL is set). Call after migrate(). */
@@ -37,14 +40,26 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
   const mailer = overrides.mailer ?? createMailer(env);
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL) : null;
-  const revocationSync = redis ? new RevocationCacheSync(database.db, redis.storage, logger) : null;
+  const revocationSync = redis
+    ? new RevocationCacheSync(
+        database.db,
+        database.kind,
+        // better-auth keeps a cut-off as long as its longest session (internal-adapter revokedBeforeTTL).
+        new RedisSessionCache(redis.client, REDIS_KEY_PREFIX, {
+          cutOffTtlSeconds: Math.max(env.SESSION_EXPIRES_IN_SECONDS, 86_400),
+        }),
+        logger,
+      )
+    : null;
   let pruneTimer: NodeJS.Timeout | null = null;
   const auth = createAuth({
     env,
     database,
     mailer,
     logger,
-    secondaryStorage: redis?.storage,
+    // Session reads skip Redis whenever the revocation sync is not current (fail safe).
+    secondaryStorage:
+      redis && revocationSync ? guardSessionReads(redis.storage, () => revocationSync.isCurrent()) : undefined,
     wrapHasher: overrides.wrapHasher,
   });
   const app = createApp({ env, auth, database, mailer, logger });
@@ -55,6 +70,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     database,
     mailer,
     logger,
+    revocationSync,
     migrate: () => migrate(database, auth.options),
     startBackground: async () => {
       await revocationSync?.start();

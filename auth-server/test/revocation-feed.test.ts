@@ -114,7 +114,7 @@ describe.each(DB_KINDS)("revocation feed triggers on %s", (kind) => {
 });
 
 describe.each(DB_KINDS)("revocation feed pruning on %s", (kind) => {
-  it("drops rows older than a day and keeps the rest", async () => {
+  it("drops rows older than a day but the newest of them, and keeps the rest", async () => {
     const s = await startTestServer(kind);
     try {
       const { db } = s.gh.database;
@@ -125,13 +125,16 @@ describe.each(DB_KINDS)("revocation feed pruning on %s", (kind) => {
       await db
         .insertInto("auth_revocations")
         .values([
+          { kind: "session", user_id: "u-old", session_id: "s-oldest", created_at: at(26 * 3600 * 1000) },
           { kind: "session", user_id: "u-old", session_id: "s-old", created_at: at(25 * 3600 * 1000) },
           { kind: "session", user_id: "u-new", session_id: "s-new", created_at: at(60 * 1000) },
         ])
         .execute();
       expect(await pruneRevocations(db, kind)).toBe(1);
-      const left = await db.selectFrom("auth_revocations").select("session_id").execute();
-      expect(left.map((r) => r.session_id)).toEqual(["s-new"]);
+      // The newest old row stays: a reader starting from a window starts above it (feed-cursor.ts).
+      const left = await db.selectFrom("auth_revocations").select("session_id").orderBy("id").execute();
+      expect(left.map((r) => r.session_id)).toEqual(["s-old", "s-new"]);
+      expect(await pruneRevocations(db, kind)).toBe(0);
     } finally {
       await s.close();
     }

@@ -4,16 +4,21 @@ import { Redis } from "ioredis";
 /** The secondary-storage contract better-auth takes (sessions cache, rate limits, verification). */
 export type SecondaryStorage = ReturnType<typeof redisStorage>;
 
+/** Prefix of every key Gatehouse keeps in Redis (better-auth's and the revocation sync's). */
+export const REDIS_KEY_PREFIX = "gatehouse:";
+
 /**
  * Connects to REDIS_URL and wraps it as better-auth secondary storage. Every instance sharing the
- * Redis shares rate-limit counters; sessions are still written to the database as well.
+ * Redis shares rate-limit counters; sessions are still written to the database as well. `client`
+ * is the same connection, for the revocation sync (which needs SCAN and scripts).
  */
-export function connectRedis(url: string): { storage: SecondaryStorage; close(): Promise<void> } {
+export function connectRedis(url: string): { storage: SecondaryStorage; client: Redis; close(): Promise<void> } {
   const client = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });
   // Connection errors surface on the commands that need Redis; an idle reconnect must not crash us.
   client.on("error", () => {});
   return {
-    storage: redisStorage({ client, keyPrefix: "gatehouse:" }),
+    storage: redisStorage({ client, keyPrefix: REDIS_KEY_PREFIX }),
+    client,
     async close() {
       await client.quit().catch(() => client.disconnect());
     },

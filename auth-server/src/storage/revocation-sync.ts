@@ -1,98 +1,229 @@
 import type { Kysely } from "kysely";
+import { FeedKind } from "../contract.gen.js";
+import type { DatabaseKind } from "../db/database.js";
+import { REVOCATION_RETENTION_MS } from "../db/prune.js";
 import type { Logger } from "../logger.js";
-import type { SecondaryStorage } from "./redis.js";
+import { FEED_CURSOR_DEFAULTS, FeedCursor } from "./feed-cursor.js";
+import { type FeedRow, FeedSource } from "./feed-source.js";
+import type { RedisSessionCache } from "./session-cache.js";
+import { reconcileCachedSessions } from "./session-reconcile.js";
 
-interface RevocationRow {
-  id: number | string;
-  kind: string;
-  user_id: string | null;
-  session_id: string | null;
-  created_at: string | Date;
+/** Tuning; the defaults are what production runs. */
+export interface RevocationSyncOptions {
+  /** How often the long-running server reads the feed (ms). */
+  intervalMs: number;
+  /** The start-up window and how long an id may stay a gap (ms): a 15-minute JWT plus leeway. */
+  windowMs: number;
+  /** A saved position older than this is not trusted (rows after it may have been pruned). */
+  resumeLimitMs: number;
+  /** Rows per read. */
+  batch: number;
+  /** Without a read that succeeded for this long, session lookups skip the cache (ms). */
+  maxStalenessMs: number;
 }
 
+export const REVOCATION_SYNC_DEFAULTS: RevocationSyncOptions = {
+  intervalMs: 250,
+  windowMs: FEED_CURSOR_DEFAULTS.gapTtlMs,
+  // An hour of margin below the retention: pruning runs every 15 minutes (or daily from a cron).
+  resumeLimitMs: REVOCATION_RETENTION_MS - 3_600_000,
+  batch: 500,
+  // A revocation must be refused within a second: past that, an unread row may be one.
+  maxStalenessMs: 1_000,
+};
+
+/** Batches one `catchUp` reads at most; the rest waits for the next tick. */
+const MAX_BATCHES = 20;
+/** Batches the start-up window may take: it must be read whole before gaps are marked. */
+const START_MAX_BATCHES = 100_000;
+/** A position unchanged this long is saved anyway, so its age says how current it is. */
+const SAVE_EVERY_MS = 30_000;
+
 /**
- * With Redis, better-auth answers get-session from its cache first, so a session deleted in the
- * database by another writer (the backend's ban or revoke routes, an operator's SQL) would live on
- * at the auth server until the cache entry expires. This follows the revocation feed and evicts
- * those entries the way better-auth itself does: per-session keys for 'session' rows, the
- * per-user "revoked before" cut-off for 'user' rows; 'user_changed' rows rewrite the user inside
- * cached sessions so role and ban changes made elsewhere are seen at once.
+ * With Redis, better-auth answers get-session (and every route built on it: /me's fallback,
+ * /token, list-sessions) from its cache first, so a session deleted in the database by another
+ * writer or another instance lives on in the cache until its entry expires. This follows the
+ * revocation feed with the shared cursor (feed-cursor.ts) and edits the cache as better-auth
+ * itself would: evicts the deleted session's entry, sets the per-user "revoked before" cut-off for
+ * a ban or deletion, rewrites the cached user on a role, ban or email change.
+ *
+ * Its position is kept in Redis beside the cache, so a restart (of one instance or all) resumes
+ * where the cache was left. With no usable position (first start, Redis flushed, a position older
+ * than the feed's retention, a different database) nothing says what the cache missed, so every
+ * cached session is compared with the database and the stale ones are evicted.
+ *
+ * Every instance runs it on the same cache: evictions are idempotent, and any instance's saved
+ * position is true of the shared cache (it only moves past rows already applied to it).
  */
 export class RevocationCacheSync {
-  private lastId = 0;
+  private readonly cursor: FeedCursor;
+  private readonly source: FeedSource;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private running: Promise<number> | null = null;
+  private loaded = false;
+  private clockOffsetMs = 0;
+  private lastSavedJson = "";
+  private lastSavedAt = 0;
+  /** When (this process's clock) the last read that succeeded began. */
+  private lastOkAt: number | null = null;
+  readonly counters = { reads: 0, applied: 0, reconciled: 0, evicted: 0, expiredGaps: 0, failures: 0 };
 
   constructor(
     private readonly db: Kysely<any>,
-    private readonly storage: SecondaryStorage,
+    kind: DatabaseKind,
+    /** The Redis cache it keeps in step (exposed for diagnostics and tests). */
+    readonly cache: RedisSessionCache,
     private readonly logger: Logger,
-    private readonly intervalMs = 250,
-  ) {}
+    private readonly options: RevocationSyncOptions = REVOCATION_SYNC_DEFAULTS,
+  ) {
+    this.source = new FeedSource(db, kind);
+    this.cursor = new FeedCursor({ ...FEED_CURSOR_DEFAULTS, gapTtlMs: options.windowMs });
+  }
 
-  /** Starts after the newest existing row: older revocations were applied when they happened. */
+  /** Catches up once, then keeps reading every `intervalMs` (long-running servers). */
   async start(): Promise<void> {
-    const row = await this.db
-      .selectFrom("auth_revocations")
-      .select((eb) => eb.fn.max("id").as("m"))
-      .executeTakeFirst();
-    this.lastId = Number(row?.m ?? 0);
+    await this.catchUp().catch((err: unknown) => this.logger.warn({ err }, "revocation cache sync failed; retrying"));
     this.timer = setInterval(() => {
-      this.running ??= this.poll()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn({ err }, "revocation cache sync failed; retrying"))
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.intervalMs);
+      this.catchUp().catch((err: unknown) => this.logger.warn({ err }, "revocation cache sync failed; retrying"));
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
-  }
-
-  /** Applies every feed row after the last one seen. */
-  async poll(): Promise<number> {
-    const rows = (await this.db
-      .selectFrom("auth_revocations")
-      .selectAll()
-      .where("id", ">", this.lastId)
-      .orderBy("id")
-      .limit(1000)
-      .execute()) as RevocationRow[];
-    for (const row of rows) {
-      if (row.user_id) {
-        if (row.kind === "session" && row.session_id) await this.evictSession(row.user_id, row.session_id);
-        else if (row.kind === "user") await this.cutOffUser(row.user_id, new Date(row.created_at).getTime());
-        else if (row.kind === "user_changed") await this.refreshUser(row.user_id);
-      }
-      this.lastId = Number(row.id);
-    }
-    return rows.length;
-  }
-
-  private async evictSession(userId: string, sessionId: string): Promise<void> {
-    const refs = JSON.parse((await this.storage.get(`active-sessions-${userId}`)) ?? "[]") as Array<{ token: string }>;
-    for (const { token } of refs) {
-      const cached = await this.storage.get(token);
-      if (!cached) continue;
-      const parsed = JSON.parse(cached) as { session?: { id?: string } };
-      if (parsed.session?.id === sessionId) await this.storage.delete(token);
-    }
+    await this.running?.catch(() => undefined);
   }
 
   /**
-   * A role, ban or email change made elsewhere: rewrite the user inside each cached session so
-   * the next lookup sees it (the cached entry stays, so a 'user' cut-off still applies to it).
+   * Serverless: no timer survives between invocations, so a request catches the cache up first
+   * when the last read began more than `maxAgeMs` ago (concurrent requests share one read).
    */
-  private async refreshUser(userId: string): Promise<void> {
+  async catchUpIfOlderThan(maxAgeMs: number): Promise<void> {
+    if (this.lastOkAt !== null && Date.now() - this.lastOkAt <= maxAgeMs) return;
+    await this.catchUp();
+  }
+
+  /** Reads and applies what is new (loading the position first if needed); returns rows applied. */
+  catchUp(): Promise<number> {
+    this.running ??= this.readOnce().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Whether the cache is known to reflect the feed as of at most `maxStalenessMs` ago. */
+  isCurrent(): boolean {
+    return this.lastOkAt !== null && Date.now() - this.lastOkAt <= this.options.maxStalenessMs;
+  }
+
+  /** The cursor's state, for tests and diagnostics. */
+  get position(): { lastId: number; gaps: number[] } {
+    const { afterId, gaps } = this.cursor.query();
+    return { lastId: afterId, gaps };
+  }
+
+  private dbNow(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  private async readOnce(): Promise<number> {
+    const began = Date.now();
+    try {
+      let applied = 0;
+      if (!this.loaded) applied += await this.load();
+      const now = this.dbNow();
+      const result = await this.cursor.catchUp(this.source.read, this.apply, now, {
+        batch: this.options.batch,
+        maxBatches: MAX_BATCHES,
+      });
+      applied += result.applied;
+      const given = this.cursor.expire(now);
+      if (given.length > 0) {
+        this.counters.expiredGaps += given.length;
+        this.logger.warn({ ids: given }, "revocation feed ids never committed within the window; no longer waited for");
+      }
+      await this.cache.recheck();
+      await this.save(now);
+      this.counters.reads++;
+      this.lastOkAt = began;
+      return applied;
+    } catch (err) {
+      this.counters.failures++;
+      throw err;
+    }
+  }
+
+  /** Takes over the saved position, or starts from the window and reconciles the cache. */
+  private async load(): Promise<number> {
+    const bounds = await this.source.bounds(this.options.windowMs);
+    this.clockOffsetMs = bounds.nowMs - Date.now();
+    const saved = await this.cache.loadPosition();
+    let why: string | null = "no saved position";
+    if (saved) {
+      if (!(bounds.nowMs - saved.savedAtMs <= this.options.resumeLimitMs)) why = "saved position older than the feed";
+      else if (!(saved.lastId <= bounds.newest)) why = "saved position ahead of the feed (another database?)";
+      else {
+        try {
+          this.cursor.restore(saved);
+          why = null;
+        } catch {
+          why = "saved position unreadable";
+        }
+      }
+    }
+    let applied = 0;
+    if (why !== null) {
+      applied = await this.cursor.start(bounds, this.source.read, this.apply, {
+        batch: this.options.batch,
+        maxBatches: START_MAX_BATCHES,
+      });
+      const { checked, evicted } = await reconcileCachedSessions(this.cache, this.db);
+      this.counters.reconciled += checked;
+      this.counters.evicted += evicted;
+      this.logger.info({ why, checked, evicted, lastId: this.cursor.lastId }, "revocation cache reconciled");
+    }
+    this.loaded = true;
+    return applied;
+  }
+
+  private async save(now: number): Promise<void> {
+    const json = JSON.stringify(this.cursor.snapshot());
+    if (json === this.lastSavedJson && now - this.lastSavedAt < SAVE_EVERY_MS) return;
+    await this.cache.savePosition({ ...this.cursor.snapshot(), savedAtMs: now }, this.options.resumeLimitMs / 1000);
+    this.lastSavedJson = json;
+    this.lastSavedAt = now;
+  }
+
+  private readonly apply = async (rows: FeedRow[]): Promise<void> => {
+    for (const row of rows) {
+      if (!row.userId) continue;
+      switch (row.kind) {
+        case FeedKind.SESSION:
+          if (row.sessionId) this.counters.evicted += await this.cache.evictSession(row.userId, row.sessionId);
+          break;
+        case FeedKind.USER:
+          await this.cache.cutOffUser(row.userId, row.createdAtMs);
+          break;
+        case FeedKind.USER_CHANGED:
+          await this.cache.refreshUser(row.userId, await this.loadUser(row.userId));
+          break;
+        case FeedKind.PASSWORD:
+          break; // the sessions it revoked arrive as their own 'session' rows
+        default:
+          // A kind newer than this code: assume the worst about that user's cached sessions.
+          this.counters.evicted += await this.cache.evictUserSessions(row.userId);
+      }
+    }
+    this.counters.applied += rows.length;
+  };
+
+  /** The user's fields as better-auth caches them, or null when the user is gone. */
+  private async loadUser(userId: string): Promise<Record<string, unknown> | null> {
     const row = await this.db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
-    if (!row) return;
+    if (!row) return null;
     const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | Date).toISOString());
-    const fresh = {
+    return {
       email: row.email,
       name: row.name,
       image: row.image ?? null,
@@ -103,24 +234,5 @@ export class RevocationCacheSync {
       banExpires: iso(row.ban_expires),
       updatedAt: iso(row.updated_at),
     };
-    const refs = JSON.parse((await this.storage.get(`active-sessions-${userId}`)) ?? "[]") as Array<{
-      token: string;
-      expiresAt: number;
-    }>;
-    for (const { token, expiresAt } of refs) {
-      const cached = await this.storage.get(token);
-      if (!cached) continue;
-      const entry = JSON.parse(cached) as { user?: Record<string, unknown> };
-      entry.user = { ...entry.user, ...fresh };
-      const ttl = Math.floor((expiresAt - Date.now()) / 1000);
-      if (ttl > 0) await this.storage.set(token, JSON.stringify(entry), ttl);
-    }
-  }
-
-  private async cutOffUser(userId: string, at: number): Promise<void> {
-    const key = `revoked-sessions-before-${userId}`;
-    const previous = Number(await this.storage.get(key)) || 0;
-    // Same key and meaning as better-auth's own: sessions created before this instant are dead.
-    await this.storage.set(key, String(Math.max(previous, at)), 8 * 24 * 3600);
   }
 }
