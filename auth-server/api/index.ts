@@ -17,8 +17,18 @@
  *   which replaces X-Forwarded-For with the address of whoever connected to it, so that header is
  *   the client's address; trusting the loopback peer makes the middleware read it. Without this,
  *   every caller would share one rate-limit bucket.
+ * - No timers: a function instance runs only while it answers a request, so the background work of
+ *   `startBackground()` is done another way (docs/DEPLOYMENT.md, Vercel):
+ *   - the Redis revocation sync (with REDIS_URL) runs before a request whenever its last read
+ *     began more than SYNC_MAX_AGE_MS ago; its position lives in Redis, shared by all instances,
+ *     and while it is not current session lookups skip Redis (storage/session-cache.ts);
+ *   - pruning the revocation feed is a Vercel Cron job (`vercel.json` `crons`) calling
+ *     PRUNE_PATH, which Vercel authenticates with `Authorization: Bearer $CRON_SECRET`.
  */
+import { timingSafeEqual } from "node:crypto";
+import { pruneRevocations } from "../src/db/prune.js";
 import { ConfigError, type Env, loadEnv } from "../src/env.js";
+import { ErrorCode } from "../src/errors.js";
 import { createGatehouse } from "../src/gatehouse.js";
 
 /** The peer address the client-ip middleware assumes when a request has no socket. */
@@ -35,11 +45,39 @@ function vercelEnv(source: NodeJS.ProcessEnv): Env {
   }
 }
 
+/** The long-running server reads the feed every 250 ms; a request may find it this much behind. */
+export const SYNC_MAX_AGE_MS = 250;
+/** Where `vercel.json`'s cron job prunes the revocation feed. */
+export const PRUNE_PATH = "/api/cron/prune-revocations";
+
 const gatehouse = createGatehouse(vercelEnv(process.env));
+
+const json = (status: number, body: unknown): Response =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+
+/** Vercel Cron's call: `Authorization: Bearer $CRON_SECRET` (compared in constant time). */
+async function pruneFromCron(request: Request, secret: string | undefined): Promise<Response> {
+  if (request.method !== "GET") return json(405, { code: ErrorCode.METHOD_NOT_ALLOWED, message: "Use GET." });
+  const given = Buffer.from(request.headers.get("authorization") ?? "");
+  const expected = Buffer.from(`Bearer ${secret ?? ""}`);
+  if (!secret || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return json(401, { code: ErrorCode.UNAUTHORIZED, message: "This endpoint is for the deployment's cron job." });
+  }
+  const deleted = await pruneRevocations(gatehouse.database.db, gatehouse.database.kind);
+  return json(200, { deleted });
+}
 
 /** Vercel Node.js function: Web Request in, Web Response out. */
 export default {
-  fetch(request: Request): Response | Promise<Response> {
+  async fetch(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname === PRUNE_PATH) return pruneFromCron(request, process.env.CRON_SECRET);
+    // Fail safe: if this read fails the cache is not current, and session lookups go to the database.
+    await gatehouse.revocationSync
+      ?.catchUpIfOlderThan(SYNC_MAX_AGE_MS)
+      .catch((err: unknown) => gatehouse.logger.warn({ err }, "revocation cache sync failed"));
     return gatehouse.app.fetch(request);
   },
 };
