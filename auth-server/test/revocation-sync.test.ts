@@ -3,7 +3,15 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { POSITION_KEY } from "../src/storage/session-cache.js";
 import { DB_KINDS, freshDatabaseUrl } from "./harness.js";
-import { answers, eventually, type Instance, instanceOn, rawToken, signedIn } from "./support/gatehouse-on.js";
+import {
+  answers,
+  eventually,
+  type Instance,
+  instanceOn,
+  rawToken,
+  signedIn,
+  signInAgain,
+} from "./support/gatehouse-on.js";
 import { startRedis } from "./support/redis-server.js";
 
 /**
@@ -154,6 +162,40 @@ describe("fail safe: a sync that is not current sends session lookups to the dat
       expect(await answers(inst, victim.bearer)).toEqual(REFUSED);
       // The entry is still in Redis: it was the guard, not an eviction, that refused it.
       expect(await inst.gh.revocationSync?.cache.client.exists(`gatehouse:${rawToken(victim.bearer)}`)).toBe(1);
+    } finally {
+      for (const inst of open.splice(0)) await inst.close();
+      await db.drop();
+    }
+  });
+});
+
+describe("propagation between instances sharing one Redis (PostgreSQL)", () => {
+  it("a session deleted by another writer is refused by both instances within 1 s; p50 / p99 printed", async () => {
+    const db = await freshDatabaseUrl("postgres");
+    try {
+      const one = await start(db.url);
+      const two = await start(db.url);
+      const rounds = 30;
+      const user = await signedIn(one, "propagation@example.com");
+      const sessions = [user];
+      for (let i = 1; i < rounds; i++) sessions.push(await signInAgain(i % 2 ? two : one, "propagation@example.com"));
+      const times: number[] = [];
+      for (const victim of sessions) {
+        for (const inst of [one, two]) expect((await answers(inst, victim.bearer)).session).toBe(200);
+        const t0 = performance.now();
+        await one.gh.database.db.deleteFrom("user_sessions").where("token", "=", rawToken(victim.bearer)).execute();
+        const refused = async (inst: Instance) => {
+          const res = await inst.call("/api/auth/get-session", {
+            headers: { Authorization: `Bearer ${victim.bearer}` },
+          });
+          return (await res.json()) === null;
+        };
+        await Promise.all([one, two].map((inst) => eventually(() => refused(inst), 1_000 + 250, "refused")));
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] as number;
+      console.log(`redis sync propagation over ${rounds}: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms`);
     } finally {
       for (const inst of open.splice(0)) await inst.close();
       await db.drop();
