@@ -5,12 +5,12 @@ line carrying the same request id, never to the client.
 """
 
 import logging
-from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from gatehouse_fastapi._contract import ERROR_DESCRIPTION, ERROR_STATUS, ErrorCode
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,48 +20,19 @@ from app.core.logging import request_id_var
 log = logging.getLogger("gatehouse.errors")
 
 
-class ErrorCode(StrEnum):
-    """Stable, UPPER_SNAKE error identifiers clients may switch on."""
-
-    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
-    USER_BANNED = "USER_BANNED"
-    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
-    FORBIDDEN = "FORBIDDEN"
-    NOT_FOUND = "NOT_FOUND"
-    TASK_NOT_FOUND = "TASK_NOT_FOUND"
-    USER_NOT_FOUND = "USER_NOT_FOUND"
-    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
-    CANNOT_BAN_SELF = "CANNOT_BAN_SELF"
-    CANNOT_CHANGE_OWN_ROLE = "CANNOT_CHANGE_OWN_ROLE"
-    ROLE_NOT_ASSIGNABLE = "ROLE_NOT_ASSIGNABLE"
-    VALIDATION_ERROR = "VALIDATION_ERROR"
-    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
-    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
-    HTTP_ERROR = "HTTP_ERROR"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
-
-
-# The status each code is answered with and what it means, for the OpenAPI document.
-ERROR_STATUS: dict[ErrorCode, tuple[int, str]] = {
-    ErrorCode.NOT_AUTHENTICATED: (401, "No credential, or an invalid, expired or revoked one."),
-    ErrorCode.USER_BANNED: (403, "The account is banned."),
-    ErrorCode.EMAIL_NOT_VERIFIED: (403, "The account's email address is not verified yet."),
-    ErrorCode.FORBIDDEN: (403, "The caller lacks the role or ownership this needs."),
-    ErrorCode.NOT_FOUND: (404, "No such route."),
-    ErrorCode.TASK_NOT_FOUND: (404, "No such task among the caller's."),
-    ErrorCode.USER_NOT_FOUND: (404, "No such user."),
-    ErrorCode.SESSION_NOT_FOUND: (404, "No such session for this user."),
-    ErrorCode.CANNOT_BAN_SELF: (400, "Administrators cannot ban themselves."),
-    ErrorCode.CANNOT_CHANGE_OWN_ROLE: (400, "Administrators cannot change their own role."),
-    ErrorCode.ROLE_NOT_ASSIGNABLE: (422, "The role is not in ASSIGNABLE_ROLES."),
-    ErrorCode.VALIDATION_ERROR: (422, "A parameter or body field is missing or invalid."),
-    ErrorCode.METHOD_NOT_ALLOWED: (405, "The route does not support this method."),
-    ErrorCode.PAYLOAD_TOO_LARGE: (413, "The request body is larger than MAX_BODY_BYTES."),
-    ErrorCode.DATABASE_UNAVAILABLE: (503, "The database cannot be reached."),
-    ErrorCode.HTTP_ERROR: (400, "Another HTTP error."),
-    ErrorCode.INTERNAL_ERROR: (500, "An unexpected error; its detail is logged under the request id."),
-}
+# The codes, their statuses and meanings come from contract/gatehouse.json (shared with the auth server), so
+# both services answer the same code with the same status for the same condition.
+__all__ = [
+    "ERROR_DESCRIPTION",
+    "ERROR_STATUS",
+    "ApiError",
+    "ErrorBody",
+    "ErrorCode",
+    "InternalErrorBody",
+    "error_response",
+    "error_responses",
+    "install_error_handlers",
+]
 
 
 class ErrorBody(BaseModel):
@@ -82,10 +53,10 @@ def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
     and the codes its dependencies imply)."""
     by_status: dict[int, list[ErrorCode]] = {}
     for code in codes:
-        by_status.setdefault(ERROR_STATUS[code][0], []).append(code)
+        by_status.setdefault(ERROR_STATUS[code], []).append(code)
     return {
         status: {
-            "description": " ".join(f"`{code.value}`: {ERROR_STATUS[code][1]}" for code in group),
+            "description": " ".join(f"`{code.value}`: {ERROR_DESCRIPTION[code]}" for code in group),
             "x-error-codes": [code.value for code in group],
         }
         for status, group in sorted(by_status.items())
@@ -93,30 +64,36 @@ def error_responses(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
 
 
 class ApiError(Exception):
-    """Raise anywhere to answer with `{code, message}` and the given status."""
+    """Raise anywhere to answer `{code, message}` with the status the contract gives `code`.
 
-    def __init__(
-        self, status_code: int, code: ErrorCode, message: str, *, headers: dict[str, str] | None = None
-    ) -> None:
+    There is no status argument: a code is answered with one status everywhere, on both services.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status_code = status_code
         self.code = code
         self.message = message
         self.headers = headers
 
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of `code` (contract/gatehouse.json)."""
+        return ERROR_STATUS[self.code]
 
+
+# Starlette's own HTTP errors (routing, body parsing) in the contract's vocabulary.
 _STATUS_CODES = {
+    400: (ErrorCode.BAD_REQUEST, "Bad request."),
     404: (ErrorCode.NOT_FOUND, "Not found."),
     405: (ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed."),
     413: (ErrorCode.PAYLOAD_TOO_LARGE, "Request body too large."),
+    431: (ErrorCode.HEADERS_TOO_LARGE, "Request headers too large."),
 }
 
 
-def error_response(
-    status_code: int, code: ErrorCode, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """The one place an error body is built."""
-    return JSONResponse({"code": code.value, "message": message}, status_code=status_code, headers=headers)
+def error_response(code: ErrorCode, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one place an error body is built; the status is the contract's for `code`."""
+    return JSONResponse({"code": code.value, "message": message}, status_code=ERROR_STATUS[code], headers=headers)
 
 
 def _describe(exc: RequestValidationError) -> str:
@@ -131,18 +108,22 @@ def _describe(exc: RequestValidationError) -> str:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status_code, exc.code, exc.message, exc.headers)
+    return error_response(exc.code, exc.message, exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, ErrorCode.VALIDATION_ERROR, _describe(exc))
+    return error_response(ErrorCode.VALIDATION_ERROR, _describe(exc))
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code, message = _STATUS_CODES.get(exc.status_code, (ErrorCode.HTTP_ERROR, str(exc.detail)))
-    return error_response(exc.status_code, code, message, dict(exc.headers or {}) or None)
+    headers = dict(exc.headers or {}) or None
+    known = _STATUS_CODES.get(exc.status_code)
+    if known is None:  # nothing in the app raises other statuses; a code keeps its contract status regardless
+        code = ErrorCode.INTERNAL_ERROR if exc.status_code >= 500 else ErrorCode.BAD_REQUEST
+        return error_response(code, str(exc.detail), headers)
+    return error_response(known[0], known[1], headers)
 
 
 def internal_error_response() -> JSONResponse:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from gatehouse_fastapi._contract import ADMIN_ROLES
 
 from app.api.openapi import install_openapi, metadata
 from app.api.routes import admin, auth, health, sessions, tasks, users
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Gatehouse backend", version="0.1.0", lifespan=lifespan, **metadata())
     app.state.settings = settings
-    app.state.admin_roles = frozenset(settings.admin_roles)
+    app.state.admin_roles = frozenset(ADMIN_ROLES)  # contract/gatehouse.json, as the auth server's admin plugin
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (

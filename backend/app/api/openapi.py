@@ -2,17 +2,15 @@
 
 Routes declare only their own error codes (`error_responses(ErrorCode.TASK_NOT_FOUND)`); what follows from
 their dependencies is added here, so the document cannot drift from the code: a route behind `CurrentUser`
-answers 401 `NOT_AUTHENTICATED` and 403 `USER_BANNED`, `VerifiedUser` adds `EMAIL_NOT_VERIFIED`, `AdminUser`
-adds `FORBIDDEN`, a body adds 413, parameters add 422 `VALIDATION_ERROR`, and every route may answer 500.
-Each error status lists its codes in `x-error-codes` and points at the one `{code, message}` schema.
+answers 401 `UNAUTHORIZED` and 403 `BANNED_USER`, `VerifiedUser` adds `EMAIL_NOT_VERIFIED`, `AdminUser`
+adds `FORBIDDEN`, a body adds 413, parameters add 400 `VALIDATION_ERROR`, and every route may answer 500.
+Each error status lists its codes in `x-error-codes` and points at the one `{code, message}` schema; codes and
+statuses are the contract's (contract/gatehouse.json).
 
-`python -m app.api.openapi [PATH]` writes the document (default: backend/openapi.json).
+This module builds documents for an app it is given; `python -m app.openapi_export` writes backend/openapi.json.
 """
 
-import json
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,7 +19,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic.json_schema import models_json_schema
 
 from app.auth.deps import get_current_principal, require_admin, require_verified_email
-from app.errors import ERROR_STATUS, ErrorBody, ErrorCode, InternalErrorBody
+from app.errors import ERROR_DESCRIPTION, ERROR_STATUS, ErrorBody, ErrorCode, InternalErrorBody
 
 DESCRIPTION = """
 Gatehouse's resource API. Identity belongs to the auth server (better-auth, `/api/auth`); this service
@@ -65,7 +63,6 @@ SECURITY_SCHEMES: dict[str, Any] = {
 
 _ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
 _INTERNAL_SCHEMA = {"$ref": "#/components/schemas/InternalErrorBody"}
-_DEFAULT_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
 
 
 def metadata() -> dict[str, Any]:
@@ -84,7 +81,7 @@ def _implied_codes(route: RouteContext) -> set[ErrorCode]:
     calls = set(_calls(route.dependant))
     codes = {ErrorCode.INTERNAL_ERROR}
     if get_current_principal in calls:
-        codes |= {ErrorCode.NOT_AUTHENTICATED, ErrorCode.USER_BANNED}
+        codes |= {ErrorCode.UNAUTHORIZED, ErrorCode.BANNED_USER}
     if require_verified_email in calls:
         codes.add(ErrorCode.EMAIL_NOT_VERIFIED)
     if require_admin in calls:
@@ -97,15 +94,15 @@ def _implied_codes(route: RouteContext) -> set[ErrorCode]:
 def _complete_operation(operation: dict[str, Any], route: RouteContext) -> None:
     responses: dict[str, Any] = operation["responses"]
     codes = _implied_codes(route)
-    if "422" in responses:  # FastAPI's own validation answer is replaced by ours
+    if responses.pop("422", None) is not None:  # FastAPI's own validation answer is replaced by our 400
         codes.add(ErrorCode.VALIDATION_ERROR)
     declared = {ErrorCode(code) for response in responses.values() for code in response.get("x-error-codes", [])}
     by_status: dict[str, list[ErrorCode]] = {}
-    for code in sorted(codes | declared, key=lambda c: (ERROR_STATUS[c][0], c.value)):
-        by_status.setdefault(str(ERROR_STATUS[code][0]), []).append(code)
+    for code in sorted(codes | declared, key=lambda c: (ERROR_STATUS[c], c.value)):
+        by_status.setdefault(str(ERROR_STATUS[code]), []).append(code)
     for status, group in by_status.items():
         responses[status] = {
-            "description": " ".join(f"`{code.value}`: {ERROR_STATUS[code][1]}" for code in group),
+            "description": " ".join(f"`{code.value}`: {ERROR_DESCRIPTION[code]}" for code in group),
             "content": {"application/json": {"schema": _INTERNAL_SCHEMA if status == "500" else _ERROR_SCHEMA}},
             "x-error-codes": [code.value for code in group],
         }
@@ -149,19 +146,3 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def export(path: Path = _DEFAULT_PATH) -> Path:
-    """Write the document as stable, diff-friendly JSON (web/scripts/gen-api.mjs reads it)."""
-    from app.core.config import Settings
-    from app.main import create_app  # not at the top: app.main imports this module
-
-    # The schema is a pure function of the code; the secret only satisfies settings validation.
-    settings = Settings(_env_file=None, better_auth_secret="openapi-export-only-not-a-real-secret-000")  # noqa: S106
-    document = create_app(settings).openapi()
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    return path
-
-
-if __name__ == "__main__":
-    print(f"wrote {export(Path(sys.argv[1]) if len(sys.argv) > 1 else _DEFAULT_PATH)}")

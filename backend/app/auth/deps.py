@@ -1,7 +1,7 @@
 """FastAPI dependencies: `CurrentPrincipal`, `CurrentUser`, `VerifiedUser`, `AdminUser`, `require_role`.
 
 Verification returns None on failure; only here does None become a 401 (with `WWW-Authenticate: Bearer`)
-and a live ban a 403 `USER_BANNED`.
+and a live ban a 403 `BANNED_USER`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -30,9 +30,9 @@ async def get_current_principal(
     """The authenticated, unbanned caller; 401 / 403 otherwise."""
     principal = await authenticator.authenticate(request.headers.get("authorization"), request.cookies)
     if principal is None:
-        raise ApiError(401, ErrorCode.NOT_AUTHENTICATED, "Missing or invalid credentials.", headers=_CHALLENGE)
+        raise ApiError(ErrorCode.UNAUTHORIZED, "Missing or invalid credentials.", headers=_CHALLENGE)
     if principal.user.is_banned(utcnow()):
-        raise ApiError(403, ErrorCode.USER_BANNED, "This account is banned.")
+        raise ApiError(ErrorCode.BANNED_USER, "This account is banned.")
     request.state.principal = principal
     return principal
 
@@ -51,7 +51,7 @@ CurrentUser = Annotated[AuthUser, Depends(get_current_user)]
 async def require_verified_email(user: CurrentUser) -> AuthUser:
     """The authenticated user, if their email address is verified; 403 otherwise."""
     if not user.email_verified:
-        raise ApiError(403, ErrorCode.EMAIL_NOT_VERIFIED, "Verify your email address first.")
+        raise ApiError(ErrorCode.EMAIL_NOT_VERIFIED, "Verify your email address first.")
     return user
 
 
@@ -66,7 +66,7 @@ def require_role(*roles: str) -> Callable[[AuthUser], Awaitable[AuthUser]]:
 
     async def _require_role(user: CurrentUser) -> AuthUser:
         if not user.roles & wanted:
-            raise ApiError(403, ErrorCode.FORBIDDEN, "You do not have permission to do this.")
+            raise ApiError(ErrorCode.FORBIDDEN, "You do not have permission to do this.")
         return user
 
     return _require_role
@@ -76,7 +76,7 @@ async def require_admin(request: Request, user: CurrentUser) -> AuthUser:
     """The authenticated user, if they hold one of the configured admin roles."""
     admin_roles: frozenset[str] = request.app.state.admin_roles
     if not user.roles & admin_roles:
-        raise ApiError(403, ErrorCode.FORBIDDEN, "Administrator role required.")
+        raise ApiError(ErrorCode.FORBIDDEN, "Administrator role required.")
     return user
 
 

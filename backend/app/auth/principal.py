@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from gatehouse_fastapi._contract import ROLE_NAMES, ROLE_SEPARATOR
+
 from app.models import User, UserSession
 
 
@@ -31,8 +33,13 @@ class AuthUser:
 
     @property
     def roles(self) -> frozenset[str]:
-        """better-auth's admin plugin stores several roles comma-separated."""
-        return frozenset(part.strip() for part in (self.role or "").split(",") if part.strip())
+        """The configured roles `role` names, parsed as the contract (contract/gatehouse.json `roles`) says.
+
+        Split on the separator and compared exactly, never trimmed: better-auth's admin plugin
+        (`hasPermission`) does the same, so `"user, admin"` grants `user` only on both services. Names that
+        are not configured roles grant nothing.
+        """
+        return frozenset(part for part in (self.role or "").split(ROLE_SEPARATOR) if part in ROLE_NAMES)
 
     def is_banned(self, now: datetime) -> bool:
         """A ban counts until `ban_expires` (if any) has passed."""

@@ -118,12 +118,6 @@ class Settings(DatabaseSettings):
     auth_cache_max_entries: int = Field(default=100_000, ge=100)
     """Upper bound of each cache (users, sessions, token lookups); the oldest entries go first."""
 
-    admin_roles: Annotated[list[str], NoDecode] = ["admin"]
-    """Roles that pass `AdminUser` (better-auth admin plugin default: admin)."""
-
-    assignable_roles: Annotated[list[str], NoDecode] = ["user", "admin"]
-    """Roles an admin may give with PUT /users/{id}/role."""
-
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
     """Browser origins allowed to call the API with credentials (comma-separated)."""
 
@@ -154,7 +148,7 @@ class Settings(DatabaseSettings):
             return {"WARN": "WARNING", "FATAL": "ERROR", "TRACE": "DEBUG", "SILENT": "ERROR"}.get(value, value)
         return value
 
-    @field_validator("jwt_algorithms", "admin_roles", "assignable_roles", "cors_origins", mode="before")
+    @field_validator("jwt_algorithms", "cors_origins", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)

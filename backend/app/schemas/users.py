@@ -11,9 +11,9 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ImageUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^(https?://|data:image/)")
 ]
-Role = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")
-]
+# Checked against the contract's role names by the route (unknown → 400 INVALID_ROLE), exactly as written:
+# never trimmed, as better-auth compares stored roles exactly.
+Role = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class UserPublic(BaseModel):
@@ -53,7 +53,7 @@ class UserUpdate(BaseModel):
 
 
 class RoleUpdate(BaseModel):
-    """PUT /users/{id}/role body."""
+    """PUT /users/{id}/role body: one of the configured role names (contract/gatehouse.json `roles.names`)."""
 
     model_config = STRICT_INPUT
 

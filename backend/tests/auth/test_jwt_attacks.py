@@ -161,7 +161,7 @@ async def test_attack_token_returns_401(name: str, client: httpx.AsyncClient, jw
     response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == "Bearer"
-    assert response.json()["code"] == "NOT_AUTHENTICATED"
+    assert response.json()["code"] == "UNAUTHORIZED"
     assert jwks.fetches <= 1
 
 

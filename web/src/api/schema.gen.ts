@@ -95,7 +95,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description The process is up (no dependency is checked).
+         * @description The process is up (no dependency is checked), and whether the revocation feed is being followed.
          */
         get: operations["health_api_v1_health_get"];
         put?: never;
@@ -449,15 +449,21 @@ export interface components {
         };
         /**
          * ErrorCode
-         * @description Stable, UPPER_SNAKE error identifiers clients may switch on.
+         * @description Every error code either service answers with, in `{code, message}` bodies.
          * @enum {string}
          */
-        ErrorCode: "NOT_AUTHENTICATED" | "USER_BANNED" | "EMAIL_NOT_VERIFIED" | "FORBIDDEN" | "NOT_FOUND" | "TASK_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "CANNOT_BAN_SELF" | "CANNOT_CHANGE_OWN_ROLE" | "ROLE_NOT_ASSIGNABLE" | "VALIDATION_ERROR" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "DATABASE_UNAVAILABLE" | "HTTP_ERROR" | "INTERNAL_ERROR";
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_ROLE" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "PASSWORD_TOO_COMMON" | "CANNOT_BAN_SELF" | "CANNOT_CHANGE_OWN_ROLE" | "CANNOT_REVOKE_CURRENT_SESSION" | "UNAUTHORIZED" | "INVALID_EMAIL_OR_PASSWORD" | "FORBIDDEN" | "BANNED_USER" | "EMAIL_NOT_VERIFIED" | "MFA_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "TASK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "AUTH_SERVER_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
         /**
          * HealthStatus
-         * @description Health response body.
+         * @description Health response body. `revocation_feed`: `live` (the backend answers from its caches, kept current by the
+         *     revocation feed) or `degraded` (the feed cannot be read, so every request is checked in the database).
          */
         HealthStatus: {
+            /**
+             * Revocation Feed
+             * @enum {string}
+             */
+            revocation_feed: "live" | "degraded";
             /** Status */
             status: string;
         };
@@ -527,7 +533,7 @@ export interface components {
         };
         /**
          * RoleUpdate
-         * @description PUT /users/{id}/role body.
+         * @description PUT /users/{id}/role body: one of the configured role names (contract/gatehouse.json `roles.names`).
          */
         RoleUpdate: {
             /** Role */
@@ -753,7 +759,16 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuthEventPublic_"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -762,17 +777,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -809,7 +815,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountPublic"][];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -818,7 +824,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -856,7 +862,7 @@ export interface operations {
                     "application/json": components["schemas"]["MePublic"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -865,7 +871,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -903,7 +909,7 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentSession"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -912,7 +918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1024,7 +1030,16 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TaskPublic_"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1033,17 +1048,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1084,7 +1090,16 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1093,7 +1108,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1102,17 +1117,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1152,7 +1158,16 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1161,7 +1176,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1172,15 +1187,6 @@ export interface operations {
             };
             /** @description `TASK_NOT_FOUND`: No such task among the caller's. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1224,7 +1230,16 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1233,7 +1248,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1251,17 +1266,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1299,7 +1305,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1308,7 +1323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1319,15 +1334,6 @@ export interface operations {
             };
             /** @description `TASK_NOT_FOUND`: No such task among the caller's. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1371,7 +1377,16 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1380,7 +1395,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1398,17 +1413,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1452,7 +1458,16 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserAdmin_"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1461,17 +1476,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1510,7 +1516,16 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1519,7 +1534,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1530,15 +1545,6 @@ export interface operations {
             };
             /** @description `USER_NOT_FOUND`: No such user. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1581,7 +1587,16 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1590,7 +1605,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1608,17 +1623,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1661,7 +1667,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description `CANNOT_BAN_SELF`: Administrators cannot ban themselves. */
+            /** @description `CANNOT_BAN_SELF`: Administrators cannot ban themselves. `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1670,7 +1676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1679,7 +1685,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1697,17 +1703,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1746,7 +1743,16 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1755,7 +1761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1766,15 +1772,6 @@ export interface operations {
             };
             /** @description `USER_NOT_FOUND`: No such user. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1817,7 +1814,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description `CANNOT_CHANGE_OWN_ROLE`: Administrators cannot change their own role. */
+            /** @description `CANNOT_CHANGE_OWN_ROLE`: Administrators cannot change their own role. `INVALID_ROLE`: The role is not one of the configured roles. `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1826,7 +1823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1835,7 +1832,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1853,17 +1850,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than MAX_BODY_BYTES. */
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `ROLE_NOT_ASSIGNABLE`: The role is not in ASSIGNABLE_ROLES. `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1902,7 +1890,16 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SessionPublic_"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1911,17 +1908,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1960,7 +1948,16 @@ export interface operations {
                     "application/json": components["schemas"]["SessionsRevoked"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1969,17 +1966,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2017,7 +2005,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2026,7 +2023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2037,15 +2034,6 @@ export interface operations {
             };
             /** @description `SESSION_NOT_FOUND`: No such session for this user. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2091,7 +2079,16 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TaskPublic_"];
                 };
             };
-            /** @description `NOT_AUTHENTICATED`: No credential, or an invalid, expired or revoked one. */
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2100,17 +2097,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `FORBIDDEN`: The caller lacks the role or ownership this needs. `USER_BANNED`: The account is banned. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `FORBIDDEN`: The caller lacks the role or ownership this needs. */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,7 +24,6 @@ const MESSAGES: Record<string, string> = {
   PASSWORD_TOO_SHORT: "The password is too short (at least 8 characters).",
   PASSWORD_TOO_LONG: "The password is too long (at most 128 characters).",
   BANNED_USER: "This account has been suspended.",
-  USER_BANNED: "This account has been suspended.",
   RATE_LIMITED: "Too many attempts. Wait a moment and try again.",
   INTERNAL_ERROR: "Something went wrong on our side. Please try again.",
   SESSION_EXPIRED: "Your session has ended. Please sign in again.",

@@ -18,9 +18,7 @@ async def current_session(principal: CurrentPrincipal, db: SessionDep) -> Curren
     session = await session_service.get_session(db, session_id=principal.session.id)
     user = await user_service.get_user(db, user_id=principal.user.id)
     if session is None or user is None:  # revoked between authentication and now
-        raise ApiError(
-            401, ErrorCode.NOT_AUTHENTICATED, "Session no longer exists.", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise ApiError(ErrorCode.UNAUTHORIZED, "Session no longer exists.", headers={"WWW-Authenticate": "Bearer"})
     public = SessionPublic.model_validate(session).model_copy(update={"is_current": True})
     return CurrentSession(session=public, user=UserPublic.model_validate(user))
 

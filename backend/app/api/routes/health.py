@@ -46,5 +46,5 @@ async def health_db(request: Request) -> DatabaseHealth:
         await asyncio.wait_for(database.ping(), timeout=timeout)
     except Exception as exc:  # any failure means "not ready"; the reason goes to the log, not the client
         log.warning("database health check failed", extra={"error": repr(exc)})
-        raise ApiError(503, ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable.") from exc
+        raise ApiError(ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable.") from exc
     return DatabaseHealth(status="ok", database=database.dialect)

@@ -62,7 +62,7 @@ async def revoke_session(
     """Revoke one session of the user."""
     ensure_self_or_admin(request, principal.user, user_id)
     if not await session_service.revoke_one(db, user_id=user_id, session_id=session_id):
-        raise ApiError(404, ErrorCode.SESSION_NOT_FOUND, "Session not found.")
+        raise ApiError(ErrorCode.SESSION_NOT_FOUND, "Session not found.")
     await record_events(
         request,
         type=AuthEventType.SESSION_REVOKED,

@@ -25,7 +25,7 @@ _NOT_FOUND = error_responses(ErrorCode.TASK_NOT_FOUND)
 async def _owned_task(db: SessionDep, user_id: str, task_id: uuid.UUID) -> Task:
     task = await task_service.get_task(db, user_id=user_id, task_id=str(task_id))
     if task is None:  # someone else's task looks exactly like a missing one
-        raise ApiError(404, ErrorCode.TASK_NOT_FOUND, "Task not found.")
+        raise ApiError(ErrorCode.TASK_NOT_FOUND, "Task not found.")
     return task
 
 
@@ -69,7 +69,7 @@ async def update_task(user: VerifiedUser, db: SessionDep, task_id: TaskId, body:
     changes = body.model_dump(exclude_unset=True)
     for field in ("title", "completed"):
         if field in changes and changes[field] is None:
-            raise ApiError(422, ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
+            raise ApiError(ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
     task = await _owned_task(db, user.id, task_id)
     task = await task_service.update_task(db, task=task, changes=changes)
     return TaskPublic.model_validate(task)
@@ -96,5 +96,5 @@ async def list_user_tasks(
 ) -> TasksPublic:
     """`user_id`'s tasks: only for that user themself, or an admin (seed T037: others get 403)."""
     if user_id != user.id and not is_admin(request, user):
-        raise ApiError(403, ErrorCode.FORBIDDEN, "You can only list your own tasks.")
+        raise ApiError(ErrorCode.FORBIDDEN, "You can only list your own tasks.")
     return await _page(db, user_id, completed, limit, offset)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from gatehouse_fastapi._contract import ROLE_NAMES
 
 from app.api.deps import SessionDep
 from app.auth.deps import AdminUser, CurrentUser, is_admin
@@ -25,13 +26,13 @@ _SELF_OR_ADMIN = error_responses(ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND)
 def ensure_self_or_admin(request: Request, caller: AuthUser, user_id: str) -> None:
     """403 unless the caller is `user_id` or an admin."""
     if caller.id != user_id and not is_admin(request, caller):
-        raise ApiError(403, ErrorCode.FORBIDDEN, "You can only access your own account.")
+        raise ApiError(ErrorCode.FORBIDDEN, "You can only access your own account.")
 
 
 async def _existing(db: SessionDep, user_id: str) -> User:
     user = await user_service.get_user(db, user_id=user_id)
     if user is None:
-        raise ApiError(404, ErrorCode.USER_NOT_FOUND, "User not found.")
+        raise ApiError(ErrorCode.USER_NOT_FOUND, "User not found.")
     return user
 
 
@@ -59,10 +60,10 @@ async def update_user(
     ensure_self_or_admin(request, caller, user_id)
     changes = body.model_dump(exclude_unset=True)
     if "email_verified" in changes and not is_admin(request, caller):
-        raise ApiError(403, ErrorCode.FORBIDDEN, "Only administrators can change email verification.")
+        raise ApiError(ErrorCode.FORBIDDEN, "Only administrators can change email verification.")
     for field in ("name", "email_verified"):
         if field in changes and changes[field] is None:
-            raise ApiError(422, ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
+            raise ApiError(ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
     user = await user_service.update_user(db, user=await _existing(db, user_id), changes=changes)
     return UserPublic.model_validate(user)
 
@@ -70,16 +71,14 @@ async def update_user(
 @router.put(
     "/{user_id}/role",
     summary="Set a user's role",
-    responses=error_responses(
-        ErrorCode.CANNOT_CHANGE_OWN_ROLE, ErrorCode.USER_NOT_FOUND, ErrorCode.ROLE_NOT_ASSIGNABLE
-    ),
+    responses=error_responses(ErrorCode.CANNOT_CHANGE_OWN_ROLE, ErrorCode.USER_NOT_FOUND, ErrorCode.INVALID_ROLE),
 )
 async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: RoleUpdate) -> UserAdmin:
     """Give a user a role (admin only; admins cannot change their own role, so one always remains)."""
-    if body.role not in request.app.state.settings.assignable_roles:
-        raise ApiError(422, ErrorCode.ROLE_NOT_ASSIGNABLE, f"Role {body.role!r} cannot be assigned.")
+    if body.role not in ROLE_NAMES:
+        raise ApiError(ErrorCode.INVALID_ROLE, f"Role must be one of: {', '.join(ROLE_NAMES)}.")
     if user_id == admin.id:
-        raise ApiError(400, ErrorCode.CANNOT_CHANGE_OWN_ROLE, "Administrators cannot change their own role.")
+        raise ApiError(ErrorCode.CANNOT_CHANGE_OWN_ROLE, "Administrators cannot change their own role.")
     user = await user_service.set_role(db, user=await _existing(db, user_id), role=body.role)
     await record_events(request, type=AuthEventType.ROLE_CHANGED, user_id=user_id, actor_id=admin.id, reason=body.role)
     return UserAdmin.model_validate(user)
@@ -93,7 +92,7 @@ async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: 
 async def ban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: BanRequest) -> UserAdmin:
     """Ban a user, optionally for a while, and revoke all their sessions (admin only, never oneself)."""
     if user_id == admin.id:
-        raise ApiError(400, ErrorCode.CANNOT_BAN_SELF, "Administrators cannot ban themselves.")
+        raise ApiError(ErrorCode.CANNOT_BAN_SELF, "Administrators cannot ban themselves.")
     user = await _existing(db, user_id)
     expires = utcnow() + timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None
     user, revoked = await user_service.ban_user(db, user=user, reason=body.reason or None, expires_at=expires)

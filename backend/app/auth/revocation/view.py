@@ -6,7 +6,7 @@ feed row proves the delete committed, so an answer read before that commit is st
 A 'user' row (ban or deletion) is a cut-off: everything learnt about that user's sessions before it is
 void. The backend applies it by dropping those cached sessions, so the next request asks the database,
 which has the final word: the user's sessions deleted (better-auth's ban and the backend's both delete
-them) → 401, the row still there but the user banned → 403 `USER_BANNED`, the ban already expired →
+them) → 401, the row still there but the user banned → 403 `BANNED_USER`, the ban already expired →
 allowed, as issue 3 specified. The cut-off time itself is kept here for diagnostics and pruning.
 
 Entries older than the window (longest JWT lifetime + slack) are pruned: by then every JWT naming such a

@@ -95,7 +95,7 @@ async def test_bad_input_returns_4xx_error_body(
 
 async def test_validation_error_has_code_and_readable_message(client: httpx.AsyncClient, alice: Actor) -> None:
     response = await client.post("/api/v1/tasks", json={"title": 42, "completed": "x"}, headers=alice.bearer())
-    assert response.status_code == 422
+    assert response.status_code == 400
     body = response.json()
     assert body["code"] == "VALIDATION_ERROR"
     assert body["message"].startswith("title:")

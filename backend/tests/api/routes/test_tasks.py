@@ -85,12 +85,12 @@ async def test_update_task_changes_only_given_fields(client: httpx.AsyncClient, 
 
 
 @pytest.mark.parametrize("field", ["title", "completed"])
-async def test_update_task_null_required_field_returns_422(
+async def test_update_task_null_required_field_returns_400(
     client: httpx.AsyncClient, db: AsyncSession, alice: Actor, field: str
 ) -> None:
     task = await make_task(db, alice.user)
     response = await client.patch(f"{TASKS}/{task.id}", json={field: None}, headers=alice.bearer())
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
 
 

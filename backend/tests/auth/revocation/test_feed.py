@@ -71,7 +71,7 @@ async def test_ban_elsewhere_drops_cached_sessions_and_answers_banned(
     assert feed.view.cutoff(alice.user.id) is not None
     for headers in (jwt(jwks, alice), alice.bearer(), alice.cookie()):
         response = await client.get(ME, headers=headers)
-        assert (response.status_code, response.json()["code"]) == (403, "USER_BANNED")
+        assert (response.status_code, response.json()["code"]) == (403, "BANNED_USER")
 
 
 async def test_role_change_elsewhere_refreshes_the_user_and_keeps_the_session(
