@@ -14,6 +14,10 @@ PLUGIN="$HOME/.docker/cli-plugins/docker-compose"
 
 ensure_compose() {
   if docker compose version >/dev/null 2>&1 || [ -x "$PLUGIN" ]; then return 0; fi
+  # One build at a time on a machine: a second `make lint` waits for the first build, then uses it.
+  exec 9>"${TMPDIR:-/tmp}/gatehouse-compose-build.lock"
+  flock 9
+  if [ -x "$PLUGIN" ]; then return 0; fi
   if ! command -v go >/dev/null 2>&1; then
     echo "check-deploy-files: docker compose is missing and no Go toolchain can build it" >&2
     return 1
@@ -26,8 +30,10 @@ ensure_compose() {
   src=$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
   mkdir -p "$(dirname "$PLUGIN")"
+  # Built under a temporary name and moved into place, so an interrupted build leaves no half-written plugin.
   (cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" \
-    -o "$PLUGIN" ./cmd)
+    -o "$PLUGIN.partial" ./cmd)
+  mv "$PLUGIN.partial" "$PLUGIN"
   rm -rf "$work"
 }
 
