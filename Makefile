@@ -1,7 +1,7 @@
 # Gatehouse: every target installs what it needs first, so each works on a fresh machine.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup node-deps env dev test test-auth test-backend test-web test-e2e lint fmt bench bench-smoke
+.PHONY: help setup node-deps env build-auth dev test test-auth test-backend test-web test-e2e lint fmt bench bench-smoke
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -11,6 +11,9 @@ node-deps:
 
 env:
 	@scripts/ensure-env.sh
+
+build-auth: node-deps ## compile the auth server to auth-server/dist (what `npm start` and the image run)
+	npm run build -w auth-server
 
 setup: node-deps env ## install everything (npm workspaces, uv, Python deps)
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend setup; fi
@@ -49,8 +52,8 @@ fmt: node-deps ## format everything
 	npx biome format --write .
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend fmt; fi
 
-bench: setup ## full benchmarks, writes bench/RESULTS.md
+bench: setup build-auth ## full benchmarks, writes bench/RESULTS.md
 	npm run bench -w bench
 
-bench-smoke: node-deps ## a few seconds of each benchmark scenario, so the harness cannot rot
+bench-smoke: node-deps build-auth ## a few seconds of each benchmark scenario, so the harness cannot rot
 	npm run bench:smoke -w bench

@@ -29,7 +29,10 @@ describe("the shared contract", () => {
       renderAll(): Record<string, string>;
     };
     const rendered = renderAll();
-    const edited = { ...rendered, "auth-server/src/contract.gen.ts": `${rendered["auth-server/src/contract.gen.ts"]} ` };
+    const edited = {
+      ...rendered,
+      "auth-server/src/contract.gen.ts": `${rendered["auth-server/src/contract.gen.ts"]} `,
+    };
     // drift() compares rendered text with the files on disk: a rendering that differs from disk is reported.
     expect(drift(edited)).toEqual(["auth-server/src/contract.gen.ts"]);
     expect(drift(rendered)).toEqual([]);

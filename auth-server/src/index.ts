@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
-import { REPO_ROOT } from "./db/database.js";
 import { ConfigError, loadEnv } from "./env.js";
 import { createGatehouse } from "./gatehouse.js";
+import { REPO_ROOT } from "./paths.js";
 
 // The repo-root .env fills in what the environment does not set (real variables win).
 const dotenv = resolve(REPO_ROOT, ".env");

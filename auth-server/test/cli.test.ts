@@ -4,6 +4,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdmin } from "../src/cli/create-admin.js";
 import { doctor, formatFindings } from "../src/cli/doctor.js";
+import { EXIT, main, USAGE } from "../src/cli/index.js";
 import { rotateKeys } from "../src/cli/rotate-keys.js";
 import {
   DB_KINDS,
@@ -94,5 +95,48 @@ describe("doctor", () => {
   it("explains a malformed DATABASE_URL", async () => {
     const findings = await doctor({ DATABASE_URL: "mysql://x", BETTER_AUTH_SECRET: TEST_SECRET });
     expect(formatFindings(findings)).toMatch(/DATABASE_URL must start with[\s\S]*fix: Use sqlite/);
+  });
+});
+
+describe("command line entry", () => {
+  const capture = () => {
+    const seen = { out: "", err: "" };
+    const io = {
+      out: (t: string): void => {
+        seen.out += t;
+      },
+      err: (t: string): void => {
+        seen.err += t;
+      },
+    };
+    return { seen, io };
+  };
+
+  it.each([["--help"], ["-h"], ["help"], ["migrate", "--help"]])("%s prints the usage and exits 0", async (...argv) => {
+    const { seen, io } = capture();
+    expect(await main(argv, io)).toBe(EXIT.OK);
+    expect(seen.out).toBe(USAGE);
+    expect(seen.err).toBe("");
+  });
+
+  it("shows commands that work from the repository root", () => {
+    expect(USAGE).toContain("npm run gatehouse -w auth-server -- <command>");
+    expect(USAGE).toContain("node auth-server/dist/cli/index.js <command>");
+  });
+
+  it("answers a missing or unknown command and a bad option with exit 2 and no stack trace", async () => {
+    const none = capture();
+    expect(await main([], none.io)).toBe(EXIT.USAGE);
+    expect(none.seen.err).toBe(USAGE);
+
+    const unknown = capture();
+    expect(await main(["frobnicate"], unknown.io)).toBe(EXIT.USAGE);
+    expect(unknown.seen.err).toMatch(/^gatehouse frobnicate: unknown command "frobnicate"/);
+
+    // Arguments are checked before any database is opened.
+    const bad = capture();
+    expect(await main(["create-admin", "--emial", "x@example.com"], bad.io)).toBe(EXIT.USAGE);
+    expect(bad.seen.err).toMatch(/^gatehouse create-admin: Unknown option '--emial'/);
+    expect(bad.seen.err).not.toMatch(/\bat .*\.ts:\d+/);
   });
 });

@@ -77,7 +77,7 @@ export async function doctor(source: Record<string, string | undefined> = proces
         : {
             ok: false,
             what: `${missing.length} migration(s) not applied`,
-            fix: "Run `npm run gatehouse -- migrate` (the server also migrates on start).",
+            fix: "Run `npm run gatehouse -w auth-server -- migrate` (the server also migrates on start).",
           },
     );
   } catch (err) {

@@ -1,14 +1,25 @@
-import { existsSync } from "node:fs";
+#!/usr/bin/env node
+import { existsSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../db/database.js";
-import { ConfigError, loadEnv } from "../env.js";
-import { createGatehouse } from "../gatehouse.js";
+import { ConfigError, type Env, loadEnv } from "../env.js";
+import { createGatehouse, type Gatehouse } from "../gatehouse.js";
+import { REPO_ROOT } from "../paths.js";
 import { createAdmin } from "./create-admin.js";
 import { doctor, formatFindings } from "./doctor.js";
 import { rotateKeys } from "./rotate-keys.js";
 
-const USAGE = `Usage: npm run gatehouse -- <command> [options]
+/** Exit codes: sysexits.h where one fits, so scripts can tell a usage error from a failure. */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, CONFIG: 78 } as const;
+
+export const USAGE = `Gatehouse auth server command line
+
+Usage, from the repository root (development, runs the TypeScript sources):
+  npm run gatehouse -w auth-server -- <command> [options]
+Compiled (after \`npm run build -w auth-server\`), from the repository root:
+  node auth-server/dist/cli/index.js <command> [options]
+  (in the Docker image: node dist/cli/index.js <command> [options])
 
 Commands:
   migrate                         apply pending database migrations
@@ -16,64 +27,142 @@ Commands:
                                   promote E to admin, or create a verified admin account
   rotate-keys                     sign new JWTs with a fresh key; old keys stay published
   doctor                          check configuration, database, mail and say what is wrong
+  help                            show this text
+
+Settings come from the environment and the repository's .env (see .env.example).
 `;
 
-/** Runs one CLI command; returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const dotenv = resolve(REPO_ROOT, ".env");
-  if (existsSync(dotenv)) process.loadEnvFile(dotenv);
-  const [command, ...rest] = argv;
-  if (command === "doctor") {
-    const findings = await doctor(process.env);
-    process.stdout.write(`Gatehouse doctor\n${formatFindings(findings)}\n`);
-    return findings.every((f) => f.ok) ? 0 : 1;
-  }
-  if (!command || !["migrate", "create-admin", "rotate-keys"].includes(command)) {
-    process.stdout.write(USAGE);
-    return command ? 2 : 0;
-  }
-  let env: ReturnType<typeof loadEnv>;
-  try {
-    env = loadEnv({ ...process.env, LOG_LEVEL: "warn" });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nRun \`npm run gatehouse -- doctor\` for fixes.\n`);
-      return 78;
-    }
-    throw err;
-  }
-  const gh = createGatehouse(env);
-  try {
-    await gh.migrate();
-    if (command === "migrate") {
-      process.stdout.write("database is up to date\n");
-    } else if (command === "create-admin") {
-      const { values } = parseArgs({
-        args: rest,
-        options: { email: { type: "string" }, name: { type: "string" }, password: { type: "string" } },
-      });
-      if (!values.email) {
-        process.stderr.write("create-admin needs --email\n");
-        return 2;
-      }
-      const r = await createAdmin(gh, values.email, { name: values.name, password: values.password });
-      process.stdout.write(
-        r.created
-          ? `created admin ${values.email} (${r.userId})\n`
-          : `promoted ${values.email} (${r.userId}) to admin\n`,
-      );
-      if (r.generatedPassword) process.stdout.write(`password (shown once): ${r.generatedPassword}\n`);
-    } else {
-      const r = await rotateKeys(gh);
-      process.stdout.write(
-        `new signing key ${r.newKid}; retired ${r.retired.length} key(s), still published for the grace period\n`,
-      );
-    }
-    return 0;
-  } finally {
-    await gh.close();
+/** A command's own failure that is the operator's to fix: printed without a stack trace. */
+export class CommandError extends Error {
+  override name = "CommandError";
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.FAILURE,
+  ) {
+    super(message);
   }
 }
 
-const invoked = process.argv[1] && resolve(process.argv[1]).endsWith(`cli${"/"}index.ts`);
-if (invoked) process.exitCode = await main(process.argv.slice(2));
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const HELP_FLAGS = new Set(["help", "--help", "-h"]);
+
+type Options = Record<string, string | boolean | undefined>;
+
+/** A command that needs a configured, migrated auth server: its options and what it does. */
+interface Command {
+  /** node:util parseArgs options; arguments are checked before anything is opened. */
+  options: NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+  run(gh: Gatehouse, values: Options, io: Io): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    options: {},
+    async run(_gh, _values, io) {
+      io.out("database is up to date\n");
+      return EXIT.OK;
+    },
+  },
+  "create-admin": {
+    options: { email: { type: "string" }, name: { type: "string" }, password: { type: "string" } },
+    async run(gh, values, io) {
+      const email = values.email as string | undefined;
+      if (!email) throw new CommandError("create-admin needs --email", EXIT.USAGE);
+      const r = await createAdmin(gh, email, {
+        name: values.name as string | undefined,
+        password: values.password as string | undefined,
+      });
+      io.out(r.created ? `created admin ${email} (${r.userId})\n` : `promoted ${email} (${r.userId}) to admin\n`);
+      if (r.generatedPassword) io.out(`password (shown once): ${r.generatedPassword}\n`);
+      return EXIT.OK;
+    },
+  },
+  "rotate-keys": {
+    options: {},
+    async run(gh, _values, io) {
+      const r = await rotateKeys(gh);
+      io.out(`new signing key ${r.newKid}; retired ${r.retired.length} key(s), still published for the grace period\n`);
+      return EXIT.OK;
+    },
+  },
+};
+
+function loadCliEnv(io: Io): Env | null {
+  try {
+    return loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`${err.message}\nRun \`npm run gatehouse -w auth-server -- doctor\` for fixes.\n`);
+    return null;
+  }
+}
+
+/**
+ * Runs one CLI command and returns the process exit code (see {@link EXIT}); never throws for
+ * operator mistakes (bad arguments, configuration, a refused command), which are printed instead.
+ */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const dotenv = resolve(REPO_ROOT, ".env");
+  if (existsSync(dotenv)) process.loadEnvFile(dotenv);
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    io.err(USAGE);
+    return EXIT.USAGE;
+  }
+  if (HELP_FLAGS.has(command) || rest.some((a) => a === "--help" || a === "-h")) {
+    io.out(USAGE);
+    return EXIT.OK;
+  }
+  try {
+    if (command === "doctor") {
+      const findings = await doctor(process.env);
+      io.out(`Gatehouse doctor\n${formatFindings(findings)}\n`);
+      return findings.every((f) => f.ok) ? EXIT.OK : EXIT.FAILURE;
+    }
+    const cmd = COMMANDS[command];
+    if (!cmd) throw new CommandError(`unknown command "${command}"\n\n${USAGE}`, EXIT.USAGE);
+    const { values } = parseArgs({ args: rest, options: cmd.options, strict: true });
+    const env = loadCliEnv(io);
+    if (!env) return EXIT.CONFIG;
+    const gh = createGatehouse(env);
+    try {
+      await gh.migrate();
+      return await cmd.run(gh, values, io);
+    } finally {
+      await gh.close();
+    }
+  } catch (err) {
+    if (err instanceof CommandError) {
+      io.err(`gatehouse ${command}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    // parseArgs: unknown option, missing value, positional where none is allowed.
+    if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS_")) {
+      io.err(`gatehouse ${command}: ${(err as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** True when this module is the program node was started with (tsx or compiled), not an import. */
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) process.exitCode = await main(process.argv.slice(2));

@@ -1,9 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import { REPO_ROOT } from "../paths.js";
+
+/** The repository root (re-exported from paths.ts, where every packaged path is resolved). */
+export { REPO_ROOT };
 
 /** Which engine a DATABASE_URL selects. */
 export type DatabaseKind = "sqlite" | "postgres";
@@ -16,9 +19,6 @@ export interface Database {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
-
-/** The repository root: relative SQLite paths resolve from here, as the backend's do. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** Resolves `sqlite:./data/x.db` (relative to the repo root) or `sqlite:/abs/x.db` to a file path. */
 export function sqlitePath(url: string): string {

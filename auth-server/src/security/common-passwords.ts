@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
+import { packageFile } from "../paths.js";
 
 /** Shipped list (data/common-passwords.txt): the 10,000 most common passwords, lower-cased. */
-const LIST_URL = new URL("../../data/common-passwords.txt", import.meta.url);
+const LIST_PATH = packageFile("data", "common-passwords.txt");
 
 let cache: Set<string> | null = null;
 
 function load(): Set<string> {
   cache ??= new Set(
-    readFileSync(LIST_URL, "utf8")
+    readFileSync(LIST_PATH, "utf8")
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith("#")),

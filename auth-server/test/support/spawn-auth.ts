@@ -13,12 +13,21 @@ export interface AuthProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the real auth server (`src/index.ts` through tsx) on a free 127.0.0.1 port. */
-export async function spawnAuthServer(env: Record<string, string>): Promise<AuthProcess> {
+/** How to run the server: the TypeScript sources through tsx (default) or a compiled entry. */
+export const TSX_ENTRY = ["--import", "tsx", "src/index.ts"];
+
+/**
+ * Starts the real auth server on a free 127.0.0.1 port: `node <nodeArgs>` in auth-server/, by default
+ * `src/index.ts` through tsx; pass e.g. `["dist/index.js"]` for the compiled build.
+ */
+export async function spawnAuthServer(
+  env: Record<string, string>,
+  nodeArgs: string[] = TSX_ENTRY,
+): Promise<AuthProcess> {
   const port = (await freePort()) as number;
   const url = `http://127.0.0.1:${port}`;
   let out = "";
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
+  const proc = spawn(process.execPath, nodeArgs, {
     cwd: AUTH_DIR,
     env: {
       PATH: process.env.PATH,

@@ -22,7 +22,7 @@ from app.core.migrate import alembic_config
 from app.main import create_app
 from tests.utils.factories import TEST_SECRET
 from tests.utils.jwks_server import free_port
-from tests.utils.processes import REPO_ROOT
+from tests.utils.processes import REPO_ROOT, build_auth_server
 
 ADMIN_EMAIL = "root@gatehouse.test"
 PASSWORD = "correct horse battery staple 42"
@@ -65,6 +65,13 @@ def wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path, ti
         if time.monotonic() > deadline:
             raise RuntimeError(f"auth server did not become healthy:\n{log.read_text()[-4000:]}")
         time.sleep(0.3)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def auth_server_build() -> None:
+    """Every test here runs the compiled auth server (`npm run start -w auth-server` = `node dist/index.js`):
+    build it from the current sources first."""
+    build_auth_server()
 
 
 @pytest.fixture(scope="session")

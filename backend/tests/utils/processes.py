@@ -1,5 +1,6 @@
-"""Real helper processes for tests: embedded PostgreSQL and the auth server's migration CLI."""
+"""Real helper processes for tests: embedded PostgreSQL, the auth server's build and its migration CLI."""
 
+import fcntl
 import json
 import os
 import select
@@ -12,6 +13,8 @@ import asyncpg
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PG_SCRIPT = REPO_ROOT / "scripts" / "embedded-pg.mjs"
+
+_auth_server_built = False
 
 
 @dataclass
@@ -100,3 +103,27 @@ def run_auth_migrations(database_url: str, secret: str) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"auth server migration failed:\n{result.stdout}\n{result.stderr}")
+
+
+def build_auth_server() -> None:
+    """Compile the auth server once per test run (`npm run build -w auth-server`, incremental: a few seconds
+    when nothing changed), so `npm run start -w auth-server` runs what production runs, the JavaScript in
+    auth-server/dist, built from the sources under test. A file lock keeps two test runs from writing dist/
+    at once."""
+    global _auth_server_built
+    if _auth_server_built:
+        return
+    lock_dir = REPO_ROOT / ".tmp"
+    lock_dir.mkdir(exist_ok=True)
+    with (lock_dir / "auth-server-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            ["npm", "run", "--silent", "build", "-w", "auth-server"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if result.returncode != 0:
+        raise RuntimeError(f"auth server build failed:\n{result.stdout}\n{result.stderr}")
+    _auth_server_built = True
