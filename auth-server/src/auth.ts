@@ -4,13 +4,14 @@ import type { Database } from "./db/database.js";
 import { AUTH_SCHEMA } from "./db/schema-names.js";
 import { existingAccountMail, type Mailer, resetPasswordMail, verificationMail } from "./email/index.js";
 import type { Env } from "./env.js";
-import { AuthEventLog, AuthEventType } from "./events/auth-events.js";
-import { createHooks, requestMeta } from "./hooks.js";
 import type { Logger } from "./logger.js";
 import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
+import { AuditTrail, audit } from "./plugins/audit/index.js";
+import { commonPasswords } from "./plugins/common-passwords/index.js";
+import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
+import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
-import { SignInLockout } from "./security/lockout.js";
 import { rateLimitOptions } from "./security/rate-limit.js";
 import type { SecondaryStorage } from "./storage/redis.js";
 
@@ -33,14 +34,13 @@ const RESET_PASSWORD_TTL_S = 60 * 60;
 const IMPERSONATION_TTL_S = 60 * 60;
 
 /**
- * The one place better-auth is configured. Custom behaviour lives in the modules imported above;
- * this function only wires them in.
+ * The one place better-auth is configured. Gatehouse's own behaviour is a set of better-auth
+ * plugins (plugins/<concern>/); this function only wires them in.
  */
 export function createAuth({ env, database, mailer, logger, secondaryStorage, wrapHasher }: AuthDeps) {
   const { db } = database;
-  const lockout = new SignInLockout(db, database.kind);
-  const events = new AuthEventLog(db, database.kind);
-  const hooks = createHooks({ lockout, events, logger });
+  const auditing = audit(new AuditTrail(db, database.kind, logger));
+  const lockout = signInLockout(new LockoutStore(db, database.kind));
   const oauth = oauthAuthOptions(env);
   const link = (path: string, token: string): string => `${env.FRONTEND_URL.replace(/\/$/, "")}${path}?token=${token}`;
 
@@ -78,12 +78,7 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
       ...AUTH_SCHEMA.core.user,
       ...oauth.user,
       // Self-service deletion; better-auth asks for the password (or a fresh session).
-      deleteUser: {
-        enabled: true,
-        afterDelete: async (user, request) => {
-          hooks.record({ type: AuthEventType.USER_DELETED, userId: user.id, success: true, ...requestMeta(request) });
-        },
-      },
+      deleteUser: { enabled: true },
     },
     emailAndPassword: {
       enabled: true,
@@ -95,21 +90,11 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
       password,
       sendResetPassword: async ({ user, token }, request) => {
         await mailer.send(resetPasswordMail(user.email, user.name, link("/reset-password", token)));
-        hooks.record({
-          type: AuthEventType.PASSWORD_RESET_REQUESTED,
-          userId: user.id,
-          success: true,
-          ...requestMeta(request),
-        });
+        auditing.resetRequested(user.id, request);
       },
       onPasswordReset: async ({ user }, request) => {
-        await lockout.clear(user.email);
-        hooks.record({
-          type: AuthEventType.PASSWORD_RESET_COMPLETED,
-          userId: user.id,
-          success: true,
-          ...requestMeta(request),
-        });
+        await lockout.resetCompleted(user.email);
+        auditing.resetCompleted(user.id, request);
       },
       onExistingUserSignUp: async ({ user }) => {
         const base = env.FRONTEND_URL.replace(/\/$/, "");
@@ -145,64 +130,21 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
       },
     },
     databaseHooks: {
-      account: {
-        // Provider identities joining or leaving an account; the password ("credential") is not one.
-        create: {
-          after: async (account, ctx) => {
-            if (account.providerId === "credential") return;
-            hooks.record({
-              type: AuthEventType.OAUTH_LINKED,
-              userId: account.userId,
-              success: true,
-              reason: account.providerId,
-              ...requestMeta(ctx?.request),
-            });
-          },
-        },
-        delete: {
-          after: async (account, ctx) => {
-            if (account.providerId === "credential") return;
-            hooks.record({
-              type: AuthEventType.OAUTH_UNLINKED,
-              userId: account.userId,
-              success: true,
-              reason: account.providerId,
-              ...requestMeta(ctx?.request),
-            });
-          },
-        },
-      },
       user: {
         create: {
           before: async (user) => {
             if (env.ADMIN_EMAILS.includes(user.email.toLowerCase())) return { data: { ...user, role: "admin" } };
             return undefined;
           },
-          after: async (user, ctx) => {
-            hooks.record({ type: AuthEventType.SIGN_UP, userId: user.id, success: true, ...requestMeta(ctx?.request) });
-          },
-        },
-      },
-      session: {
-        delete: {
-          // Every session the auth server deletes, for whatever reason, leaves an audit row.
-          after: async (session, ctx) => {
-            const signOut = ctx?.path === "/sign-out";
-            hooks.record({
-              type: signOut ? AuthEventType.SIGN_OUT : AuthEventType.SESSION_REVOKED,
-              userId: session.userId,
-              sessionId: session.id,
-              actorId: ctx?.context.session?.user.id ?? null,
-              reason: signOut ? null : (ctx?.path ?? "sessions_api"),
-              success: true,
-              ...requestMeta(ctx?.request),
-            });
-          },
         },
       },
     },
-    hooks: { before: hooks.before, after: hooks.after },
     plugins: [
+      // Gatehouse's own rules first, so their hooks run before the stock plugins' (plugin order).
+      auditing,
+      lockout,
+      commonPasswords({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD }),
+      resetLinkExpiry(),
       bearer(),
       jwt({
         schema: AUTH_SCHEMA.jwt,

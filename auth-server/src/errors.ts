@@ -1,23 +1,12 @@
-/**
- * Stable error codes of the auth server's own routes and middleware. better-auth's own codes
- * (INVALID_EMAIL_OR_PASSWORD, EMAIL_NOT_VERIFIED, INVALID_TOKEN, …) pass through unchanged; these
- * add what it lacks. Clients may switch on `code`; messages are for people.
- */
-export const ErrorCode = {
-  BAD_REQUEST: "BAD_REQUEST",
-  INVALID_JSON: "INVALID_JSON",
-  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
-  NOT_FOUND: "NOT_FOUND",
-  METHOD_NOT_ALLOWED: "METHOD_NOT_ALLOWED",
-  UNAUTHORIZED: "UNAUTHORIZED",
-  FORBIDDEN: "FORBIDDEN",
-  TOKEN_EXPIRED: "TOKEN_EXPIRED",
-  PASSWORD_TOO_COMMON: "PASSWORD_TOO_COMMON",
-  RATE_LIMITED: "RATE_LIMITED",
-  INTERNAL_ERROR: "INTERNAL_ERROR",
-} as const;
+import { ERROR_STATUS, ErrorCode } from "./contract.gen.js";
 
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/**
+ * The auth server's error vocabulary is the shared contract's (contract/gatehouse.json, generated
+ * into contract.gen.ts): the same condition answers the same code on both services. better-auth's
+ * own codes (INVALID_EMAIL_OR_PASSWORD, EMAIL_NOT_VERIFIED, INVALID_TOKEN, …) pass through
+ * unchanged unless a plugin maps them. Clients may switch on `code`; messages are for people.
+ */
+export { ERROR_STATUS, ErrorCode };
 
 /** The `{code, message}` body every error response carries. */
 export interface ErrorBody {
@@ -39,6 +28,8 @@ export function codeForStatus(status: number): ErrorCode {
       return ErrorCode.METHOD_NOT_ALLOWED;
     case 413:
       return ErrorCode.PAYLOAD_TOO_LARGE;
+    case 431:
+      return ErrorCode.HEADERS_TOO_LARGE;
     case 429:
       return ErrorCode.RATE_LIMITED;
     default:
@@ -50,7 +41,7 @@ export function codeForStatus(status: number): ErrorCode {
 export class HttpError extends Error {
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 429 | 503,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { DatabaseKind } from "../db/database.js";
+import type { DatabaseKind } from "../../db/database.js";
 
 /**
  * Per-account throttling of failed sign-ins, shared by every instance through the database, so an
@@ -26,7 +26,11 @@ export function lockoutDelaySeconds(failures: number, policy: LockoutPolicy = DE
   return Math.min(2 ** (failures - policy.freeAttempts), policy.maxDelaySeconds);
 }
 
-export class SignInLockout {
+/**
+ * The failed-sign-in counter per email (lower-cased), in `auth_login_failures`: every instance
+ * reads and writes the same rows, so the throttle holds across a cluster.
+ */
+export class LockoutStore {
   constructor(
     private readonly db: Kysely<any>,
     private readonly kind: DatabaseKind,
