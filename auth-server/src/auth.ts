@@ -1,5 +1,6 @@
 import { betterAuth } from "better-auth";
 import { admin, bearer, jwt, openAPI } from "better-auth/plugins";
+import type { Redis } from "ioredis";
 import type { Database } from "./db/database.js";
 import { AUTH_SCHEMA } from "./db/schema-names.js";
 import { existingAccountMail, type Mailer, resetPasswordMail, verificationMail } from "./email/index.js";
@@ -9,6 +10,7 @@ import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { AuditTrail, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
+import { internalAdminApi } from "./plugins/internal-admin/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
 import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
@@ -23,6 +25,8 @@ export interface AuthDeps {
   logger: Logger;
   /** Redis-backed secondary storage when REDIS_URL is set. */
   secondaryStorage?: SecondaryStorage;
+  /** The Redis client behind it (the internal API's jti store uses SET NX). */
+  redis?: Redis;
   /** Wraps the password hasher (tests count calls through it). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
@@ -37,7 +41,7 @@ const IMPERSONATION_TTL_S = 60 * 60;
  * The one place better-auth is configured. Gatehouse's own behaviour is a set of better-auth
  * plugins (plugins/<concern>/); this function only wires them in.
  */
-export function createAuth({ env, database, mailer, logger, secondaryStorage, wrapHasher }: AuthDeps) {
+export function createAuth({ env, database, mailer, logger, secondaryStorage, redis, wrapHasher }: AuthDeps) {
   const { db } = database;
   const auditing = audit(new AuditTrail(db, database.kind, logger));
   const lockout = signInLockout(new LockoutStore(db, database.kind));
@@ -145,6 +149,8 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, wr
       lockout,
       commonPasswords({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD }),
       resetLinkExpiry(),
+      // The backend's identity changes (POST /api/auth/internal/admin/*, service token only).
+      internalAdminApi({ secret: env.BETTER_AUTH_SECRET, db, redis }),
       bearer(),
       jwt({
         schema: AUTH_SCHEMA.jwt,

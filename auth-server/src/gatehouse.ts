@@ -60,6 +60,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     // Session reads skip Redis whenever the revocation sync is not current (fail safe).
     secondaryStorage:
       redis && revocationSync ? guardSessionReads(redis.storage, () => revocationSync.isCurrent()) : undefined,
+    redis: redis?.client,
     wrapHasher: overrides.wrapHasher,
   });
   const app = createApp({ env, auth, database, mailer, logger });

@@ -197,4 +197,19 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         execute function auth_record_user_change()`,
     ],
   },
+  {
+    // The internal admin API's replay store (plugins/internal-admin/replay.ts): the jti of every
+    // accepted service token, until the token expires (epoch seconds), shared by every instance.
+    // The primary key makes a replay on another instance fail the insert. Used when no Redis is
+    // configured; expired rows are deleted by the instances as they go.
+    name: "0006_internal_api_jtis",
+    sqlite: [
+      "create table if not exists internal_api_jtis (jti text primary key, expires_at integer not null)",
+      "create index if not exists internal_api_jtis_expires_idx on internal_api_jtis (expires_at)",
+    ],
+    postgres: [
+      "create table if not exists internal_api_jtis (jti text primary key, expires_at bigint not null)",
+      "create index if not exists internal_api_jtis_expires_idx on internal_api_jtis (expires_at)",
+    ],
+  },
 ];

@@ -137,7 +137,12 @@ export function openApiRoutes(auth: Auth): Hono {
           title: "Gatehouse auth server",
           description: "better-auth endpoints and Gatehouse's own routes",
         },
-        paths: { ...base.paths, ...CUSTOM_PATHS },
+        // The internal admin API serves the backend only (service token); it is documented in
+        // plugins/internal-admin/README.md, not offered to clients.
+        paths: {
+          ...Object.fromEntries(Object.entries(base.paths ?? {}).filter(([path]) => !path.startsWith("/internal/"))),
+          ...CUSTOM_PATHS,
+        },
       };
     })();
     return cached;

@@ -22,6 +22,10 @@ export function rateLimitOptions(env: Env, hasRedis: boolean): NonNullable<Bette
       "/reset-password": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
       "/send-verification-email": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
       "/change-password": { window, max: env.RATE_LIMIT_SENSITIVE_MAX },
+      // The backend's service calls come from few addresses and carry a single-use signed token:
+      // verifying it costs less than the limiter's own counter write, and a busy admin UI must
+      // not be throttled as one client.
+      "/internal/admin/*": false,
     },
   };
 }

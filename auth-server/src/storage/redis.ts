@@ -10,7 +10,8 @@ export const REDIS_KEY_PREFIX = "gatehouse:";
 /**
  * Connects to REDIS_URL and wraps it as better-auth secondary storage. Every instance sharing the
  * Redis shares rate-limit counters; sessions are still written to the database as well. `client`
- * is the same connection, for the revocation sync (which needs SCAN and scripts).
+ * is the same connection, for the revocation sync (which needs SCAN and scripts) and the internal
+ * API's jti store (SET NX).
  */
 export function connectRedis(url: string): { storage: SecondaryStorage; client: Redis; close(): Promise<void> } {
   const client = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });

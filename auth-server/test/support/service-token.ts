@@ -1,0 +1,56 @@
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import {
+  bodyHash,
+  SERVICE_TOKEN_AUDIENCE,
+  SERVICE_TOKEN_HEADER,
+  SERVICE_TOKEN_ISSUER,
+  serviceTokenKey,
+} from "../../src/plugins/internal-admin/index.js";
+import { TEST_SECRET, type TestServer } from "../harness.js";
+
+export interface TokenOptions {
+  sub: string;
+  path: string;
+  body: string;
+  method?: string;
+  secret?: string;
+  key?: Uint8Array;
+  iss?: string;
+  aud?: string;
+  /** Seconds since the epoch. */
+  iat?: number;
+  exp?: number;
+  jti?: string;
+  alg?: "HS256" | "HS512";
+}
+
+/** Signs a service token the way the backend does (PLAN.md / ARCHITECTURE.md contract), with overrides for attacks. */
+export async function serviceToken(o: TokenOptions): Promise<string> {
+  const iat = o.iat ?? Math.floor(Date.now() / 1000);
+  return new SignJWT({ htm: o.method ?? "POST", htu: o.path, bsh: bodyHash(new TextEncoder().encode(o.body)) })
+    .setProtectedHeader({ alg: o.alg ?? "HS256", typ: "JWT" })
+    .setIssuer(o.iss ?? SERVICE_TOKEN_ISSUER)
+    .setAudience(o.aud ?? SERVICE_TOKEN_AUDIENCE)
+    .setSubject(o.sub)
+    .setIssuedAt(iat)
+    .setExpirationTime(o.exp ?? iat + 60)
+    .setJti(o.jti ?? randomBytes(16).toString("base64url"))
+    .sign(o.key ?? serviceTokenKey(o.secret ?? TEST_SECRET));
+}
+
+/** Calls an internal admin endpoint as the backend would: exact JSON bytes, token bound to them. */
+export async function callInternal(
+  s: Pick<TestServer, "call">,
+  action: string,
+  actorId: string,
+  json: unknown,
+  tweak: Partial<TokenOptions> & { headers?: Record<string, string>; token?: string | null } = {},
+): Promise<Response> {
+  const path = `/api/auth/internal/admin/${action}`;
+  const body = JSON.stringify(json);
+  const token = tweak.token === undefined ? await serviceToken({ sub: actorId, path, body, ...tweak }) : tweak.token;
+  const headers: Record<string, string> = { "Content-Type": "application/json", ...tweak.headers };
+  if (token !== null) headers[SERVICE_TOKEN_HEADER] = token;
+  return s.call(path, { method: "POST", headers, body });
+}
