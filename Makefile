@@ -46,11 +46,13 @@ lint: node-deps ## Biome, tsc, Ruff and the Python type checker
 	npx biome check .
 	npm run typecheck --workspaces --if-present
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend lint; fi
+	$(MAKE) --no-print-directory -C python/gatehouse-fastapi lint
 	scripts/check-deploy-files.sh
 
 fmt: node-deps ## format everything
 	npx biome format --write .
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend fmt; fi
+	$(MAKE) --no-print-directory -C python/gatehouse-fastapi fmt
 
 bench: setup build-auth ## full benchmarks, writes bench/RESULTS.md
 	npm run bench -w bench

@@ -2,7 +2,8 @@
 # Checks the deploy files without a Docker engine (none runs on the dev or CI machines):
 #   1. `docker compose config` accepts docker-compose.yml (with placeholder secrets, ignoring .env);
 #   2. every path a Dockerfile COPYs from its build context exists, is not git-ignored (so a clean
-#      checkout has it) and is not excluded by that context's .dockerignore;
+#      checkout has it) and is not excluded by its ignore file (`<Dockerfile>.dockerignore`, else the
+#      context's .dockerignore);
 #   3. the Node images copy every npm workspace's package.json (or `npm ci` in them fails);
 #   4. render.yaml and auth-server/vercel.json point at files that exist.
 # Compose v2 is installed as a docker CLI plugin when missing (built once from the Go module proxy).
@@ -58,9 +59,16 @@ config = json.loads(os.environ["CONFIG_JSON"])
 problems = []
 
 
-def dockerignore(context):
-    path = os.path.join(context, ".dockerignore")
-    if not os.path.exists(path):
+def ignore_file(context, dockerfile):
+    # BuildKit prefers `<Dockerfile>.dockerignore` next to the Dockerfile over the context's .dockerignore.
+    for path in (dockerfile + ".dockerignore", os.path.join(context, ".dockerignore")):
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def dockerignore(path):
+    if path is None:
         return []
     rules = []
     for line in open(path):
@@ -123,7 +131,8 @@ for (context, dockerfile_name), name in builds.items():
     if not os.path.exists(dockerfile):
         problems.append(f"{name}: {rel_df} does not exist")
         continue
-    rules = dockerignore(context)
+    ignore = ignore_file(context, dockerfile)
+    rules = dockerignore(ignore)
     for source in copy_sources(dockerfile):
         rel = os.path.normpath(source).lstrip("/")
         found = glob.glob(os.path.join(context, rel))
@@ -134,7 +143,7 @@ for (context, dockerfile_name), name in builds.items():
             if subprocess.run(["git", "check-ignore", "-q", repo_rel]).returncode == 0:
                 problems.append(f"{rel_df}: COPY source {repo_rel} is git-ignored, so a clean checkout lacks it")
             if excluded(os.path.relpath(full, context), rules):
-                problems.append(f"{rel_df}: COPY source {repo_rel} is excluded by its context's .dockerignore")
+                problems.append(f"{rel_df}: COPY source {repo_rel} is excluded by {os.path.relpath(ignore, root)}")
 
 workspaces = json.load(open("package.json")).get("workspaces", [])
 for dockerfile in ("auth-server/Dockerfile", "web/Dockerfile"):

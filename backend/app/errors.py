@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from gatehouse_fastapi import AuthError, auth_error_handler
 from gatehouse_fastapi._contract import ERROR_DESCRIPTION, ERROR_STATUS, ErrorCode
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -177,6 +178,7 @@ def install_error_handlers(app: FastAPI) -> None:
     Call before adding other middleware: the unhandled-error layer must sit inside them.
     """
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(AuthError, auth_error_handler)  # gatehouse-fastapi's 401/403 with their challenge
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     # Last resort for errors raised by the outer middleware themselves.

@@ -1,4 +1,4 @@
-"""App factory: settings → database → credential pipeline → routers, middleware, error handlers."""
+"""App factory: settings → database → credential pipeline (gatehouse-fastapi) → routers, middleware, error handlers."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -6,15 +6,16 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from gatehouse_fastapi._contract import ADMIN_ROLES
+from gatehouse_fastapi import Gatehouse, Schema, Tuning
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.openapi import install_openapi, metadata
 from app.api.routes import admin, auth, health, sessions, tasks, users
-from app.auth.setup import AuthConfig, RevocationConfig, running_auth
 from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.docs import install_docs
+from app.core.local_writes import watch_local_writes
 from app.core.logging import RequestContextMiddleware, configure_logging, forward_request_id
 from app.core.security_headers import SecurityHeadersMiddleware
 from app.errors import install_error_handlers
@@ -22,27 +23,36 @@ from app.errors import install_error_handlers
 API_PREFIX = "/api/v1"
 
 
-def auth_config(settings: Settings) -> AuthConfig:
-    """The integration's view of the settings."""
-    return AuthConfig(
-        secret=settings.better_auth_secret.get_secret_value().encode(),
-        jwks_url=settings.effective_jwks_url,
+def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClient) -> Gatehouse:
+    """The credential pipeline (gatehouse-fastapi) configured from the settings, on the app's own engine.
+
+    Roles, the default role and the admin roles are the package's defaults: the contract's (contract/gatehouse.json),
+    as the auth server's admin plugin is configured."""
+    return Gatehouse(
+        auth_url=settings.auth_url,
+        secret=settings.better_auth_secret.get_secret_value(),
+        engine=engine,
+        schema=Schema.gatehouse(),
+        revocation="feed",
         issuer=settings.effective_issuer,
         audience=settings.effective_audience,
+        jwks_url=settings.effective_jwks_url,
         algorithms=list(settings.jwt_algorithms),
         cookie_prefix=settings.auth_cookie_prefix,
-        leeway_seconds=settings.jwt_leeway_seconds,
-        max_jwt_length=settings.jwt_max_length,
-        jwks_timeout_seconds=settings.jwks_timeout_seconds,
-        jwks_cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
-        jwks_max_age_seconds=settings.jwks_max_age_seconds,
-        revocation=RevocationConfig(
-            poll_interval_seconds=settings.revocation_poll_interval_seconds,
-            max_staleness_seconds=settings.revocation_max_staleness_seconds,
-            window_seconds=settings.revocation_window_seconds,
+        jwt_max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
+        http=http,
+        tuning=Tuning(
+            jwt_leeway_seconds=settings.jwt_leeway_seconds,
+            max_jwt_length=settings.jwt_max_length,
+            jwks_timeout_seconds=settings.jwks_timeout_seconds,
+            jwks_min_refetch_seconds=settings.jwks_refetch_cooldown_seconds,
+            jwks_max_age_seconds=settings.jwks_max_age_seconds,
+            feed_poll_interval_seconds=settings.revocation_poll_interval_seconds,
+            feed_max_staleness_seconds=settings.revocation_max_staleness_seconds,
             user_cache_ttl_seconds=settings.auth_user_cache_ttl_seconds,
             session_cache_ttl_seconds=settings.auth_session_cache_ttl_seconds,
             cache_max_entries=settings.auth_cache_max_entries,
+            db_timeout_seconds=settings.database_connect_timeout_seconds,
         ),
     )
 
@@ -56,24 +66,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(create_engine(settings))
         async with httpx.AsyncClient(follow_redirects=False, event_hooks={"request": [forward_request_id]}) as http:
             app.state.db = database
+            auth = gatehouse(settings, engine=database.engine, http=http)
             try:
-                # The revocation feed reads through an engine of its own (one long-lived connection).
-                async with running_auth(
-                    auth_config(settings),
-                    engine=database.engine,
-                    sessionmaker=database.sessionmaker,
-                    feed_engine=create_engine(settings),
-                    http=http,
-                ) as auth_runtime:
-                    app.state.authenticator = auth_runtime.authenticator
-                    app.state.revocation_feed = auth_runtime.feed
-                    yield
+                async with auth.running():
+                    app.state.gatehouse = auth
+                    assert auth.feed is not None  # revocation="feed"
+                    unwatch = watch_local_writes(database.engine, auth.feed.note_local_write)
+                    try:
+                        yield
+                    finally:
+                        unwatch()
             finally:
                 await database.dispose()
 
     app = FastAPI(title="Gatehouse backend", version="0.1.0", lifespan=lifespan, **metadata())
     app.state.settings = settings
-    app.state.admin_roles = frozenset(ADMIN_ROLES)  # contract/gatehouse.json, as the auth server's admin plugin
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (

@@ -1,9 +1,10 @@
-"""Dependencies shared by the routers: the database session."""
+"""Dependencies shared by the routers: the database session, and the admin test for self-or-admin routes."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from gatehouse_fastapi import AuthUser, Gatehouse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
@@ -17,3 +18,9 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
+
+
+def is_admin(request: Request, user: AuthUser) -> bool:
+    """Whether `user` holds an admin role (for routes open to both self and admins)."""
+    gatehouse: Gatehouse = request.app.state.gatehouse
+    return gatehouse.is_admin(user)

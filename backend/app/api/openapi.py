@@ -16,9 +16,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from gatehouse_fastapi import admin_user, current_principal, verified_user
 from pydantic.json_schema import models_json_schema
 
-from app.auth.deps import get_current_principal, require_admin, require_verified_email
 from app.errors import ERROR_DESCRIPTION, ERROR_STATUS, ErrorBody, ErrorCode, InternalErrorBody
 
 DESCRIPTION = """
@@ -80,11 +80,11 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 def _implied_codes(route: RouteContext) -> set[ErrorCode]:
     calls = set(_calls(route.dependant))
     codes = {ErrorCode.INTERNAL_ERROR}
-    if get_current_principal in calls:
+    if current_principal in calls:
         codes |= {ErrorCode.UNAUTHORIZED, ErrorCode.BANNED_USER}
-    if require_verified_email in calls:
+    if verified_user in calls:
         codes.add(ErrorCode.EMAIL_NOT_VERIFIED)
-    if require_admin in calls:
+    if admin_user in calls:
         codes.add(ErrorCode.FORBIDDEN)
     if route.body_field is not None:
         codes.add(ErrorCode.PAYLOAD_TOO_LARGE)
@@ -109,7 +109,7 @@ def _complete_operation(operation: dict[str, Any], route: RouteContext) -> None:
     for status, response in responses.items():  # errors declared by description only (e.g. 503)
         if status >= "400" and "content" not in response:
             response["content"] = {"application/json": {"schema": _ERROR_SCHEMA}}
-    if get_current_principal in set(_calls(route.dependant)):
+    if current_principal in set(_calls(route.dependant)):
         operation["security"] = [{"bearer": []}, {"sessionCookie": []}]
     operation["responses"] = dict(sorted(responses.items()))
 

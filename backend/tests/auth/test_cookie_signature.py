@@ -4,8 +4,8 @@ import json
 import subprocess
 
 import pytest
+from gatehouse_fastapi._cookie_signature import sign, sign_cookie_value, unsign
 
-from app.auth.cookie_signature import sign, sign_cookie_value, unsign
 from tests.utils.processes import REPO_ROOT
 
 SECRET = b"a-secret-that-is-long-enough-for-tests-0123456789"

@@ -7,16 +7,20 @@ from urllib.parse import quote
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
+from gatehouse_fastapi import AuthUser, CurrentPrincipal, require_role
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import CurrentPrincipal, require_role
-from app.auth.principal import AuthUser
 from app.models import User, UserSession, utcnow
 from tests.utils.factories import TEST_SECRET, Actor, make_actor, make_session
 from tests.utils.jwks_server import JwksServer
 
 ME = "/api/v1/auth/me"
+NO_CREDENTIAL = 'Bearer realm="gatehouse"'
+INVALID_TOKEN = (
+    'Bearer realm="gatehouse", error="invalid_token", '
+    'error_description="The credential is invalid, expired or revoked."'
+)
 
 
 def jwt_header(jwks: JwksServer, actor: Actor) -> dict[str, str]:
@@ -78,7 +82,7 @@ async def test_me_revoked_session_returns_401(
     await db.commit()
     response = await client.get(ME, headers=headers)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["www-authenticate"] == INVALID_TOKEN
 
 
 @pytest.mark.parametrize("kind", list(CREDENTIALS))
@@ -92,29 +96,31 @@ async def test_me_expired_session_returns_401(
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "challenge"),
     [
-        pytest.param({}, id="none"),
-        pytest.param({"Authorization": "Bearer"}, id="empty-bearer"),
-        pytest.param({"Authorization": "Basic dXNlcjpwYXNz"}, id="basic-scheme"),
-        pytest.param({"Authorization": "Bearer not-a-session-token"}, id="unknown-raw-token"),
-        pytest.param({"Authorization": "Bearer abc.def"}, id="unsigned-dotted-token"),
-        pytest.param({"Authorization": "Bearer " + "a" * 20_000}, id="huge-bearer"),
-        pytest.param({"Cookie": "better-auth.session_token=abc"}, id="unsigned-cookie"),
-        pytest.param({"Cookie": "better-auth.session_token=" + "a" * 20_000}, id="huge-cookie"),
-        pytest.param({"Cookie": "other.session_token=abc.def"}, id="other-cookie-name"),
+        pytest.param({}, NO_CREDENTIAL, id="none"),
+        pytest.param({"Authorization": "Bearer"}, NO_CREDENTIAL, id="empty-bearer"),
+        pytest.param({"Authorization": "Basic dXNlcjpwYXNz"}, NO_CREDENTIAL, id="basic-scheme"),
+        pytest.param({"Authorization": "Bearer not-a-session-token"}, INVALID_TOKEN, id="unknown-raw-token"),
+        pytest.param({"Authorization": "Bearer abc.def"}, INVALID_TOKEN, id="unsigned-dotted-token"),
+        pytest.param({"Authorization": "Bearer " + "a" * 20_000}, INVALID_TOKEN, id="huge-bearer"),
+        pytest.param({"Cookie": "better-auth.session_token=abc"}, INVALID_TOKEN, id="unsigned-cookie"),
+        pytest.param({"Cookie": "better-auth.session_token=" + "a" * 20_000}, INVALID_TOKEN, id="huge-cookie"),
+        pytest.param({"Cookie": "other.session_token=abc.def"}, NO_CREDENTIAL, id="other-cookie-name"),
     ],
 )
-async def test_me_without_valid_credential_returns_401(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+async def test_me_without_valid_credential_returns_401(
+    client: httpx.AsyncClient, headers: dict[str, str], challenge: str
+) -> None:
     response = await client.get(ME, headers=headers)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["www-authenticate"] == challenge  # RFC 6750 §3.1: an error code only if one was sent
     assert set(response.json()) == {"code", "message"}
 
 
 async def test_me_forged_cookie_signature_never_reaches_database(client: httpx.AsyncClient, alice: Actor) -> None:
     # Right token, signature made with a different secret: refused by the HMAC check alone.
-    from app.auth.cookie_signature import sign_cookie_value
+    from gatehouse_fastapi._cookie_signature import sign_cookie_value
 
     forged = sign_cookie_value(alice.token, b"not-" + TEST_SECRET.encode())
     response = await client.get(ME, headers={"Cookie": f"better-auth.session_token={forged}"})
@@ -139,7 +145,7 @@ async def test_me_jwt_uses_current_role_from_database(
 
 
 async def test_session_token_in_cookie_is_url_decoded(client: httpx.AsyncClient, alice: Actor) -> None:
-    from app.auth.cookie_signature import sign
+    from gatehouse_fastapi._cookie_signature import sign
 
     cookie = quote(sign(alice.token, TEST_SECRET.encode()), safe="")
     response = await client.get(ME, headers={"Cookie": f"better-auth.session_token={cookie}"})

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import pytest_asyncio
+from gatehouse_fastapi._jwks_cache import JwksCache
 
-from app.auth.jwks_cache import JwksCache
 from tests.utils.jwks_server import JWKS_PATH, JwksServer, SigningKey
 
 

@@ -3,8 +3,8 @@
 import asyncio
 
 import httpx
+from gatehouse_fastapi._jwks_cache import JwksCache
 
-from app.auth.jwks_cache import JwksCache
 from tests.utils.jwks_server import JWKS_PATH, JwksServer
 
 

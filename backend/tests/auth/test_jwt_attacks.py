@@ -160,7 +160,7 @@ async def test_attack_token_returns_401(name: str, client: httpx.AsyncClient, jw
     token = CORPUS[name](jwks, alice)
     response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401, response.text
-    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["www-authenticate"].startswith('Bearer realm="gatehouse", error="invalid_token"')
     assert response.json()["code"] == "UNAUTHORIZED"
     assert jwks.fetches <= 1
 

@@ -5,9 +5,9 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gatehouse_fastapi._cookie_signature import sign, sign_cookie_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.cookie_signature import sign, sign_cookie_value
 from app.models import Account, Task, User, UserSession, utcnow
 
 TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"

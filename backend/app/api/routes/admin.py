@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from gatehouse_fastapi import AdminUser
 
 from app.api.deps import SessionDep
-from app.auth.deps import AdminUser
 from app.schemas.common import Limit, Offset
 from app.schemas.events import AuthEventPublic, AuthEventsPublic
 from app.services import events as event_service

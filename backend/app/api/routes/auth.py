@@ -1,10 +1,9 @@
 """The caller's own session, profile and linked accounts."""
 
 from fastapi import APIRouter
+from gatehouse_fastapi import AuthError, CurrentPrincipal
 
 from app.api.deps import SessionDep
-from app.auth.deps import CurrentPrincipal
-from app.errors import ApiError, ErrorCode
 from app.schemas.users import AccountPublic, CurrentSession, MePublic, SessionPublic, UserPublic
 from app.services import sessions as session_service
 from app.services import users as user_service
@@ -18,7 +17,7 @@ async def current_session(principal: CurrentPrincipal, db: SessionDep) -> Curren
     session = await session_service.get_session(db, session_id=principal.session.id)
     user = await user_service.get_user(db, user_id=principal.user.id)
     if session is None or user is None:  # revoked between authentication and now
-        raise ApiError(ErrorCode.UNAUTHORIZED, "Session no longer exists.", headers={"WWW-Authenticate": "Bearer"})
+        raise AuthError.unauthorized("Session no longer exists.", presented=True)
     public = SessionPublic.model_validate(session).model_copy(update={"is_current": True})
     return CurrentSession(session=public, user=UserPublic.model_validate(user))
 

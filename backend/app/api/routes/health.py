@@ -5,9 +5,9 @@ import logging
 from typing import Literal
 
 from fastapi import APIRouter, Request
+from gatehouse_fastapi import Gatehouse
 from pydantic import BaseModel
 
-from app.auth.revocation import FeedStatus, RevocationFeed
 from app.core.db import Database
 from app.errors import ApiError, ErrorCode
 
@@ -33,8 +33,8 @@ class DatabaseHealth(BaseModel):
 @router.get("")
 async def health(request: Request) -> HealthStatus:
     """The process is up (no dependency is checked), and whether the revocation feed is being followed."""
-    feed: RevocationFeed = request.app.state.revocation_feed
-    return HealthStatus(status="ok", revocation_feed="live" if feed.status is FeedStatus.LIVE else "degraded")
+    gatehouse: Gatehouse = request.app.state.gatehouse
+    return HealthStatus(status="ok", revocation_feed=gatehouse.status().feed or "degraded")
 
 
 @router.get("/db", responses={503: {"description": "The database cannot be reached"}})

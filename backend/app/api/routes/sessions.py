@@ -3,10 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
+from gatehouse_fastapi import CurrentPrincipal
 
 from app.api.deps import SessionDep
 from app.api.routes.users import UserId, ensure_self_or_admin
-from app.auth.deps import CurrentPrincipal
 from app.errors import ApiError, ErrorCode, error_responses
 from app.schemas.users import SessionPublic, SessionsPublic, SessionsRevoked
 from app.services import sessions as session_service

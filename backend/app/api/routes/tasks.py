@@ -4,9 +4,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from gatehouse_fastapi import VerifiedUser
 
-from app.api.deps import SessionDep
-from app.auth.deps import VerifiedUser, is_admin
+from app.api.deps import SessionDep, is_admin
 from app.errors import ApiError, ErrorCode, error_responses
 from app.models import Task
 from app.schemas.common import Limit, Offset

@@ -4,11 +4,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from gatehouse_fastapi import AdminUser, AuthUser, CurrentUser
 from gatehouse_fastapi._contract import ROLE_NAMES
 
-from app.api.deps import SessionDep
-from app.auth.deps import AdminUser, CurrentUser, is_admin
-from app.auth.principal import AuthUser
+from app.api.deps import SessionDep, is_admin
 from app.errors import ApiError, ErrorCode, error_responses
 from app.models import User, utcnow
 from app.schemas.common import Limit, Offset

@@ -152,7 +152,7 @@ async def test_tasks_unverified_email_returns_403(client: httpx.AsyncClient, db:
 async def test_tasks_without_credentials_return_401(client: httpx.AsyncClient) -> None:
     response = await client.get(TASKS)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["www-authenticate"] == 'Bearer realm="gatehouse"'  # RFC 6750 §3.1: no error code
 
 
 async def test_deleting_user_cascades_to_tasks(client: httpx.AsyncClient, db: AsyncSession, alice: Actor) -> None:

@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from gatehouse_fastapi._revocation import RevocationFeed
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.revocation import RevocationFeed
 from app.core.config import DatabaseSettings
 from app.core.db import Database, create_engine
 
@@ -15,7 +15,8 @@ from app.core.db import Database, create_engine
 @pytest.fixture
 def feed(app: FastAPI) -> RevocationFeed:
     """The running app's revocation feed."""
-    revocation_feed: RevocationFeed = app.state.revocation_feed
+    revocation_feed = app.state.gatehouse.feed
+    assert isinstance(revocation_feed, RevocationFeed)
     return revocation_feed
 
 

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from app.auth.principal import AuthSession, AuthUser
-from app.auth.revocation.cache import CredentialCache
+from gatehouse_fastapi import AuthUser, Session
+from gatehouse_fastapi._revocation.cache import CredentialCache
 
 
 class FakeClock:
@@ -21,8 +21,8 @@ def user(user_id: str = "u1", role: str = "user") -> AuthUser:
 TOMORROW = datetime.now(UTC) + timedelta(days=1)
 
 
-def session(session_id: str = "s1", user_id: str = "u1") -> AuthSession:
-    return AuthSession(id=session_id, user_id=user_id, expires_at=TOMORROW)
+def session(session_id: str = "s1", user_id: str = "u1") -> Session:
+    return Session(id=session_id, user_id=user_id, expires_at=TOMORROW)
 
 
 def test_remember_then_read_by_id_and_by_token() -> None:

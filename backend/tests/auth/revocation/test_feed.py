@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from gatehouse_fastapi._revocation import CredentialCache, FeedSource, FeedStatus, RevocationFeed, RevocationView
+from gatehouse_fastapi._revocation.rows import revocations
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.auth.revocation import CredentialCache, FeedSource, FeedStatus, RevocationFeed, RevocationView
-from app.auth.revocation.rows import revocations
 from app.core.config import DatabaseSettings
 from app.core.db import create_engine
 from app.models import Account, User, UserSession, utcnow

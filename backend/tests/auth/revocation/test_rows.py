@@ -1,6 +1,6 @@
 """FeedCursor: the reader's position, and ids that commit after higher ones (PostgreSQL sequences)."""
 
-from app.auth.revocation.rows import FeedCursor
+from gatehouse_fastapi._revocation.rows import FeedCursor
 
 
 def test_observe_in_order_leaves_no_gaps() -> None:

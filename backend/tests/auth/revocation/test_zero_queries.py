@@ -4,10 +4,10 @@ through its own connection, which is the point: its cost does not grow with traf
 
 import httpx
 import pytest
+from gatehouse_fastapi._revocation import RevocationFeed
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth.revocation import RevocationFeed
 from app.models import User
 from tests.utils.factories import Actor
 from tests.utils.jwks_server import JwksServer

@@ -15,14 +15,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from app.auth.revocation.cache import CredentialCache
-from app.auth.revocation.rows import FeedCursor, FeedKind, FeedRow
-from app.auth.revocation.source import FeedSource
-from app.auth.revocation.view import RevocationView
-from app.models import utcnow
+from gatehouse_fastapi._revocation.cache import CredentialCache
+from gatehouse_fastapi._revocation.rows import FeedCursor, FeedKind, FeedRow
+from gatehouse_fastapi._revocation.source import FeedSource
+from gatehouse_fastapi._revocation.view import RevocationView
+from gatehouse_fastapi._time import utcnow
 
 log = logging.getLogger("gatehouse.auth.revocation")
 
@@ -31,7 +31,7 @@ _MAX_BACKOFF_SECONDS = 1.0
 
 
 class FeedStatus(StrEnum):
-    """Whether the backend can trust its caches (`live`) or checks the database per request (`degraded`)."""
+    """Whether the process can trust its caches (`live`) or checks the database per request (`degraded`)."""
 
     LIVE = "live"
     DEGRADED = "degraded"
@@ -69,7 +69,6 @@ class RevocationFeed:
         self._writes = 0  # local auth-table writes noticed
         self._writes_applied = 0  # of those, how many a completed read is known to cover
         self.rows_applied = 0
-        self.reads = 0
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -98,7 +97,8 @@ class RevocationFeed:
 
     async def start(self, *, first_read_seconds: float) -> None:
         """Load the start-up window (waiting at most `first_read_seconds`; on failure start degraded), then
-        follow the feed."""
+        follow the feed.
+        """
         try:
             async with asyncio.timeout(first_read_seconds):
                 await self.catch_up()
@@ -144,7 +144,6 @@ class RevocationFeed:
             self._failing = False
             self._last_ok = started  # the view is current as of the moment the read began
             self._writes_applied = max(self._writes_applied, writes)
-            self.reads += 1
             self._maybe_prune(started)
             return applied
 
@@ -213,20 +212,3 @@ class RevocationFeed:
                 raise
             except Exception:  # logged by catch_up; retry with a short backoff (a dead database is not hammered)
                 delay = min(max(delay, self._interval) * 2, _MAX_BACKOFF_SECONDS)
-
-    def stats(self) -> dict[str, object]:
-        """Counters for diagnostics and tests."""
-        return {
-            "status": self.status.value,
-            "last_id": self._cursor.last_id,
-            "gaps": self.pending_gaps,
-            "rows_applied": self.rows_applied,
-            "reads": self.reads,
-            **self.view.sizes(),
-            **self.cache.sizes(),
-        }
-
-
-def window_seconds(*, jwt_lifetime_seconds: float, leeway_seconds: float, slack_seconds: float = 60.0) -> float:
-    """The start-up load and pruning window: the longest a JWT naming a revoked session can still verify."""
-    return float(timedelta(seconds=jwt_lifetime_seconds + leeway_seconds + slack_seconds).total_seconds())

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from app.auth.principal import AuthSession, AuthUser
+from gatehouse_fastapi._models import AuthUser, Session
 
 V = TypeVar("V")
 
@@ -79,7 +79,7 @@ class CredentialCache:
     ) -> None:
         self._clock = clock
         self._users: _TtlMap[AuthUser] = _TtlMap(user_ttl_seconds, max_entries, clock)
-        self._sessions: _TtlMap[AuthSession] = _TtlMap(session_ttl_seconds, max_entries, clock)
+        self._sessions: _TtlMap[Session] = _TtlMap(session_ttl_seconds, max_entries, clock)
         self._tokens: _TtlMap[str] = _TtlMap(session_ttl_seconds, max_entries, clock)
         self._seq = 0
         self._floor = 0  # tickets below this are refused (a clear, or marks pruned while they were running)
@@ -91,11 +91,11 @@ class CredentialCache:
         """The cached user, if fresh."""
         return self._users.get(user_id)
 
-    def session(self, session_id: str) -> AuthSession | None:
+    def session(self, session_id: str) -> Session | None:
         """The cached session, if fresh (its expiry is the caller's to check)."""
         return self._sessions.get(session_id)
 
-    def session_for_token(self, token: str) -> AuthSession | None:
+    def session_for_token(self, token: str) -> Session | None:
         """The cached session behind an opaque token, if both entries are fresh."""
         session_id = self._tokens.get(token_key(token))
         return None if session_id is None else self._sessions.get(session_id)
@@ -106,7 +106,7 @@ class CredentialCache:
         """A ticket to pass to `remember*` once the database has answered."""
         return self._seq
 
-    def remember(self, user: AuthUser, session: AuthSession, *, ticket: int, token: str | None = None) -> None:
+    def remember(self, user: AuthUser, session: Session, *, ticket: int, token: str | None = None) -> None:
         """Cache a looked-up session and its user (and the token that found it), unless invalidated since."""
         if not self._valid(ticket, user.id):
             return

@@ -48,7 +48,6 @@ class JwksCache:
         self._last_attempt: float | None = None
         self._missing: dict[str, float] = {}
         self._lock = asyncio.Lock()
-        self.fetch_count = 0
 
     async def get_key(self, kid: str) -> PyJWK | None:
         """The key for `kid`, fetching at most once per cooldown; None when unknown or unreachable."""
@@ -92,7 +91,6 @@ class JwksCache:
 
     async def _refresh(self) -> None:
         self._last_attempt = self._clock()
-        self.fetch_count += 1
         try:
             response = await self._http.get(self._url, timeout=self._timeout)
             response.raise_for_status()

@@ -9,10 +9,10 @@ invalidated or expired, costs one.
 import asyncio
 from datetime import UTC, datetime
 
-from app.auth.jwt_verify import JwtClaims
-from app.auth.principal import AuthSession, CredentialKind, Principal
-from app.auth.revocation.feed import RevocationFeed
-from app.auth.session_lookup import SessionStore
+from gatehouse_fastapi._jwt_verify import JwtClaims
+from gatehouse_fastapi._models import CredentialKind, Principal, Session
+from gatehouse_fastapi._revocation.feed import RevocationFeed
+from gatehouse_fastapi._session_store import SessionStore
 
 
 class CachedSessionChecks:
@@ -53,7 +53,7 @@ class CachedSessionChecks:
             return self._remember(loaded, ticket, token=token)
         return await self._with_user(session, credential)
 
-    async def _with_user(self, session: AuthSession, credential: CredentialKind) -> Principal | None:
+    async def _with_user(self, session: Session, credential: CredentialKind) -> Principal | None:
         # Answered from memory, a request would otherwise never yield to the event loop: a client that sends
         # its next request from the same task (an in-process ASGI client polling for a revocation) would starve
         # the feed task it is waiting for. One explicit yield per cache hit costs about a microsecond.
@@ -82,6 +82,6 @@ class CachedSessionChecks:
         return principal
 
 
-def _expired(session: AuthSession) -> bool:
+def _expired(session: Session) -> bool:
     # A cached expiry may predate better-auth extending the session, so "expired" means "ask the database".
     return session.expires_at <= datetime.now(UTC)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.auth.revocation.rows import FeedRow, revocations
+from gatehouse_fastapi._revocation.rows import FeedRow, revocations
 
 log = logging.getLogger("gatehouse.auth.revocation")
 

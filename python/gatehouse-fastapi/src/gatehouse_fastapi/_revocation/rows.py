@@ -1,30 +1,20 @@
 """Rows of the auth server's revocation feed (`auth_revocations`) and the reader's position in it.
 
-The table belongs to the auth server (migrations 0002 and 0005): triggers on the auth tables append one
+The table belongs to the auth server (its migrations 0002 and 0005, or `gatehouse-fastapi install-feed` on a
+stock better-auth database): triggers on the auth tables append one
 row per revocation or user change, whoever made it. It is described here with a lightweight `table()`
-rather than a mapped model, because the backend only ever reads it.
+rather than a mapped model, because this package only ever reads it. `FeedKind` is the contract's.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import BigInteger, Text, column, table
 
-from app.models import UtcDateTime
+from gatehouse_fastapi._contract import FeedKind
+from gatehouse_fastapi._time import UtcDateTime
 
-
-class FeedKind(StrEnum):
-    """What a feed row means (see the auth server's migration 0002 / 0005)."""
-
-    SESSION = "session"
-    """A session row was deleted (sign-out, revoke, reset, ban, expiry clean-up), by any writer."""
-    USER = "user"
-    """A user was banned or deleted."""
-    PASSWORD = "password"  # noqa: S105 - a feed kind, not a credential
-    """A credential password changed; the sessions it revoked arrive as their own SESSION rows."""
-    USER_CHANGED = "user_changed"
-    """Role, ban state, ban expiry, verified flag or email changed: cached copies of the user are stale."""
+__all__ = ["FeedCursor", "FeedKind", "FeedRow", "revocations"]
 
 
 revocations = table(
@@ -83,7 +73,8 @@ class FeedCursor:
 
     def advance_to(self, row_id: int, now: float) -> None:
         """Move to `row_id` (seen, or known to be older than the window), remembering every id skipped on the
-        way there as a gap."""
+        way there as a gap.
+        """
         if row_id <= self.last_id:
             return
         # A jump larger than the gap budget keeps only the newest ids: they are the likeliest to commit late.

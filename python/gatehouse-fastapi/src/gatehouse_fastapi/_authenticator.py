@@ -1,14 +1,11 @@
 """Turns a request's credential (Authorization header or session cookie) into a Principal, or None."""
 
-import logging
 from collections.abc import Mapping
 
-from app.auth.cookie_signature import unsign
-from app.auth.jwt_verify import JwtVerifier, looks_like_jwt
-from app.auth.principal import CredentialKind, Principal
-from app.auth.session_lookup import SessionLiveness, TokenSessions
-
-log = logging.getLogger("gatehouse.auth")
+from gatehouse_fastapi._cookie_signature import unsign
+from gatehouse_fastapi._jwt_verify import JwtVerifier, looks_like_jwt
+from gatehouse_fastapi._models import CredentialKind, Principal
+from gatehouse_fastapi._session_store import SessionLiveness, TokenSessions
 
 _MAX_CREDENTIAL_LENGTH = 16_384
 
@@ -35,6 +32,14 @@ class Authenticator:
         self._sessions = sessions
         self._jwt = jwt_verifier
         self._liveness = liveness
+
+    def presented(self, authorization: str | None, cookies: Mapping[str, str]) -> bool:
+        """Whether the request carries a credential this authenticator reads (a Bearer header or the session
+        cookie), so a refusal is `invalid_token` rather than a bare challenge (RFC 6750 §3.1).
+        """
+        if authorization is not None:
+            return authorization.strip()[:7].lower() == "bearer "
+        return any(cookies.get(name) for name in self._cookie_names)
 
     async def authenticate(self, authorization: str | None, cookies: Mapping[str, str]) -> Principal | None:
         """The caller's principal, or None when no valid credential was presented."""

@@ -4,10 +4,10 @@ A revoked id is refused without a query, whatever a cached or even a just-read d
 feed row proves the delete committed, so an answer read before that commit is stale.
 
 A 'user' row (ban or deletion) is a cut-off: everything learnt about that user's sessions before it is
-void. The backend applies it by dropping those cached sessions, so the next request asks the database,
-which has the final word: the user's sessions deleted (better-auth's ban and the backend's both delete
-them) → 401, the row still there but the user banned → 403 `BANNED_USER`, the ban already expired →
-allowed, as issue 3 specified. The cut-off time itself is kept here for diagnostics and pruning.
+void. The feed applies it by dropping those cached sessions, so the next request asks the database,
+which has the final word: the user's sessions deleted (better-auth's ban deletes them) → 401, the row
+still there but the user banned → 403 `BANNED_USER`, the ban already expired → allowed. The cut-off time
+itself is kept here for diagnostics and pruning.
 
 Entries older than the window (longest JWT lifetime + slack) are pruned: by then every JWT naming such a
 session has expired, and an opaque credential for it is answered by the database, where the row is gone.
@@ -15,7 +15,7 @@ session has expired, and an opaque credential for it is answered by the database
 
 from datetime import datetime, timedelta
 
-from app.auth.revocation.rows import FeedKind, FeedRow
+from gatehouse_fastapi._revocation.rows import FeedKind, FeedRow
 
 
 class RevocationView:
@@ -47,7 +47,3 @@ class RevocationView:
         oldest = now - self.window
         self._sessions = {sid: at for sid, at in self._sessions.items() if at >= oldest}
         self._cutoffs = {uid: at for uid, at in self._cutoffs.items() if at >= oldest}
-
-    def sizes(self) -> dict[str, int]:
-        """Entry counts, for tests and diagnostics."""
-        return {"revoked_sessions": len(self._sessions), "user_cutoffs": len(self._cutoffs)}

@@ -6,7 +6,7 @@ from typing import Any
 
 import jwt
 
-from app.auth.jwks_cache import JwksCache
+from gatehouse_fastapi._jwks_cache import JwksCache
 
 log = logging.getLogger("gatehouse.auth.jwt")
 

@@ -1,0 +1,72 @@
+"""Engines for the database better-auth writes: SQLite through aiosqlite, PostgreSQL through asyncpg."""
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+_SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def to_async_url(database_url: str) -> str:
+    """A SQLAlchemy async URL for better-auth's kind of `DATABASE_URL`.
+
+    `sqlite:./x.db`, `sqlite:/abs/x.db`, `file:./x.db` and `sqlite:///x.db` become an absolute
+    `sqlite+aiosqlite:` URL (relative paths resolve against the working directory); `postgres://` and
+    `postgresql://` become `postgresql+asyncpg://`, with libpq's `sslmode` renamed to asyncpg's `ssl`.
+    Raises ValueError for an in-memory SQLite database (it cannot be shared) or another scheme.
+    """
+    url = database_url.strip()
+    scheme, _, rest = url.partition(":")
+    scheme = scheme.lower()
+    if scheme in {"sqlite", "file"} or scheme.startswith("sqlite+"):
+        # `sqlite:///abs.db` is a URL whose path is `/abs.db`; `sqlite:./x.db` is a bare path.
+        path = rest[2:] if rest.startswith("//") else rest
+        path = path.split("?", 1)[0]
+        if path in {"", ":memory:"}:
+            raise ValueError("an in-memory SQLite database cannot be shared with the auth server")
+        return f"sqlite+aiosqlite:///{Path(path).resolve()}"
+    if scheme in {"postgres", "postgresql"} or scheme.startswith("postgresql+"):
+        parts = urlsplit(url)
+        query = [("ssl" if k == "sslmode" else k, v) for k, v in parse_qsl(parts.query)]
+        return parts._replace(scheme="postgresql+asyncpg", query=urlencode(query)).geturl()
+    raise ValueError(f"unsupported database URL scheme {scheme!r} (expected sqlite: or postgres://)")
+
+
+def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0) -> AsyncEngine:
+    """An engine for `database_url` (see `to_async_url`) with the settings better-auth's own connections use.
+
+    SQLite: WAL (so readers never block the auth server's writes), busy_timeout, synchronous=NORMAL.
+    PostgreSQL: connect and command timeouts, and pre-ping (a restarted server is noticed, not raised).
+    """
+    url = make_url(to_async_url(database_url))
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+        return engine
+    timeout = connect_timeout_seconds
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
+    )
+
+
+def copy_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A new engine on the same database as `engine` (the feed's own, with one long-lived connection)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return create_engine(f"sqlite:{url.database}")
+    return create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": 5.0, "command_timeout": 10.0})

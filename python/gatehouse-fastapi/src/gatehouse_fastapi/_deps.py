@@ -1,0 +1,122 @@
+"""FastAPI dependencies: `CurrentPrincipal`, `CurrentUser`, `OptionalUser`, `VerifiedUser`, `AdminUser`,
+`require_role(...)`.
+
+Verification answers None on failure; only here does None become a 401 and a ban in force a 403, both as
+`AuthError` (RFC 6750 challenge + `{code, message}`). Every dependency is `async`, so FastAPI does not hop
+to its thread pool for it (that hop alone costs more than a cached credential check).
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from gatehouse_fastapi._contract import ErrorCode
+from gatehouse_fastapi._errors import AuthError
+from gatehouse_fastapi._models import AuthUser, Principal
+from gatehouse_fastapi._time import utcnow
+
+if TYPE_CHECKING:
+    from gatehouse_fastapi._gatehouse import Gatehouse
+
+
+def _gatehouse(connection: HTTPConnection) -> "Gatehouse":
+    # Lifespan state first (per request, survives app copies), then app.state (apps composing their lifespan).
+    found = getattr(connection.state, "gatehouse", None) or getattr(connection.app.state, "gatehouse", None)
+    if found is None:
+        raise RuntimeError("no running Gatehouse: pass lifespan=auth.lifespan to FastAPI(...)")
+    gatehouse: Gatehouse = found
+    return gatehouse
+
+
+async def _principal(connection: HTTPConnection, *, required: bool) -> Principal | None:
+    gatehouse = _gatehouse(connection)
+    principal = await gatehouse.authenticate(connection)
+    if principal is None:
+        presented = gatehouse.presented_credential(connection)
+        if not presented and not required:
+            return None
+        message = "The credential is invalid, expired or revoked." if presented else "Authentication required."
+        raise AuthError.unauthorized(message, presented=presented, realm=gatehouse.realm)
+    if principal.user.is_banned(utcnow()):
+        raise AuthError.forbidden(ErrorCode.BANNED_USER, "This account is banned.", realm=gatehouse.realm)
+    connection.state.principal = principal
+    return principal
+
+
+async def current_principal(connection: HTTPConnection) -> Principal:
+    """The authenticated, unbanned caller with their session. Raises `AuthError` 401 `UNAUTHORIZED` (no,
+    invalid, expired or revoked credential) or 403 `BANNED_USER` (a ban in force).
+    """
+    principal = await _principal(connection, required=True)
+    assert principal is not None
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+"""The caller's `Principal` (user, session, credential kind); 401 / 403 as `current_principal`."""
+
+
+async def current_user(principal: CurrentPrincipal) -> AuthUser:
+    """The authenticated, unbanned user (see `current_principal` for the errors)."""
+    return principal.user
+
+
+CurrentUser = Annotated[AuthUser, Depends(current_user)]
+"""The caller's `AuthUser`; 401 `UNAUTHORIZED` / 403 `BANNED_USER` otherwise."""
+
+
+async def optional_user(connection: HTTPConnection) -> AuthUser | None:
+    """The caller's user, or None when the request carries no credential at all. A credential that is
+    presented but invalid still answers 401 (RFC 6750 §3.1: the client must learn its token is dead), and
+    a banned user 403.
+    """
+    principal = await _principal(connection, required=False)
+    return None if principal is None else principal.user
+
+
+OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]
+"""`AuthUser` or None for an anonymous request; 401 / 403 for a bad credential or a ban."""
+
+
+async def verified_user(connection: HTTPConnection, user: CurrentUser) -> AuthUser:
+    """The authenticated user, if their email address is verified; 403 `EMAIL_NOT_VERIFIED` otherwise."""
+    if not user.email_verified:
+        realm = _gatehouse(connection).realm
+        raise AuthError.forbidden(ErrorCode.EMAIL_NOT_VERIFIED, "Verify your email address first.", realm=realm)
+    return user
+
+
+VerifiedUser = Annotated[AuthUser, Depends(verified_user)]
+"""The caller's `AuthUser` with a verified email; 401 / 403 `EMAIL_NOT_VERIFIED` otherwise."""
+
+
+async def admin_user(connection: HTTPConnection, user: CurrentUser) -> AuthUser:
+    """The authenticated user, if they hold one of the configured admin roles; 403 `FORBIDDEN` otherwise."""
+    gatehouse = _gatehouse(connection)
+    if not gatehouse.is_admin(user):
+        raise AuthError.forbidden(ErrorCode.FORBIDDEN, "Administrator role required.", realm=gatehouse.realm)
+    return user
+
+
+AdminUser = Annotated[AuthUser, Depends(admin_user)]
+"""The caller's `AuthUser` holding an admin role (`Gatehouse(admin_roles=...)`); 403 `FORBIDDEN` otherwise."""
+
+
+def require_role(*roles: str) -> Callable[[HTTPConnection, AuthUser], Awaitable[AuthUser]]:
+    """A dependency admitting users that hold at least one of `roles` (exact names, as better-auth's admin
+    plugin compares them); 403 `FORBIDDEN` otherwise. Use as `Depends(require_role("admin"))` or in
+    `Annotated[AuthUser, Depends(require_role("editor", "admin"))]`. Raises ValueError without roles.
+    """
+    if not roles:
+        raise ValueError("require_role needs at least one role")
+    wanted = frozenset(roles)
+
+    async def _require_role(connection: HTTPConnection, user: CurrentUser) -> AuthUser:
+        if user.roles.isdisjoint(wanted):
+            realm = _gatehouse(connection).realm
+            raise AuthError.forbidden(ErrorCode.FORBIDDEN, "You do not have permission to do this.", realm=realm)
+        return user
+
+    return _require_role

@@ -1,0 +1,306 @@
+"""`Gatehouse`: the configured integration, its lifespan and its status."""
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import HTTPConnection
+
+from gatehouse_fastapi._authenticator import Authenticator
+from gatehouse_fastapi._contract import ADMIN_ROLES, DEFAULT_ROLE, PLACEHOLDER_SECRETS, ROLE_NAMES
+from gatehouse_fastapi._database import copy_engine, create_engine
+from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handler
+from gatehouse_fastapi._jwks_cache import JwksCache
+from gatehouse_fastapi._jwt_verify import JwtVerifier
+from gatehouse_fastapi._models import AuthUser, Principal
+from gatehouse_fastapi._revocation import (
+    CachedSessionChecks,
+    CredentialCache,
+    FeedSource,
+    FeedStatus,
+    RevocationFeed,
+    RevocationView,
+)
+from gatehouse_fastapi._schema import AuthTables, Schema
+from gatehouse_fastapi._session_store import SessionStore
+from gatehouse_fastapi._startup import detect_feed, inspect_schema
+from gatehouse_fastapi._tuning import Tuning
+
+log = logging.getLogger("gatehouse_fastapi")
+
+RevocationMode = Literal["feed", "database"]
+"""`feed`: revocations arrive through the `auth_revocations` feed and answers come from memory while it is
+live; `database`: every request checks its session in the database."""
+
+
+@dataclass(frozen=True, slots=True)
+class GatehouseStatus:
+    """What a health endpoint shows. `revocation` is the mode in force; `feed` is `live` (answers from
+    memory, kept current by the feed), `degraded` (feed unreadable: every request checks the database) or
+    None in `database` mode; `feed_position` is the last feed row applied.
+    """
+
+    revocation: RevocationMode
+    feed: Literal["live", "degraded"] | None
+    feed_position: int | None
+    schema: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Runtime:
+    authenticator: Authenticator
+    feed: RevocationFeed | None
+    schema: Schema
+
+
+class Gatehouse:
+    """Trust Gatehouse (or stock better-auth) credentials in a FastAPI app.
+
+    `auth = Gatehouse(auth_url=..., secret=..., database_url=...)`, then
+    `FastAPI(lifespan=auth.lifespan, exception_handlers=auth.exception_handlers)` and the dependencies
+    (`CurrentUser`, `VerifiedUser`, `OptionalUser`, `require_role(...)`).
+
+    Arguments (keyword-only):
+    - `auth_url`: the auth server's base URL (better-auth `baseURL`), e.g. `https://auth.example.com`.
+      JWTs must come from its JWKS (`<auth_url>/api/auth/jwks`) and carry it as `iss` and `aud` unless
+      `jwks_url`, `issuer` or `audience` say otherwise.
+    - `secret`: better-auth's `BETTER_AUTH_SECRET`, which signs session cookies and bearer tokens.
+    - `database_url` (`sqlite:/path.db`, `postgres://...`) or `engine` (an `AsyncEngine` to share): the
+      database better-auth writes. The package only reads it.
+    - `schema`: `"auto"` (Gatehouse's tables if present, else better-auth's defaults) or a `Schema`.
+    - `revocation`: `"auto"` (the feed if `gatehouse-fastapi install-feed` or Gatehouse installed its
+      triggers, else `"database"`), `"feed"` or `"database"` (one session query per request).
+    - `algorithms`: JWS algorithms accepted (default EdDSA, better-auth's jwt plugin default); `none` and
+      HMAC are never accepted.
+    - `cookie_prefix`: better-auth `advanced.cookiePrefix` (default `better-auth`).
+    - `roles`, `default_role`, `admin_roles`: better-auth admin plugin `roles`, `defaultRole`, `adminRoles`.
+    - `jwt_max_lifetime_seconds`: the longest JWT lifetime the auth server issues (jwt plugin
+      `expirationTime`, 900 s by default); revocations are remembered that long.
+    - `realm`: the RFC 6750 realm in challenges. `http`: an `httpx.AsyncClient` to share. `tuning`: timeouts,
+      cache sizes and feed timing (`Tuning`).
+
+    Raises ValueError at construction for bad configuration (fail fast, before the app serves anything).
+    """
+
+    def __init__(
+        self,
+        *,
+        auth_url: str,
+        secret: str | bytes,
+        database_url: str | None = None,
+        engine: AsyncEngine | None = None,
+        schema: Schema | Literal["auto"] = "auto",
+        revocation: RevocationMode | Literal["auto"] = "auto",
+        issuer: str | None = None,
+        audience: str | None = None,
+        jwks_url: str | None = None,
+        algorithms: Sequence[str] = ("EdDSA",),
+        cookie_prefix: str = "better-auth",
+        roles: Iterable[str] = ROLE_NAMES,
+        default_role: str = DEFAULT_ROLE,
+        admin_roles: Iterable[str] = ADMIN_ROLES,
+        jwt_max_lifetime_seconds: float = 900.0,
+        realm: str = DEFAULT_REALM,
+        http: httpx.AsyncClient | None = None,
+        tuning: Tuning | None = None,
+    ) -> None:
+        if not auth_url.startswith(("http://", "https://")):
+            raise ValueError("auth_url must be an absolute http(s) URL")
+        secret_bytes = secret.encode() if isinstance(secret, str) else secret
+        if not secret_bytes or secret_bytes.decode(errors="replace") in PLACEHOLDER_SECRETS:
+            raise ValueError("secret must be the auth server's BETTER_AUTH_SECRET, not empty or a placeholder")
+        if (database_url is None) == (engine is None):
+            raise ValueError("pass exactly one of database_url and engine")
+        if revocation not in ("auto", "feed", "database"):
+            raise ValueError("revocation must be 'auto', 'feed' or 'database'")
+        self.roles = frozenset(roles)
+        self.admin_roles = frozenset(admin_roles)
+        if default_role not in self.roles or not self.admin_roles <= self.roles:
+            raise ValueError("default_role and admin_roles must be among roles")
+        self.algorithms = [a for a in algorithms if a.lower() != "none" and not a.upper().startswith("HS")]
+        if not self.algorithms:
+            raise ValueError("algorithms must name at least one asymmetric JWS algorithm (e.g. EdDSA)")
+        if jwt_max_lifetime_seconds <= 0:
+            raise ValueError("jwt_max_lifetime_seconds must be positive")
+        base = auth_url.rstrip("/")
+        self.auth_url = base
+        self.issuer = issuer or base
+        self.audience = audience or base
+        self.jwks_url = jwks_url or f"{base}/api/auth/jwks"
+        self.cookie_prefix = cookie_prefix
+        self.default_role = default_role
+        self.realm = realm
+        self.tuning = tuning or Tuning()
+        self.jwt_max_lifetime_seconds = jwt_max_lifetime_seconds
+        self._secret = secret_bytes
+        self._database_url = database_url
+        self._engine = engine
+        self._schema = schema
+        self._revocation = revocation
+        self._http = http
+        self._runtime: _Runtime | None = None
+
+    # -- FastAPI wiring ----------------------------------------------------------------------------
+
+    @property
+    def exception_handlers(self) -> Mapping[Any, Any]:
+        """For `FastAPI(exception_handlers=...)`: answers `AuthError` as `{code, message}` + challenge."""
+        return {AuthError: auth_error_handler}
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        """`FastAPI(lifespan=auth.lifespan)`: runs the integration while the app runs (see `running`)."""
+        async with self.running():
+            app.state.gatehouse = self
+            yield {"gatehouse": self}
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator["Gatehouse"]:
+        """Open the database engine (unless one was given), detect the schema and revocation mode, start the
+        revocation feed; undo all of it on exit. For apps that compose their own lifespan.
+
+        Raises LookupError when `schema="auto"` finds no better-auth tables, RuntimeError if already running.
+        """
+        if self._runtime is not None:
+            raise RuntimeError("this Gatehouse is already running")
+        async with AsyncExitStack() as stack:
+            engine = self._engine
+            if engine is None:
+                assert self._database_url is not None
+                engine = create_engine(self._database_url, connect_timeout_seconds=self.tuning.db_timeout_seconds)
+                stack.push_async_callback(engine.dispose)
+            http = self._http
+            if http is None:
+                http = await stack.enter_async_context(httpx.AsyncClient(follow_redirects=False))
+            schema, optional = await inspect_schema(engine, self._schema)
+            mode = self._revocation
+            if mode == "auto":
+                mode = "feed" if await detect_feed(engine) else "database"
+            runtime = await self._start(stack, engine, http, schema, optional, mode)
+            self._runtime = runtime
+            stack.callback(self._stopped)
+            log.info("gatehouse running", extra={"revocation": mode, "schema": schema.user_table})
+            yield self
+
+    def _stopped(self) -> None:
+        self._runtime = None
+
+    async def _start(
+        self,
+        stack: AsyncExitStack,
+        engine: AsyncEngine,
+        http: httpx.AsyncClient,
+        schema: Schema,
+        optional: frozenset[str],
+        mode: RevocationMode,
+    ) -> _Runtime:
+        tuning = self.tuning
+        store = SessionStore(
+            engine, AuthTables(schema, optional), known_roles=self.roles, default_role=self.default_role
+        )
+        verifier = self._jwt_verifier(http)
+        if mode == "database":
+            authenticator = Authenticator(
+                secret=self._secret,
+                cookie_prefix=self.cookie_prefix,
+                sessions=store,
+                jwt_verifier=verifier,
+                liveness=store,
+            )
+            return _Runtime(authenticator=authenticator, feed=None, schema=schema)
+        window = self.jwt_max_lifetime_seconds + tuning.jwt_leeway_seconds + 60.0
+        feed = RevocationFeed(
+            FeedSource(copy_engine(engine)),
+            view=RevocationView(window_seconds=window),
+            cache=CredentialCache(
+                user_ttl_seconds=tuning.user_cache_ttl_seconds,
+                session_ttl_seconds=tuning.session_cache_ttl_seconds,
+                max_entries=tuning.cache_max_entries,
+            ),
+            poll_interval_seconds=tuning.feed_poll_interval_seconds,
+            max_staleness_seconds=tuning.feed_max_staleness_seconds,
+        )
+        checks = CachedSessionChecks(store, feed)
+        authenticator = Authenticator(
+            secret=self._secret,
+            cookie_prefix=self.cookie_prefix,
+            sessions=checks,
+            jwt_verifier=verifier,
+            liveness=checks,
+        )
+        stack.push_async_callback(feed.stop)
+        await feed.start(first_read_seconds=tuning.feed_max_staleness_seconds)
+        return _Runtime(authenticator=authenticator, feed=feed, schema=schema)
+
+    def _jwt_verifier(self, http: httpx.AsyncClient) -> JwtVerifier:
+        tuning = self.tuning
+        jwks = JwksCache(
+            url=self.jwks_url,
+            http=http,
+            allowed_algorithms=self.algorithms,
+            timeout_seconds=tuning.jwks_timeout_seconds,
+            cooldown_seconds=tuning.jwks_min_refetch_seconds,
+            max_age_seconds=tuning.jwks_max_age_seconds,
+        )
+        return JwtVerifier(
+            jwks=jwks,
+            issuer=self.issuer,
+            audience=self.audience,
+            algorithms=self.algorithms,
+            leeway_seconds=tuning.jwt_leeway_seconds,
+            max_length=tuning.max_jwt_length,
+        )
+
+    # -- use ---------------------------------------------------------------------------------------
+
+    def _running(self) -> _Runtime:
+        if self._runtime is None:
+            raise RuntimeError("Gatehouse is not running: pass lifespan=auth.lifespan to FastAPI(...)")
+        return self._runtime
+
+    async def authenticate(self, connection: HTTPConnection) -> Principal | None:
+        """The caller of a request or WebSocket, or None when it carries no valid credential.
+
+        Checks, in order, `Authorization: Bearer` (JWT or session token), then the session cookie. Ban and
+        email verification are left to the caller (the dependencies apply them). Raises RuntimeError when
+        the integration is not running.
+        """
+        authenticator = self._running().authenticator
+        return await authenticator.authenticate(connection.headers.get("authorization"), connection.cookies)
+
+    def presented_credential(self, connection: HTTPConnection) -> bool:
+        """Whether the request carries a Bearer header or a session cookie (valid or not)."""
+        return self._running().authenticator.presented(connection.headers.get("authorization"), connection.cookies)
+
+    def is_admin(self, user: AuthUser) -> bool:
+        """Whether `user` holds one of the admin roles."""
+        return not user.roles.isdisjoint(self.admin_roles)
+
+    @property
+    def feed(self) -> RevocationFeed | None:
+        """The revocation feed reader (None in `database` mode or when not running). For diagnostics."""
+        return None if self._runtime is None else self._runtime.feed
+
+    def status(self) -> GatehouseStatus:
+        """The revocation mode in force and the feed's state, for a health endpoint."""
+        runtime = self._running()
+        feed = runtime.feed
+        if feed is None:
+            return GatehouseStatus(revocation="database", feed=None, feed_position=None, schema=_name(runtime.schema))
+        return GatehouseStatus(
+            revocation="feed",
+            feed="live" if feed.status is FeedStatus.LIVE else "degraded",
+            feed_position=feed.last_id,
+            schema=_name(runtime.schema),
+        )
+
+
+def _name(schema: Schema) -> str:
+    if schema == Schema.gatehouse():
+        return "gatehouse"
+    return "better-auth" if schema == Schema.better_auth() else "custom"

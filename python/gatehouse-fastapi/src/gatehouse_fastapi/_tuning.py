@@ -1,0 +1,50 @@
+"""Timeouts, cache sizes and feed timing: defaults that suit most deployments, in one place."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Knobs with safe defaults. Times in seconds.
+
+    - `jwt_leeway_seconds`: clock skew allowed on `exp`, `nbf`, `iat` (RFC 7519 §4.1.4 allows "a small leeway").
+    - `max_jwt_length`: longer compact JWS strings are refused unparsed (characters).
+    - `jwks_timeout_seconds`: one JWKS fetch's bound.
+    - `jwks_min_refetch_seconds`: at least this long between two JWKS fetches of one process, whatever
+      asked (a flood of forged `kid`s costs the auth server one fetch per interval). A token whose `kid`
+      is new waits for the next allowed fetch instead of being refused, so a rotated key works at once.
+    - `jwks_max_age_seconds`: cached keys are refreshed on use after this (kept if the refresh fails).
+    - `feed_poll_interval_seconds`: how often the revocation feed is read (SQLite's poll; PostgreSQL's
+      safety net behind LISTEN, which pushes at once). At most 0.25 so a revocation lands within 1 s.
+    - `feed_max_staleness_seconds`: when the feed has not been read for this long (or a read failed),
+      caches are not trusted and every request asks the database, until a read succeeds.
+    - `user_cache_ttl_seconds`, `session_cache_ttl_seconds`: how long cached users and sessions live; the
+      feed invalidates them at once on revocations and role/ban/email changes, so the TTL bounds only
+      fields the feed does not carry (name, image).
+    - `cache_max_entries`: bound of each cache (users, sessions, token lookups, verified JWTs).
+    - `db_timeout_seconds`: connect timeout of the engine the package opens itself.
+    """
+
+    jwt_leeway_seconds: int = 5
+    max_jwt_length: int = 8192
+    jwks_timeout_seconds: float = 3.0
+    jwks_min_refetch_seconds: float = 1.0
+    jwks_max_age_seconds: float = 3600.0
+    feed_poll_interval_seconds: float = 0.25
+    feed_max_staleness_seconds: float = 5.0
+    user_cache_ttl_seconds: float = 60.0
+    session_cache_ttl_seconds: float = 60.0
+    cache_max_entries: int = 100_000
+    db_timeout_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.feed_poll_interval_seconds <= 0.25:
+            raise ValueError("feed_poll_interval_seconds must be in (0, 0.25]")
+        if self.jwks_min_refetch_seconds <= 0 or self.jwks_timeout_seconds <= 0 or self.jwks_max_age_seconds <= 0:
+            raise ValueError("JWKS timings must be positive")
+        if self.feed_max_staleness_seconds <= 0 or self.db_timeout_seconds <= 0:
+            raise ValueError("feed_max_staleness_seconds and db_timeout_seconds must be positive")
+        if self.cache_max_entries < 1 or self.max_jwt_length < 64 or not 0 <= self.jwt_leeway_seconds <= 300:
+            raise ValueError("cache_max_entries >= 1, max_jwt_length >= 64, 0 <= jwt_leeway_seconds <= 300")
+        if self.user_cache_ttl_seconds < 0 or self.session_cache_ttl_seconds < 0:
+            raise ValueError("cache TTLs must not be negative")
