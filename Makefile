@@ -1,7 +1,7 @@
 # Gatehouse: every target installs what it needs first, so each works on a fresh machine.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup node-deps env build-auth dev test test-auth test-backend test-web test-e2e lint fmt bench bench-smoke
+.PHONY: help setup node-deps env build-auth dev test test-auth test-backend test-web test-dev test-e2e lint fmt bench bench-smoke
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -9,8 +9,8 @@ help: ## list targets
 node-deps:
 	@scripts/ensure-node-deps.sh
 
-env:
-	@scripts/ensure-env.sh
+env: ## create .env (fresh secret); ADMIN_EMAIL=you@example.com names the first admin
+	@ADMIN_EMAIL="$(ADMIN_EMAIL)" scripts/ensure-env.sh
 
 build-auth: node-deps ## compile the auth server to auth-server/dist (what `npm start` and the image run)
 	npm run build -w auth-server
@@ -18,13 +18,14 @@ build-auth: node-deps ## compile the auth server to auth-server/dist (what `npm 
 setup: node-deps env ## install everything (npm workspaces, uv, Python deps)
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend setup; fi
 
-dev: setup ## set up from nothing and run every service
+dev: setup ## set up from nothing, run every service, print their URLs when all answer [ADMIN_EMAIL=…]
 	@scripts/dev.sh
 
 test: node-deps ## set up from nothing and run every test suite
 	$(MAKE) --no-print-directory test-auth
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory test-backend; fi
 	@if [ -d web ]; then $(MAKE) --no-print-directory test-web; fi
+	$(MAKE) --no-print-directory test-dev
 	@if [ -d e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
 	@if [ -d bench ]; then $(MAKE) --no-print-directory bench-smoke; fi
 
@@ -37,6 +38,9 @@ test-backend: node-deps ## backend suites (SQLite, PostgreSQL, integration with 
 
 test-web: node-deps ## web unit tests
 	npm run test -w web
+
+test-dev: node-deps ## `make dev` from a fresh clone: banner, every URL it prints answers, Ctrl-C stops all
+	node --test --test-reporter=spec scripts/make-dev.test.mjs
 
 test-e2e: node-deps ## Playwright in Debian's Chromium against all three services
 	@scripts/ensure-chromium.sh

@@ -4,7 +4,7 @@ import type { Database } from "./db/database.js";
 import { type Mailer, OutboxMailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { codeForStatus, type ErrorBody, ErrorCode, HttpError } from "./errors.js";
-import type { Logger } from "./logger.js";
+import { type Logger, requestLogLevel } from "./logger.js";
 import { limitRequestBodies } from "./middleware/body-limit.js";
 import { apiCors } from "./middleware/cors.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
@@ -13,6 +13,7 @@ import { oauthRoutes } from "./oauth/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
 import { fastSessionRoutes } from "./routes/fast-session.js";
 import { healthRoutes } from "./routes/health.js";
+import { landingRoutes } from "./routes/landing.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { clientIp, trustedProxyList } from "./security/client-ip.js";
@@ -42,7 +43,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
-    logger.info(
+    logger[requestLogLevel(c.res.status, env.LOG_FORMAT)](
       {
         request_id: c.get("requestId"),
         method: c.req.method,
@@ -79,6 +80,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
     }),
   );
 
+  app.route("/", landingRoutes(env));
   app.route("/", healthRoutes(database));
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 

@@ -5,7 +5,7 @@ import type { Database } from "./db/database.js";
 import { AUTH_SCHEMA } from "./db/schema-names.js";
 import { existingAccountMail, type Mailer, resetPasswordMail, verificationMail } from "./email/index.js";
 import type { Env } from "./env.js";
-import type { Logger } from "./logger.js";
+import { type Logger, logAuthError } from "./logger.js";
 import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { AuditTrail, audit } from "./plugins/audit/index.js";
@@ -74,6 +74,8 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       level: "warn",
       log: (level, message) => logger[level]({ source: "better-auth" }, message),
     },
+    // Refused requests are a person's mistakes (info), not the server's faults (error).
+    onAPIError: { onError: (err) => logAuthError(logger, err) },
     ...AUTH_SCHEMA.core,
     // Google and OpenID Connect sign-in, the account-linking policy and its identity gate (oauth/).
     socialProviders: oauth.socialProviders,

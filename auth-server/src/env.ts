@@ -107,6 +107,8 @@ const schema = z
     OIDC_PROVIDERS: oidcProvidersSetting,
     /** pino level: fatal, error, warn, info, debug, trace, silent. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** `json` (default: one object per line) or `pretty` (one readable, coloured line; `make dev` sets it). */
+    LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   })
   .transform((e) => ({
     ...e,

@@ -38,7 +38,7 @@ export interface GatehouseOverrides {
 export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): Gatehouse {
   const database = openDatabase(env.DATABASE_URL);
   const mailer = overrides.mailer ?? createMailer(env);
-  const logger = overrides.logger ?? createLogger(env.LOG_LEVEL);
+  const logger = overrides.logger ?? createLogger(env.LOG_LEVEL, undefined, env.LOG_FORMAT);
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL) : null;
   const revocationSync = redis
     ? new RevocationCacheSync(

@@ -10,7 +10,7 @@ from gatehouse_fastapi import Gatehouse, Schema, Tuning
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.openapi import install_openapi, metadata
-from app.api.routes import admin, auth, health, sessions, tasks, users
+from app.api.routes import admin, auth, health, landing, sessions, tasks, users
 from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    app.include_router(landing.router)
     install_docs(app)
     install_openapi(app)
 
@@ -109,12 +110,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Outside CORS, so preflights and CORS refusals get the headers too; /api/v1 answers are never cached.
     app.add_middleware(SecurityHeadersMiddleware, force_hsts=settings.force_hsts, no_store_prefixes=[API_PREFIX + "/"])
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, log_format=settings.log_format)
     return app
 
 
 def create_production_app() -> FastAPI:
     """uvicorn entry (`app.main:create_production_app --factory`): settings from the environment, JSON logs."""
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

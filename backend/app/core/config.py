@@ -122,7 +122,14 @@ class Settings(DatabaseSettings):
     """Browser origins allowed to call the API with credentials (comma-separated)."""
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    """Root log level of the JSON logs."""
+    """Root log level."""
+
+    log_format: Literal["json", "pretty"] = "json"
+    """`json`: one object per line (production). `pretty`: one readable line, as the auth server's; `make dev`
+    sets it."""
+
+    frontend_url: str = "http://localhost:5173"
+    """The web app's URL (FRONTEND_URL, shared with the auth server); the root page links to it."""
 
     max_body_bytes: int = Field(default=65_536, ge=1024)
     """Request bodies larger than this are refused with 413."""

@@ -7,7 +7,15 @@ import sys
 import httpx
 import pytest
 
-from app.core.logging import JsonFormatter, configure_logging, forward_request_id, pick_request_id, request_id_var
+from app.core.logging import (
+    DevFormatter,
+    JsonFormatter,
+    configure_logging,
+    forward_request_id,
+    pick_request_id,
+    request_id_var,
+    request_log_level,
+)
 
 
 async def test_request_id_is_kept_and_echoed(client: httpx.AsyncClient) -> None:
@@ -87,3 +95,25 @@ async def test_outgoing_calls_carry_the_current_request_id() -> None:
         finally:
             request_id_var.reset(token)
     assert seen == [None, "call-7", "explicit"]
+
+
+def test_dev_formatter_writes_one_readable_line() -> None:
+    record = logging.LogRecord("gatehouse.access", logging.DEBUG, __file__, 1, "request", None, None)
+    for key, value in {"method": "GET", "path": "/api/v1/tasks", "status": 200, "duration_ms": 3.1}.items():
+        setattr(record, key, value)
+    token = request_id_var.set("abc")
+    try:
+        line = DevFormatter(colour=False).format(record)
+    finally:
+        request_id_var.reset(token)
+    assert line.endswith(" DEBUG: GET /api/v1/tasks 200 3.1ms request_id=abc")
+    other = logging.LogRecord("app", logging.WARNING, __file__, 1, "jwks refreshed", None, None)
+    other.note = "two words"
+    assert DevFormatter(colour=False).format(other).endswith(' WARN: jwks refreshed note="two words"')
+
+
+def test_request_lines_are_debug_in_dev_and_info_in_json() -> None:
+    assert request_log_level(200, "json") == logging.INFO
+    assert request_log_level(404, "json") == logging.INFO
+    assert request_log_level(401, "pretty") == logging.DEBUG
+    assert request_log_level(500, "pretty") == logging.ERROR
