@@ -8,6 +8,20 @@ export interface AppError {
   code: string;
   message: string;
   status: number;
+  /** Seconds until trying again can work (the answer's Retry-After), for RATE_LIMITED. */
+  retryAfter?: number;
+}
+
+/**
+ * Seconds from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined
+ * when absent or unreadable. Never negative.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** Friendlier wording for codes people actually meet; anything else keeps the server's message. */
@@ -25,6 +39,7 @@ const MESSAGES: Record<string, string> = {
   PASSWORD_TOO_LONG: "The password is too long (at most 128 characters).",
   BANNED_USER: "This account has been suspended.",
   RATE_LIMITED: "Too many attempts. Wait a moment and try again.",
+  PASSWORD_TOO_COMMON: "This password is one of the most common ones and easy to guess. Choose another.",
   INTERNAL_ERROR: "Something went wrong on our side. Please try again.",
   SESSION_EXPIRED: "Your session has ended. Please sign in again.",
   UNAUTHORIZED: "Your session has ended. Please sign in again.",
@@ -57,7 +72,8 @@ export function toAppError(err: unknown, status = 0): AppError {
   const detail = Array.isArray(rec.detail) && isRecord(rec.detail[0]) ? String(rec.detail[0].msg ?? "") : undefined;
   const message =
     MESSAGES[code] ?? raw ?? detail ?? (st >= 500 ? (MESSAGES.INTERNAL_ERROR as string) : "The request failed.");
-  return { code, message, status: st };
+  const retryAfter = typeof rec.retryAfter === "number" ? rec.retryAfter : undefined;
+  return retryAfter === undefined ? { code, message, status: st } : { code, message, status: st, retryAfter };
 }
 
 /** Thrown by request helpers so callers can `catch (e) { setError(toAppError(e)) }` uniformly. */
@@ -67,13 +83,14 @@ export class RequestError extends Error implements AppError {
     readonly code: string,
     message: string,
     readonly status: number,
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
 
   static from(err: unknown, status = 0): RequestError {
     const e = toAppError(err, status);
-    return new RequestError(e.code, e.message, e.status);
+    return new RequestError(e.code, e.message, e.status, e.retryAfter);
   }
 }
 
@@ -84,4 +101,27 @@ export class RequestError extends Error implements AppError {
 export function unwrap<T>(result: { data: T | null; error: unknown }): T {
   if (result.error) throw RequestError.from(result.error);
   return result.data as T;
+}
+
+/**
+ * better-auth client fetch options that remember the answer's Retry-After; pass `.options` to a
+ * call and `.unwrap` its result, so a RATE_LIMITED error carries the real wait.
+ */
+export function withRetryAfter(): {
+  options: { onError: (ctx: { response: Response }) => void };
+  unwrap: <T>(result: { data: T | null; error: unknown }) => T;
+} {
+  let retryAfter: number | undefined;
+  return {
+    options: {
+      onError: (ctx) => {
+        retryAfter = parseRetryAfter(ctx.response.headers.get("Retry-After"));
+      },
+    },
+    unwrap: (result) => {
+      if (result.error && typeof result.error === "object")
+        throw RequestError.from(retryAfter === undefined ? result.error : { ...result.error, retryAfter });
+      return unwrap(result);
+    },
+  };
 }

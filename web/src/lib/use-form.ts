@@ -12,6 +12,12 @@ export interface FormState<K extends string> {
     onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => void;
   };
   setValue: (key: K, value: string) => void;
+  /**
+   * Puts a server's verdict on one field (e.g. "The password is not correct." on the current
+   * password; none: the form's alert already says it) and moves focus there, selecting its text
+   * so it can be retyped at once.
+   */
+  fail: (key: K, message?: string) => void;
   setValues: (values: Record<K, string>) => void;
   /**
    * Returns a submit handler that validates first; with errors it focuses the first invalid
@@ -33,6 +39,7 @@ export function useForm<K extends string>(
   const [values, setValuesState] = useState(initial);
   const [errors, setErrors] = useState<Errors<K>>({});
   const submitted = useRef(false);
+  const formRef = useRef<HTMLFormElement | null>(null);
   const valuesRef = useRef(values);
   valuesRef.current = values;
 
@@ -58,6 +65,7 @@ export function useForm<K extends string>(
     (onValid: (values: Record<K, string>) => void | Promise<void>) =>
     (e: FormEvent<HTMLFormElement>): void => {
       e.preventDefault();
+      formRef.current = e.currentTarget;
       submitted.current = true;
       const current = valuesRef.current;
       const found = validate(current, rules(current));
@@ -78,5 +86,12 @@ export function useForm<K extends string>(
     submitted.current = false;
   };
 
-  return { values, errors, field, setValue, setValues, handleSubmit };
+  const fail = (key: K, message?: string): void => {
+    if (message) setErrors((prev) => ({ ...prev, [key]: message }));
+    const el = formRef.current?.querySelector<HTMLInputElement>(`[name="${key}"]`);
+    el?.focus();
+    el?.select?.();
+  };
+
+  return { values, errors, field, setValue, setValues, handleSubmit, fail };
 }

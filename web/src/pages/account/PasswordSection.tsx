@@ -2,6 +2,7 @@ import { type ReactElement, useState } from "react";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { Checkbox, TextField } from "../../components/Field";
+import { ErrorCode } from "../../contract.gen";
 import { authClient } from "../../lib/auth-client";
 import { tokens } from "../../lib/backend";
 import { unwrap } from "../../lib/errors";
@@ -10,6 +11,10 @@ import { useForm } from "../../lib/use-form";
 import { LIMITS, matches, maxLength, password, required } from "../../lib/validation";
 
 type Values = { current: string; next: string; confirm: string };
+
+/** Answers about the new password (better-auth's length codes, Gatehouse's common-password check). */
+const FIELD_CODES = new Set<string>([ErrorCode.PASSWORD_TOO_COMMON, "PASSWORD_TOO_SHORT", "PASSWORD_TOO_LONG"]);
+const isFieldError = (code: string): boolean => code === "INVALID_PASSWORD" || FIELD_CODES.has(code);
 
 const rules = (v: Values) => ({
   current: [required("Current password"), maxLength("Current password", LIMITS.passwordMax)],
@@ -43,13 +48,18 @@ export function PasswordSection(): ReactElement {
       <form
         className="stack"
         noValidate
+        onChange={() => setDone(null)}
         onSubmit={form.handleSubmit(async (v) => {
           setDone(null);
-          await change.run(v);
+          const res = await change.run(v);
+          if (res.ok) return;
+          // A verdict about one field goes on that field, with focus; the rest stays at the top.
+          if (res.error.code === "INVALID_PASSWORD") form.fail("current", res.error.message);
+          else if (FIELD_CODES.has(res.error.code)) form.fail("next", res.error.message);
         })}
       >
         {done && <Alert tone="success">{done}</Alert>}
-        <ErrorAlert error={change.error} />
+        <ErrorAlert error={change.error && !isFieldError(change.error.code) ? change.error : null} />
         <TextField
           label="Current password"
           type="password"

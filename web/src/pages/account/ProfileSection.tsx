@@ -45,6 +45,8 @@ export function ProfileSection({ user }: { user: SessionUser }): ReactElement {
       <form
         className="stack"
         noValidate
+        // "Profile saved." is about what was saved: the next edit makes it stale.
+        onChange={() => setSaved(false)}
         onSubmit={form.handleSubmit(async (v) => {
           setSaved(false);
           await save.run(v);

@@ -1,15 +1,17 @@
-import { type ReactElement, useState } from "react";
+import { type ReactElement, useEffect, useRef, useState } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
 import { ProviderButtons } from "../../components/ProviderButtons";
+import { ErrorCode } from "../../contract.gen";
 import { authClient } from "../../lib/auth-client";
-import { unwrap } from "../../lib/errors";
+import { unwrap, withRetryAfter } from "../../lib/errors";
 import { oauthRedirectError } from "../../lib/oauth-errors";
 import { safeNext } from "../../lib/redirect";
 import { clearExit, exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
+import { formatWait, useCountdown } from "../../lib/use-countdown";
 import { useForm } from "../../lib/use-form";
 import { email, LIMITS, maxLength, required } from "../../lib/validation";
 
@@ -17,7 +19,9 @@ const REASONS: Record<string, { tone: "info" | "success" | "warning"; text: stri
   "session-ended": { tone: "warning", text: "Your session has ended. Please sign in again." },
   "signed-out": { tone: "success", text: "You have signed out." },
   "password-reset": { tone: "success", text: "Your password has been changed. Sign in with the new one." },
+  "password-set": { tone: "success", text: "Your password is set. Sign in with it." },
   "account-deleted": { tone: "success", text: "Your account has been deleted." },
+  "impersonation-ended": { tone: "success", text: "Impersonation ended. Sign in as yourself to continue." },
   reauth: { tone: "info", text: "Sign in again to confirm it's you, then retry the change." },
 };
 
@@ -27,6 +31,14 @@ const rules = () => ({
   password: [required("Password"), maxLength("Password", LIMITS.passwordMax)],
 });
 
+/** "30 seconds", "1 minute", "2 minutes 5 seconds": the wait as a sentence says it, once. */
+function waitInWords(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  const part = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  return [m ? part(m, "minute") : "", s || !m ? part(s, "second") : ""].filter(Boolean).join(" ");
+}
+
 export function SignInPage(): ReactElement {
   const [params] = useSearchParams();
   const navigate = useNavigate();
@@ -35,15 +47,27 @@ export function SignInPage(): ReactElement {
   // A provider sign-in that failed comes back here as ?error=<CODE>.
   const providerError = oauthRedirectError(params.get("error"));
   const session = authClient.useSession();
-  const form = useForm({ email: "", password: "" }, rules);
-  const signIn = useAction(async (v: { email: string; password: string }) =>
-    unwrap(await authClient.signIn.email({ email: v.email.trim(), password: v.password })),
-  );
+  const form = useForm({ email: params.get("email") ?? "", password: "" }, rules);
+  const [lockedUntil, setLockedUntil] = useState<number | null>(null);
+  const wait = useCountdown(lockedUntil);
+  const signIn = useAction(async (v: { email: string; password: string }) => {
+    const call = withRetryAfter();
+    return call.unwrap(await authClient.signIn.email({ email: v.email.trim(), password: v.password }, call.options));
+  });
   const [resent, setResent] = useState(false);
+  const resendRef = useRef<HTMLButtonElement>(null);
   const resend = useAction(async () => {
     unwrap(await authClient.sendVerificationEmail({ email: form.values.email.trim() }));
     setResent(true);
   });
+
+  // The lock is over: its message goes, so the next answer is the only one on screen.
+  useEffect(() => {
+    if (lockedUntil && wait === 0) {
+      setLockedUntil(null);
+      signIn.setError(null);
+    }
+  }, [wait, lockedUntil, signIn]);
 
   // Right after a sign-out the session store may still hold the old session for a moment: an exit
   // in progress must not bounce the person back into the app.
@@ -52,13 +76,22 @@ export function SignInPage(): ReactElement {
   const onSubmit = form.handleSubmit(async (v) => {
     setResent(false);
     const res = await signIn.run(v);
-    if (!res.ok) return;
+    if (!res.ok) {
+      const { code, retryAfter } = res.error;
+      if (code === ErrorCode.RATE_LIMITED) setLockedUntil(Date.now() + (retryAfter ?? 30) * 1000);
+      // Focus goes where the person can act on the answer; otherwise it stays on the button.
+      else if (code === ErrorCode.INVALID_EMAIL_OR_PASSWORD) form.fail("password");
+      else if (code === ErrorCode.EMAIL_NOT_VERIFIED) requestAnimationFrame(() => resendRef.current?.focus());
+      return;
+    }
     clearExit();
     // Load the new session before leaving, so the next page never sees "signed out" for a moment.
     await session.refetch();
     navigate(next, { replace: true });
   });
 
+  const locked = wait > 0;
+  const error = signIn.error;
   return (
     <>
       <div className="card auth-card">
@@ -67,18 +100,35 @@ export function SignInPage(): ReactElement {
           <p className="muted">Welcome back. Sign in to see your tasks.</p>
         </div>
         <form className="stack" onSubmit={onSubmit} noValidate>
-          {reason && !signIn.error && !providerError && <Alert tone={reason.tone}>{reason.text}</Alert>}
-          {providerError && !signIn.error && <Alert tone="error">{providerError.message}</Alert>}
-          <ErrorAlert error={signIn.error}>
-            {signIn.error?.code === "EMAIL_NOT_VERIFIED" &&
-              (resent ? (
-                <p>We sent a new link. Check your inbox.</p>
-              ) : (
-                <Button variant="secondary" size="sm" loading={resend.pending} onClick={() => void resend.run()}>
-                  Send the verification link again
-                </Button>
-              ))}
-          </ErrorAlert>
+          {reason && !error && !providerError && <Alert tone={reason.tone}>{reason.text}</Alert>}
+          {providerError && !error && <Alert tone="error">{providerError.message}</Alert>}
+          {error?.code === ErrorCode.RATE_LIMITED ? (
+            locked && (
+              <Alert tone="error" title="Too many attempts">
+                {/* Said once; the button counts down without re-announcing every second. */}
+                <p>
+                  For your safety, sign-in is paused. Try again in {waitInWords(Math.max(1, error.retryAfter ?? 30))}.
+                </p>
+              </Alert>
+            )
+          ) : (
+            <ErrorAlert error={error}>
+              {error?.code === ErrorCode.EMAIL_NOT_VERIFIED &&
+                (resent ? (
+                  <p>We sent a new link. Check your inbox.</p>
+                ) : (
+                  <Button
+                    ref={resendRef}
+                    variant="secondary"
+                    size="sm"
+                    loading={resend.pending}
+                    onClick={() => void resend.run()}
+                  >
+                    Send the verification link again
+                  </Button>
+                ))}
+            </ErrorAlert>
+          )}
           <ErrorAlert error={resend.error} />
           <TextField label="Email" type="email" autoComplete="email" inputMode="email" {...form.field("email")} />
           <TextField label="Password" type="password" autoComplete="current-password" {...form.field("password")} />
@@ -87,8 +137,8 @@ export function SignInPage(): ReactElement {
               Forgot your password?
             </Link>
           </div>
-          <Button type="submit" block loading={signIn.pending}>
-            Sign in
+          <Button type="submit" block loading={signIn.pending} disabledFocusable={locked}>
+            {locked ? `Try again in ${formatWait(wait)}` : "Sign in"}
           </Button>
         </form>
         <ProviderButtons next={next} />

@@ -1,4 +1,4 @@
-import { type ReactElement, useId, useState } from "react";
+import { type ReactElement, useEffect, useId, useRef, useState } from "react";
 import { Button } from "../../components/Button";
 import { TextAreaField, TextField } from "../../components/Field";
 import type { Task } from "../../lib/backend";
@@ -53,6 +53,15 @@ function EditForm({
 
 export function TaskItem({ task, busy, onToggle, onSave, onDelete }: TaskItemProps): ReactElement {
   const [editing, setEditing] = useState(false);
+  const editRef = useRef<HTMLButtonElement>(null);
+  // Leaving the edit form (save, Cancel, Esc) puts focus back on the Edit button it came from.
+  const returnFocus = useRef(false);
+  useEffect(() => {
+    if (!editing && returnFocus.current) {
+      returnFocus.current = false;
+      editRef.current?.focus();
+    }
+  }, [editing]);
   const checkId = useId();
   const temp = task.id.startsWith("temp-");
   return (
@@ -61,7 +70,14 @@ export function TaskItem({ task, busy, onToggle, onSave, onDelete }: TaskItemPro
       aria-busy={busy || undefined}
     >
       {editing ? (
-        <EditForm task={task} onSave={onSave} onDone={() => setEditing(false)} />
+        <EditForm
+          task={task}
+          onSave={onSave}
+          onDone={() => {
+            returnFocus.current = true;
+            setEditing(false);
+          }}
+        />
       ) : (
         <>
           <input
@@ -80,6 +96,7 @@ export function TaskItem({ task, busy, onToggle, onSave, onDelete }: TaskItemPro
           </div>
           <div className="task-actions">
             <Button
+              ref={editRef}
               variant="ghost"
               size="sm"
               disabled={temp}

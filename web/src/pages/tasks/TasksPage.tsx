@@ -1,4 +1,4 @@
-import { type ReactElement, useState } from "react";
+import { type ReactElement, useEffect, useRef, useState } from "react";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/Dialog";
@@ -55,6 +55,18 @@ export function TasksPage(): ReactElement {
   const [page, setPage] = useState(0);
   const { state, reload, add, update, remove, dismissChangeError } = useTasks(filter, page);
   const [confirmDelete, setConfirmDelete] = useState<Task | null>(null);
+  // After a delete the task's own buttons are gone: focus moves to the task now in its place.
+  const listRef = useRef<HTMLUListElement>(null);
+  const [focusAt, setFocusAt] = useState<number | null>(null);
+  useEffect(() => {
+    if (focusAt === null) return;
+    setFocusAt(null);
+    const checks = listRef.current?.querySelectorAll<HTMLInputElement>(".task-check") ?? [];
+    const target =
+      checks[Math.min(focusAt, checks.length - 1)] ??
+      document.querySelector<HTMLInputElement>('form[aria-label="Add a task"] input');
+    target?.focus();
+  }, [focusAt]);
 
   const pages = Math.max(1, Math.ceil(state.count / PAGE_SIZE));
   const first = state.count === 0 ? 0 : page * PAGE_SIZE + 1;
@@ -131,7 +143,7 @@ export function TasksPage(): ReactElement {
             <p>{EMPTY[filter]}</p>
           </div>
         ) : (
-          <ul className="task-list">
+          <ul className="task-list" ref={listRef}>
             {state.items.map((task) => (
               <TaskItem
                 key={task.id}
@@ -170,7 +182,10 @@ export function TasksPage(): ReactElement {
         onConfirm={() => {
           const t = confirmDelete;
           setConfirmDelete(null);
-          if (t) void remove(t);
+          if (!t) return;
+          const at = state.items.findIndex((x) => x.id === t.id);
+          void remove(t);
+          setFocusAt(Math.max(0, at));
         }}
       >
         <p>
