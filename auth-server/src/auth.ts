@@ -1,13 +1,22 @@
 import { betterAuth } from "better-auth";
 import { admin, bearer, jwt, openAPI } from "better-auth/plugins";
 import type { Redis } from "ioredis";
+import { decodeJwt } from "jose";
 import type { Database } from "./db/database.js";
 import { AUTH_SCHEMA } from "./db/schema-names.js";
-import { existingAccountMail, type Mailer, resetPasswordMail, verificationMail } from "./email/index.js";
+import {
+  approveEmailChangeMail,
+  confirmNewEmailMail,
+  existingAccountMail,
+  type Mailer,
+  resetPasswordMail,
+  verificationMail,
+} from "./email/index.js";
 import type { Env } from "./env.js";
 import { type Logger, logAuthError } from "./logger.js";
 import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
+import { accountLinks } from "./plugins/account-links/index.js";
 import { AuditTrail, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { internalAdminApi } from "./plugins/internal-admin/index.js";
@@ -83,6 +92,16 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
     user: {
       ...AUTH_SCHEMA.core.user,
       ...oauth.user,
+      // better-auth's change-email, the safe way round: the current address approves first (a
+      // stolen session alone cannot move the account), then the new one confirms; both link to
+      // the web app's /verify-email. An unverified account gets only the new address's link.
+      changeEmail: {
+        enabled: true,
+        updateEmailWithoutVerification: false,
+        sendChangeEmailConfirmation: async ({ user, newEmail, token }) => {
+          await mailer.send(approveEmailChangeMail(user.email, user.name, newEmail, link("/verify-email", token)));
+        },
+      },
       // Self-service deletion; better-auth asks for the password (or a fresh session).
       deleteUser: { enabled: true },
     },
@@ -121,7 +140,9 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       autoSignInAfterVerification: true,
       expiresIn: VERIFY_EMAIL_TTL_S,
       sendVerificationEmail: async ({ user, token }) => {
-        await mailer.send(verificationMail(user.email, user.name, link("/verify-email", token)));
+        // The second step of an email change comes here too, addressed to the new address.
+        const mail = isEmailChange(token) ? confirmNewEmailMail : verificationMail;
+        await mailer.send(mail(user.email, user.name, link("/verify-email", token)));
       },
     },
     session: {
@@ -180,9 +201,20 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       // API reference at /api/auth/reference (better-auth's routes; the custom ones are added in
       // routes/openapi.ts).
       openAPI({ disableDefaultReference: true }),
+      accountLinks({ mailer, frontendUrl: env.FRONTEND_URL }),
       ...oauth.plugins,
     ],
   });
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** Whether a verification token (better-auth's HS256 JWT) is the new-address step of an email change. */
+function isEmailChange(token: string): boolean {
+  try {
+    // Only routing a template: better-auth itself verifies the token when it is used.
+    return decodeJwt(token).requestType === "change-email-verification";
+  } catch {
+    return false;
+  }
+}

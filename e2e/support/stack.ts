@@ -26,6 +26,8 @@ export interface StackInfo {
   /** The OpenID provider behind the "Acme SSO" button (see oidc.ts). */
   oidc: OidcInfo;
   tmp: string;
+  /** The stack's BETTER_AUTH_SECRET: tests sign what a late click would send (an expired link). */
+  secret: string;
 }
 
 interface Proc {
@@ -261,7 +263,7 @@ export async function startStack(): Promise<Stack> {
     await waitForHttp(web, `${webUrl}/sign-in`, 30_000);
     await waitForHttp(web, `${webUrl}/api/auth/ok`, 10_000); // the proxy reaches the auth server
 
-    const info: StackInfo = { webUrl, authUrl, apiUrl: backendUrl, oidc: oidc.info, tmp };
+    const info: StackInfo = { webUrl, authUrl, apiUrl: backendUrl, oidc: oidc.info, tmp, secret };
     return { info, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -26,7 +26,7 @@ test("signed-out pages", async ({ page }) => {
   await page.goto("/reset-password?token=not-a-real-token");
   await checkPage(page, "reset-password", visible("Choose a new password"));
   await page.goto("/verify-email?token=not-a-real-token");
-  await checkPage(page, "verify-email-invalid", visible("We couldn't verify your email"));
+  await checkPage(page, "verify-email-invalid", visible("This link doesn't work"));
 });
 
 test("signed-in pages", async ({ page, browser, baseURL }) => {

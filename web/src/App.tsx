@@ -33,6 +33,7 @@ export const routes: RouteObject[] = [
           { path: "verify-email", element: <VerifyEmailPage /> },
           { path: "forgot-password", element: <ForgotPasswordPage /> },
           { path: "reset-password", element: <ResetPasswordPage /> },
+          { path: "accept-invite", element: <ResetPasswordPage mode="invite" /> },
         ],
       },
       {

@@ -4,6 +4,7 @@ import { ResendMailer } from "./resend.js";
 import { SmtpMailer } from "./smtp.js";
 import type { Mailer } from "./types.js";
 
+export * from "./account-templates.js";
 export { OutboxMailer } from "./outbox.js";
 export * from "./templates.js";
 export type { Mail, Mailer, OutboxItem } from "./types.js";

@@ -3,7 +3,13 @@ import type { Mail } from "./types.js";
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
-function layout(title: string, intro: string, action: { label: string; url: string } | null, outro: string): string {
+/** The shared HTML shell of every Gatehouse mail: a title, a sentence, one button, a footnote. */
+export function layout(
+  title: string,
+  intro: string,
+  action: { label: string; url: string } | null,
+  outro: string,
+): string {
   const button = action
     ? `<p style="margin:24px 0"><a href="${escapeHtml(action.url)}" style="background:#1f4fd1;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:600">${escapeHtml(action.label)}</a></p>
 <p style="font-size:13px;color:#555">Or paste this link into your browser:<br><a href="${escapeHtml(action.url)}">${escapeHtml(action.url)}</a></p>`

@@ -1,13 +1,15 @@
 import { type ReactElement, useEffect, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
 import { Icon } from "../../components/Icon";
 import { DEV_MAILBOX } from "../../config";
 import { authClient } from "../../lib/auth-client";
+import { onAnnouncement } from "../../lib/auth-links";
 import { unwrap } from "../../lib/errors";
 import { useAction } from "../../lib/use-action";
+import { useCountdown } from "../../lib/use-countdown";
 import { useForm } from "../../lib/use-form";
 import { email } from "../../lib/validation";
 
@@ -16,20 +18,34 @@ const RESEND_COOLDOWN_S = 30;
 
 export function CheckInboxPage(): ReactElement {
   const [params] = useSearchParams();
+  const navigate = useNavigate();
+  // The link opened in another tab of this browser signs in there: this tab moves on too. The
+  // same check runs whenever the tab comes back into view (a tab asleep may miss the message).
+  useEffect(() => {
+    const moveOnIfSignedIn = async (): Promise<void> => {
+      const { data } = await authClient.getSession();
+      if (data) navigate("/tasks", { replace: true });
+    };
+    const onVisible = (): void => {
+      if (document.visibilityState === "visible") void moveOnIfSignedIn();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    const stop = onAnnouncement((signal) => {
+      if (signal.type === "signed-in") void moveOnIfSignedIn();
+    });
+    return () => {
+      document.removeEventListener("visibilitychange", onVisible);
+      stop();
+    };
+  }, [navigate]);
   const form = useForm({ email: params.get("email") ?? "" }, () => ({ email: [email] }));
   const [sentAt, setSentAt] = useState<number | null>(null);
-  const [now, setNow] = useState(() => Date.now());
   const resend = useAction(async (address: string) => {
     unwrap(await authClient.sendVerificationEmail({ email: address.trim() }));
     setSentAt(Date.now());
   });
 
-  const wait = sentAt ? Math.max(0, RESEND_COOLDOWN_S - Math.floor((now - sentAt) / 1000)) : 0;
-  useEffect(() => {
-    if (!wait) return;
-    const t = setTimeout(() => setNow(Date.now()), 1000);
-    return () => clearTimeout(t);
-  }, [wait]);
+  const wait = useCountdown(sentAt ? sentAt + RESEND_COOLDOWN_S * 1000 : null);
 
   const address = params.get("email");
   return (
@@ -69,7 +85,8 @@ export function CheckInboxPage(): ReactElement {
       </div>
       <div className="auth-footer">
         <p>
-          Already verified? <Link to="/sign-in">Sign in</Link>
+          Verified on another device?{" "}
+          <Link to={address ? `/sign-in?email=${encodeURIComponent(address)}` : "/sign-in"}>Sign in</Link>
         </p>
       </div>
     </>

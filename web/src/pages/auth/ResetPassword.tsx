@@ -1,10 +1,13 @@
-import type { ReactElement } from "react";
+import { type ReactElement, useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/Field";
+import { PageLoader } from "../../components/Spinner";
+import { ErrorCode } from "../../contract.gen";
 import { authClient } from "../../lib/auth-client";
-import { toAppError, unwrap } from "../../lib/errors";
+import { type PasswordLinkStatus, passwordLinkStatus } from "../../lib/auth-links";
+import { unwrap } from "../../lib/errors";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
 import { LIMITS, matches, password, required } from "../../lib/validation";
@@ -15,35 +18,79 @@ const rules = (v: Values) => ({
   confirm: [required("Password confirmation"), matches(() => v.password)],
 });
 
-export function ResetPasswordPage(): ReactElement {
+/** The same form answers a reset link and an invitation (an admin's create-user without a password). */
+const COPY = {
+  reset: {
+    title: "Choose a new password",
+    intro: "Setting a new password signs you out on every device.",
+    submit: "Set new password",
+    done: "/sign-in?reason=password-reset",
+    expired: "This password reset link has expired. Request a new one.",
+    invalid: "This link is not valid or has already been used. Request a new one.",
+    again: "Request a new link",
+  },
+  invite: {
+    title: "Choose your password",
+    intro: "Welcome to Gatehouse. Choose a password to finish setting up your account.",
+    submit: "Set password",
+    done: "/sign-in?reason=password-set",
+    expired: "This invitation has expired. Ask for a new one, or request a password link with your email.",
+    invalid: "This invitation is not valid or has already been used. If you set your password already, sign in.",
+    again: "Request a password link",
+  },
+} as const;
+
+type LinkState = PasswordLinkStatus | "checking";
+
+/**
+ * Landing page of reset and invitation links. The link is checked on arrival (used, expired,
+ * missing), so nobody types a new password twice only to learn the link was dead.
+ */
+export function ResetPasswordPage({ mode = "reset" }: { mode?: "reset" | "invite" }): ReactElement {
+  const copy = COPY[mode];
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const token = params.get("token");
-  const linkError = params.get("error");
+  const [link, setLink] = useState<LinkState>(() => (token && !params.get("error") ? "checking" : "invalid"));
   const form = useForm<keyof Values>({ password: "", confirm: "" }, rules);
   const reset = useAction(async (v: Values) =>
     unwrap(await authClient.resetPassword({ newPassword: v.password, token: token ?? "" })),
   );
 
-  const linkProblem = !token || linkError ? toAppError({ code: linkError || "INVALID_TOKEN" }) : null;
-  const tokenProblem =
-    reset.error && (reset.error.code === "TOKEN_EXPIRED" || reset.error.code === "INVALID_TOKEN") ? reset.error : null;
-  const problem = linkProblem ?? tokenProblem;
+  useEffect(() => {
+    if (!token || link !== "checking") return;
+    let live = true;
+    // A check that cannot run (network) leaves the form up: the reset itself still checks.
+    passwordLinkStatus(token).then(
+      (s) => live && setLink(s),
+      () => live && setLink("valid"),
+    );
+    return () => {
+      live = false;
+    };
+  }, [token, link]);
+
+  // The link can also die while the page is open (used in another tab, expired meanwhile).
+  const code = reset.error?.code;
+  const status: LinkState =
+    code === ErrorCode.TOKEN_EXPIRED ? "expired" : code === ErrorCode.INVALID_TOKEN ? "invalid" : link;
 
   return (
     <>
       <div className="card auth-card">
         <div className="card-header">
-          <h1>Choose a new password</h1>
-          <p className="muted">Setting a new password signs you out on every device.</p>
+          <h1>{copy.title}</h1>
+          <p className="muted">{copy.intro}</p>
         </div>
-        {problem ? (
+        {status === "checking" ? (
+          <PageLoader label="Checking your link…" />
+        ) : status !== "valid" ? (
           <div className="stack">
-            <Alert tone="error" title={problem.code === "TOKEN_EXPIRED" ? "Link expired" : "Link not valid"}>
-              <p>{problem.message}</p>
+            <Alert tone="error" title={status === "expired" ? "Link expired" : "Link not valid"}>
+              <p>{status === "expired" ? copy.expired : copy.invalid}</p>
             </Alert>
             <Link className="btn btn-primary btn-block" to="/forgot-password">
-              Request a new link
+              {copy.again}
             </Link>
           </div>
         ) : (
@@ -52,10 +99,11 @@ export function ResetPasswordPage(): ReactElement {
             noValidate
             onSubmit={form.handleSubmit(async (v) => {
               const res = await reset.run(v);
-              if (res.ok) navigate("/sign-in?reason=password-reset", { replace: true });
+              if (res.ok) navigate(copy.done, { replace: true });
+              else if (res.error.code === ErrorCode.PASSWORD_TOO_COMMON) form.fail("password", res.error.message);
             })}
           >
-            <ErrorAlert error={reset.error} />
+            <ErrorAlert error={reset.error?.code === ErrorCode.PASSWORD_TOO_COMMON ? null : reset.error} />
             <TextField
               label="New password"
               type="password"
@@ -70,7 +118,7 @@ export function ResetPasswordPage(): ReactElement {
               {...form.field("confirm")}
             />
             <Button type="submit" block loading={reset.pending}>
-              Set new password
+              {copy.submit}
             </Button>
           </form>
         )}

@@ -1,0 +1,1 @@
+export { type AccountLinksOptions, accountLinks, type PasswordLinkStatus } from "./account-links.js";
