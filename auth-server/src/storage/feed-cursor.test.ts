@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../db/database.js";
-import { FeedCursor, type FeedCursorOptions, type FeedQuery, InvalidFeedPosition, windowFloor } from "./feed-cursor.js";
+import {
+  FeedCursor,
+  type FeedCursorOptions,
+  type FeedQuery,
+  InvalidFeedPositionError,
+  windowFloor,
+} from "./feed-cursor.js";
 
 /**
  * The shared vectors (contract/feed-cursor-vectors.json), also run by the Python package's suite:
@@ -133,7 +139,7 @@ describe("feed cursor shared vectors", () => {
           }
         } catch (err) {
           if (!step.error) throw err;
-          if (step.op === "restore") expect(err, where).toBeInstanceOf(InvalidFeedPosition);
+          if (step.op === "restore") expect(err, where).toBeInstanceOf(InvalidFeedPositionError);
           error = true;
         }
         expect(error, `${where}: error`).toBe(Boolean(step.error));

@@ -1,6 +1,6 @@
 /**
  * The revocation feed's cursor: where a reader is in `auth_revocations`, written once per language
- * (this file, and `gatehouse_fastapi`'s `_feed_cursor.py`) and proved equal by the shared vectors in
+ * (this file, and `gatehouse_fastapi/_revocation/cursor.py`) and proved equal by the shared vectors in
  * `contract/feed-cursor-vectors.json`, which both test suites run.
  *
  * Why a cursor is more than "the last id": on PostgreSQL an id is taken from the sequence when the
@@ -67,7 +67,7 @@ export function windowFloor(bounds: Pick<FeedBounds, "olderMax" | "recentMin">):
 }
 
 /** Thrown by `restore` for a saved position that is not one (the caller starts afresh). */
-export class InvalidFeedPosition extends Error {}
+export class InvalidFeedPositionError extends Error {}
 
 const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
@@ -127,15 +127,16 @@ export class FeedCursor {
     return { lastId: this.lastId, gaps };
   }
 
-  /** Take over a saved position. Throws InvalidFeedPosition when `value` is not a well-formed one. */
+  /** Take over a saved position. Throws InvalidFeedPositionError when `value` is not a well-formed one. */
   restore(value: unknown): void {
     const pos = value as Partial<FeedPosition> | null;
-    if (!pos || !isId(pos.lastId) || !Array.isArray(pos.gaps)) throw new InvalidFeedPosition("not a feed position");
+    if (!pos || !isId(pos.lastId) || !Array.isArray(pos.gaps))
+      throw new InvalidFeedPositionError("not a feed position");
     const lastId = pos.lastId;
     const gaps = new Map<number, number>();
     for (const gap of pos.gaps as unknown[]) {
       if (!Array.isArray(gap) || gap.length !== 2 || !isId(gap[0]) || !Number.isFinite(gap[1]) || gap[0] >= lastId) {
-        throw new InvalidFeedPosition("malformed gap in feed position");
+        throw new InvalidFeedPositionError("malformed gap in feed position");
       }
       gaps.set(gap[0], gap[1] as number);
     }

@@ -168,7 +168,7 @@ async def test_failed_read_stops_trusting_caches_at_once_and_recovers(
     async def unreadable(*_args: object) -> list[object]:
         raise RuntimeError("permission denied for table auth_revocations")
 
-    monkeypatch.setattr(feed.source, "read_after", unreadable)
+    monkeypatch.setattr(feed.source, "read", unreadable)
     await eventually(lambda: feed.status is FeedStatus.DEGRADED, within=1.0)
     assert (await client.get("/api/v1/health")).json()["revocation_feed"] == "degraded"
     with count_queries(app_db_engine) as queries:
@@ -201,7 +201,7 @@ async def test_hung_read_degrades_after_max_staleness(
             await asyncio.sleep(30)
             return []
 
-        monkeypatch.setattr(feed.source, "read_after", hang)
+        monkeypatch.setattr(feed.source, "read", hang)
         took = await eventually(lambda: not feed.trusted(), within=2.0)
         assert took >= 0.1  # not before the bound: a slow read is not yet a dead feed
         monkeypatch.undo()

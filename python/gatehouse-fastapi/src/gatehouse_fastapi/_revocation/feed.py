@@ -1,9 +1,12 @@
 """The revocation consumer: follows `auth_revocations` and keeps the view and the caches current.
 
 PostgreSQL pushes (LISTEN `gatehouse_revocations`, woken per committed row); SQLite is polled. Either way a
-read happens at least every `poll_interval`, which also proves the feed is still readable. On start the
-rows of the last window (longest JWT lifetime + slack) are loaded, so a restarted worker knows every
-session revoked while it was down, then reading resumes after the newest row.
+read happens at least every `poll_interval`, which also proves the feed is still readable. Reading is the
+shared cursor algorithm (`cursor.FeedCursor`, the auth server's Redis sync uses its TypeScript twin): ids that
+commit after higher ones are kept as gaps and read when they commit. On start the rows of the last window
+(longest JWT lifetime + slack, measured on the database's clock) are loaded, so a restarted worker knows
+every session revoked while it was down, and every id up to the newest that has not committed yet (a
+transaction still open) is a gap, read once it commits.
 
 Fail safe, not fail open: the caches are trusted only while the feed is confirmed current. A failed read
 stops that at once; a read that hangs does once the last good one is older than `max_staleness`. Until a
@@ -15,11 +18,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from gatehouse_fastapi._revocation.cache import CredentialCache
-from gatehouse_fastapi._revocation.rows import FeedCursor, FeedKind, FeedRow
+from gatehouse_fastapi._revocation.cursor import FeedCursor
+from gatehouse_fastapi._revocation.rows import FeedKind, FeedRow
 from gatehouse_fastapi._revocation.source import FeedSource
 from gatehouse_fastapi._revocation.view import RevocationView
 from gatehouse_fastapi._time import utcnow
@@ -28,6 +32,10 @@ log = logging.getLogger("gatehouse.auth.revocation")
 
 _PRUNE_EVERY_SECONDS = 5.0
 _MAX_BACKOFF_SECONDS = 1.0
+_MAX_BATCHES = 20
+"""Batches one catch-up reads at most; if more remain the next one follows at once."""
+_START_MAX_BATCHES = 100_000
+"""Batches the start-up window may take: it is read whole before the ids not yet committed become gaps."""
 
 
 class FeedStatus(StrEnum):
@@ -57,8 +65,9 @@ class RevocationFeed:
         self._interval = poll_interval_seconds
         self._max_staleness = max_staleness_seconds
         self._clock = clock
-        self._wall = wall_clock
-        self._cursor = FeedCursor(gap_ttl_seconds=view.window.total_seconds())
+        self._wall = wall_clock  # only to follow the database's clock between reads of it (see _db_now_ms)
+        self._offset_ms = 0
+        self._cursor = FeedCursor(gap_ttl_ms=int(view.window.total_seconds() * 1000))
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._loaded = False
@@ -91,7 +100,7 @@ class RevocationFeed:
     @property
     def pending_gaps(self) -> int:
         """Ids below `last_id` not read yet (PostgreSQL transactions that have not committed, or never will)."""
-        return len(self._cursor.gaps)
+        return self._cursor.gap_count
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -144,41 +153,51 @@ class RevocationFeed:
             self._failing = False
             self._last_ok = started  # the view is current as of the moment the read began
             self._writes_applied = max(self._writes_applied, writes)
-            self._maybe_prune(started)
+            await self._maybe_prune(started)
             return applied
 
     async def _read_all(self) -> int:
         if not self._loaded:
             return await self._load_window()
-        total = 0
-        while True:
-            rows = await self.source.read_after(self._cursor.last_id, self._cursor.gaps)
-            self._apply(rows)
-            total += len(rows)
-            if len(rows) < self.source.batch_size:
-                return total
+        done = await self._cursor.catch_up(
+            self.source.read, self._apply, self._db_now_ms(), batch=self.source.batch_size, max_batches=_MAX_BATCHES
+        )
+        if done.more:
+            self.source.wake()  # bounded per call; the loop comes straight back for the rest
+        return done.applied
 
     async def _load_window(self) -> int:
-        # max(id) first: a row committing between the two reads is then either in the window or above it.
-        newest = await self.source.max_id()
-        rows = await self.source.read_since(self._wall() - self.view.window)
-        self._cursor.position(rows[0].id - 1 if rows else newest)
-        self._apply(rows)
-        self._cursor.advance_to(newest, self._clock())
+        # The bounds (max id, the window's floor, the database's now) are read before the rows, so a row
+        # committing in between is either read or below max(id) and so a gap (cursor.FeedCursor.start).
+        bounds = await self.source.bounds(self.view.window.total_seconds())
+        self._offset_ms = bounds.now_ms - self._wall_ms()
+        applied = await self._cursor.start(
+            bounds, self.source.read, self._apply, batch=self.source.batch_size, max_batches=_START_MAX_BATCHES
+        )
         self._loaded = True
         log.info(
             "revocation feed loaded",
-            extra={"rows": len(rows), "last_id": self._cursor.last_id, "postgres": self.source.is_postgres},
+            extra={
+                "rows": applied,
+                "last_id": self._cursor.last_id,
+                "gaps": self._cursor.gap_count,
+                "postgres": self.source.is_postgres,
+            },
         )
-        return len(rows)
+        return applied
 
     def _apply(self, rows: list[FeedRow]) -> None:
-        now = self._clock()
         for row in rows:
             self.view.apply(row)
             self._invalidate(row)
-            self._cursor.observe(row.id, now)
         self.rows_applied += len(rows)
+
+    def _wall_ms(self) -> int:
+        return int(self._wall().timestamp() * 1000)
+
+    def _db_now_ms(self) -> int:
+        """The database's clock, followed between reads of it by this process's clock plus the last offset."""
+        return self._wall_ms() + self._offset_ms
 
     def _invalidate(self, row: FeedRow) -> None:
         if row.kind == FeedKind.SESSION:
@@ -193,13 +212,23 @@ class RevocationFeed:
         elif row.user_id:  # a kind added after this code was written: assume the worst about that user
             self.cache.forget_user_sessions(row.user_id)
 
-    def _maybe_prune(self, now: float) -> None:
+    async def _maybe_prune(self, now: float) -> None:
         if now - self._last_prune < _PRUNE_EVERY_SECONDS:
             return
         self._last_prune = now
-        self.view.prune(self._wall())
+        # Re-measured now and then, so a step of this machine's clock cannot shift the window for long.
+        try:
+            self._offset_ms = await self.source.now_ms() - self._wall_ms()
+        except Exception as exc:  # the read itself succeeded; keep the last offset
+            log.debug("could not read the database's clock", extra={"error": repr(exc)})
+        db_now = self._db_now_ms()
+        self.view.prune(datetime.fromtimestamp(db_now / 1000, UTC))
         self.cache.prune()
-        self._cursor.expire(now)
+        given_up = self._cursor.expire(db_now)
+        if given_up:
+            log.warning(
+                "revocation feed ids never committed within the window; no longer waited for", extra={"ids": given_up}
+            )
 
     async def _run(self) -> None:
         delay = self._interval

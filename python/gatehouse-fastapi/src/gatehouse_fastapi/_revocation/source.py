@@ -10,18 +10,20 @@ it may have missed.
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gatehouse_fastapi._revocation.cursor import FeedBounds, FeedQuery
 from gatehouse_fastapi._revocation.rows import FeedRow, revocations
 
 log = logging.getLogger("gatehouse.auth.revocation")
 
 CHANNEL = "gatehouse_revocations"
 _BATCH = 500
+# SQLite's julianday('now') is the current time; the Unix epoch is Julian day 2440587.5.
+_SQLITE_NOW_MS = "cast(round((julianday('now') - 2440587.5) * 86400000) as integer)"
 
 
 class FeedSource:
@@ -47,32 +49,60 @@ class FeedSource:
                 await self._wake.wait()
         self._wake.clear()
 
-    async def max_id(self) -> int:
-        """The highest committed id (0 for an empty feed)."""
+    async def bounds(self, window_seconds: float) -> FeedBounds:
+        """One look at the table on the DATABASE's clock: max(id), where a `window_seconds` window starts, and
+        the database's now. The rows' `created_at` are written by the database, so a window measured by this
+        process's clock would start in the wrong place by the skew between the two.
+        """
         conn = await self._connection()
-        value = (await conn.execute(select(revocations.c.id).order_by(revocations.c.id.desc()).limit(1))).scalar()
-        return int(value or 0)
-
-    async def read_since(self, since: datetime) -> list[FeedRow]:
-        """Every row created after `since`, in id order (the start-up window)."""
-        conn = await self._connection()
-        rows = await conn.execute(
-            select(revocations).where(revocations.c.created_at > since).order_by(revocations.c.id)
+        if self.is_postgres:
+            since = "now() - make_interval(secs => :window)"
+            now_ms = "floor(extract(epoch from now()) * 1000)::bigint"
+            params: dict[str, object] = {"window": float(window_seconds)}
+        else:
+            since = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', :modifier)"
+            now_ms = _SQLITE_NOW_MS
+            params = {"modifier": f"-{float(window_seconds)} seconds"}
+        row = (
+            await conn.execute(
+                text(
+                    f"""select (select max(id) from auth_revocations) as newest,
+                        (select max(id) from auth_revocations where created_at <= {since}) as older_max,
+                        (select min(id) from auth_revocations where created_at > {since}) as recent_min,
+                        {now_ms} as now_ms"""  # noqa: S608 - fixed SQL per dialect; values are bound
+                ),
+                params,
+            )
+        ).one()
+        return FeedBounds(
+            newest=int(row.newest or 0),
+            older_max=None if row.older_max is None else int(row.older_max),
+            recent_min=None if row.recent_min is None else int(row.recent_min),
+            now_ms=int(row.now_ms),
         )
-        return [_row(r) for r in rows]
 
-    async def read_after(self, last_id: int, gaps: list[int]) -> list[FeedRow]:
-        """Rows with an id above `last_id` or in `gaps`, in id order, one batch at most."""
+    async def now_ms(self) -> int:
+        """The database's clock now, in milliseconds since the epoch."""
         conn = await self._connection()
-        condition = revocations.c.id > last_id
-        if gaps:
-            condition = or_(condition, revocations.c.id.in_(gaps))
-        rows = await conn.execute(select(revocations).where(condition).order_by(revocations.c.id).limit(_BATCH))
+        sql = (
+            "select floor(extract(epoch from now()) * 1000)::bigint" if self.is_postgres else f"select {_SQLITE_NOW_MS}"
+        )
+        return int((await conn.execute(text(sql))).scalar_one())
+
+    async def read(self, query: FeedQuery, limit: int) -> list[FeedRow]:
+        """Rows with an id above `query.after_id` or in `query.gaps`, in id order, at most `limit` (one cursor
+        read).
+        """
+        conn = await self._connection()
+        condition = revocations.c.id > query.after_id
+        if query.gaps:
+            condition = or_(condition, revocations.c.id.in_(query.gaps))
+        rows = await conn.execute(select(revocations).where(condition).order_by(revocations.c.id).limit(limit))
         return [_row(r) for r in rows]
 
     @property
     def batch_size(self) -> int:
-        """How many rows one `read_after` returns at most."""
+        """How many rows one `read` is asked for."""
         return _BATCH
 
     async def reset(self) -> None:
