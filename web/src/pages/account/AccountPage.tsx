@@ -2,6 +2,7 @@ import type { ReactElement } from "react";
 import { PageLoader } from "../../components/Spinner";
 import { authClient } from "../../lib/auth-client";
 import { DeleteAccountSection } from "./DeleteAccountSection";
+import { EmailSection } from "./EmailSection";
 import { PasswordSection } from "./PasswordSection";
 import { ProfileSection } from "./ProfileSection";
 import { SignInMethodsSection } from "./SignInMethodsSection";
@@ -14,11 +15,12 @@ export function AccountPage(): ReactElement {
       <div className="page-header">
         <div>
           <h1>Account</h1>
-          <p className="muted">Your profile, sign-in methods and password.</p>
+          <p className="muted">Your profile, email address, sign-in methods and password.</p>
         </div>
       </div>
       <div className="stack">
         <ProfileSection key={data.user.id} user={data.user} />
+        <EmailSection key={`email-${data.user.id}`} user={data.user} />
         <SignInMethodsSection />
         <PasswordSection />
         <DeleteAccountSection />

@@ -127,23 +127,41 @@ export function SignInMethodsSection(): ReactElement {
                     <strong>{name(a.providerId)}</strong>
                     <span className="muted small">since {formatDateTime(a.createdAt)}</span>
                   </div>
-                  <Button
-                    variant="secondary"
-                    size="sm"
-                    loading={unlink.pending && busyId === a.id}
-                    disabled={onlyOne || unlink.pending}
-                    aria-describedby={onlyOne ? "methods-last" : undefined}
-                    aria-label={`Unlink ${name(a.providerId)}`}
-                    onClick={() => void unlink.run(a)}
-                  >
-                    Unlink
-                  </Button>
+                  {!(onlyOne && linkable.length === 0) && (
+                    <Button
+                      variant="secondary"
+                      size="sm"
+                      loading={unlink.pending && busyId === a.id}
+                      disabled={onlyOne || unlink.pending}
+                      aria-describedby={onlyOne ? "methods-last" : undefined}
+                      aria-label={`Unlink ${name(a.providerId)}`}
+                      onClick={() => void unlink.run(a)}
+                    >
+                      Unlink
+                    </Button>
+                  )}
                 </li>
               ))}
             </ul>
-            {onlyOne && (
+            {onlyOne && linkable.length > 0 && (
               <p id="methods-last" className="muted small">
                 Your only way to sign in can't be removed. Link another one first.
+              </p>
+            )}
+            {/* Nothing to link and nothing to unlink: say what the person can do instead. */}
+            {onlyOne && linkable.length === 0 && (
+              <p className="muted small">
+                {accounts[0]?.providerId === "credential" ? (
+                  <>
+                    You sign in with your email and password; no other sign-in methods are set up here. You can{" "}
+                    <a href="#password-h">change your password</a> below.
+                  </>
+                ) : (
+                  <>
+                    You sign in with {name(accounts[0]?.providerId ?? "")}. To add a password, use “Forgot your
+                    password?” on the sign-in page.
+                  </>
+                )}
               </p>
             )}
             {linkable.length > 0 && (
