@@ -42,7 +42,9 @@ test("admin impersonates, bans and unbans a user; the banned user's open page lo
       await expect(page.getByRole("region", { name: "Task list" }).getByText("Important work")).toBeVisible();
       await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toHaveCount(0);
       await banner.getByRole("button", { name: "Stop impersonating" }).click();
-      await expect(page).toHaveURL(/\/admin$/);
+      // Back on that user's page, where the impersonation began.
+      await expect(page.getByRole("heading", { name: "Bo Banned" })).toBeVisible();
+      await expect(page.getByText(`You stopped impersonating ${email}.`)).toBeVisible();
       await expect(page.getByRole("region", { name: "Impersonation" })).toHaveCount(0);
       await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toBeVisible();
     });
@@ -56,6 +58,7 @@ test("admin impersonates, bans and unbans a user; the banned user's open page lo
       const dialog = page.getByRole("dialog", { name: `Ban ${email}?` });
       await expect(dialog).toContainText("For 1 day.");
       await dialog.getByRole("button", { name: "Ban user" }).click();
+      await expect(ban.getByText(`${email} is banned for 1 day; their sessions have ended.`)).toBeVisible();
       await expect(ban.getByText("Spamming the tasks API")).toBeVisible();
       await expect(ban.getByText("Banned", { exact: true })).toBeVisible();
       await expect(page.getByRole("region", { name: "Sessions" }).getByText("0 active")).toBeVisible();
@@ -70,8 +73,13 @@ test("admin impersonates, bans and unbans a user; the banned user's open page lo
       await expect(userPage.getByRole("alert")).toContainText("This account has been suspended.");
     });
 
-    await test.step("unban lets them back in", async () => {
-      await page.getByRole("button", { name: "Unban user" }).click();
+    await test.step("unban, confirmed by name and acknowledged, lets them back in", async () => {
+      await page.getByRole("button", { name: "Unban user…" }).click();
+      await page
+        .getByRole("dialog", { name: `Unban ${email}?` })
+        .getByRole("button", { name: "Unban user" })
+        .click();
+      await expect(page.getByText(`${email} is no longer banned and can sign in again.`)).toBeVisible();
       await expect(page.getByRole("button", { name: "Ban user…" })).toBeVisible();
       await signInViaUi(userPage, email);
       await expect(userPage).toHaveURL(/\/tasks$/);

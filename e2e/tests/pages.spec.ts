@@ -115,8 +115,27 @@ test("admin pages", async ({ page, browser, baseURL }) => {
   await checkPage(page, "impersonating", async () => {
     await expect(page.getByRole("region", { name: "Impersonation" })).toBeVisible();
   });
-  await page.getByRole("button", { name: "Stop impersonating" }).click();
-  await expect(page).toHaveURL(/\/admin$/);
+  await test.step("'Sign out' while impersonating ends the impersonation, back on that user's page", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { name: "Uma User" })).toBeVisible();
+    await expect(page.getByText(`You stopped impersonating ${email}.`)).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toBeVisible();
+  });
+
+  await test.step("on a phone every tab of the main navigation is in view, Mailbox included", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const nav = page.getByRole("navigation", { name: "Main" });
+    for (const name of ["Tasks", "Account", "Sessions", "Admin", "Mailbox"]) {
+      const box = await nav.getByRole("link", { name }).boundingBox();
+      expect(box, `${name} is laid out`).not.toBeNull();
+      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 390, `${name} is within the screen`).toBe(
+        true,
+      );
+    }
+    await checkPage(page, "admin-nav-mobile", async () => {
+      await expect(nav.getByRole("link", { name: "Mailbox" })).toBeVisible();
+    });
+  });
 });
 
 test("admin: search, paging and role changes", async ({ page }) => {
@@ -158,8 +177,12 @@ test("admin: search, paging and role changes", async ({ page }) => {
   await page.getByRole("link", { name: `Manage ${tag}-3@e2e.gatehouse.test` }).click();
   const role = page.getByRole("region", { name: "Role" });
   await role.getByLabel("Role").selectOption("admin");
-  await role.getByRole("button", { name: "Save role" }).click();
-  await expect(role.getByText("Role saved.")).toBeVisible();
+  await role.getByRole("button", { name: "Save role…" }).click();
+  await page
+    .getByRole("dialog", { name: `Make ${tag}-3@e2e.gatehouse.test an admin?` })
+    .getByRole("button", { name: "Make admin" })
+    .click();
+  await expect(role.getByText("Role changed from user to admin.")).toBeVisible();
   await expect(page.getByRole("region", { name: "Details" }).getByText("admin", { exact: true })).toBeVisible();
   // Admins cannot be impersonated (the server refuses it too).
   await expect(page.getByRole("button", { name: "Impersonate" })).toBeDisabled();

@@ -11,18 +11,35 @@ import { Brand } from "./Brand";
 import { Button } from "./Button";
 import { isAdmin, signInPath } from "./guards";
 
-function ImpersonationBanner({ email }: { email: string }): ReactElement {
+/**
+ * Ends an impersonation and returns the admin to the impersonated user's page (where it began),
+ * saying so there. Both "Stop impersonating" and "Sign out" end it this way: signing out during
+ * an impersonation means leaving that user, not the admin's own session.
+ */
+function useStopImpersonating(userId: string | undefined, email: string | undefined) {
   const navigate = useNavigate();
+  return async (): Promise<string | null> => {
+    const { error } = await authClient.admin.stopImpersonating();
+    if (error) return toAppError(error).message;
+    tokens.invalidate();
+    await authClient.getSession(); // the admin's own session again, before the admin page asks
+    navigate(userId ? `/admin/users/${encodeURIComponent(userId)}` : "/admin", {
+      state: { notice: `You stopped impersonating ${email ?? "that user"}.` },
+    });
+    return null;
+  };
+}
+
+function ImpersonationBanner({ email, userId }: { email: string; userId: string }): ReactElement {
+  const stopImpersonating = useStopImpersonating(userId, email);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const stop = async (): Promise<void> => {
     setBusy(true);
     setError(null);
-    const { error: err } = await authClient.admin.stopImpersonating();
+    const err = await stopImpersonating();
     setBusy(false);
-    if (err) return setError(toAppError(err).message);
-    tokens.invalidate();
-    navigate("/admin");
+    if (err) setError(err);
   };
   return (
     <section className="banner" aria-label="Impersonation">
@@ -71,9 +88,19 @@ export function AppLayout(): ReactElement {
     [navigate],
   );
 
+  const user = data?.user;
+  const impersonating = Boolean((data?.session as { impersonatedBy?: string | null } | undefined)?.impersonatedBy);
+  const stopImpersonating = useStopImpersonating(user?.id, user?.email);
+
   const signOut = async (): Promise<void> => {
     setSigningOut(true);
     setSignOutError(null);
+    if (impersonating) {
+      const err = await stopImpersonating();
+      setSigningOut(false);
+      if (err) setSignOutError(err);
+      return;
+    }
     markExit("signed-out");
     const { error } = await signOutOfApp();
     setSigningOut(false);
@@ -85,14 +112,12 @@ export function AppLayout(): ReactElement {
     navigate("/sign-in?reason=signed-out", { replace: true });
   };
 
-  const user = data?.user;
-  const impersonating = Boolean((data?.session as { impersonatedBy?: string | null } | undefined)?.impersonatedBy);
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      {user && impersonating && <ImpersonationBanner email={user.email} />}
+      {user && impersonating && <ImpersonationBanner email={user.email} userId={user.id} />}
       <header className="app-header">
         <div className="app-header-inner">
           <Brand to={user ? "/tasks" : "/"} />

@@ -1,6 +1,6 @@
 import { type ReactElement, useCallback, useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
-import { ErrorAlert } from "../../components/Alert";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
+import { Alert, ErrorAlert } from "../../components/Alert";
 import { Avatar } from "../../components/Avatar";
 import { Button } from "../../components/Button";
 import { PageLoader } from "../../components/Spinner";
@@ -9,6 +9,7 @@ import { tokens } from "../../lib/backend";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
 import { useAction } from "../../lib/use-action";
+import { AccountCard } from "./AccountCard";
 import { type AdminUser, getUser, impersonate, isBanActive } from "./admin-api";
 import { paramsFromQuery } from "./audit-log";
 import { BanCard } from "./BanCard";
@@ -19,6 +20,7 @@ export function AdminUserPage(): ReactElement {
   const { userId = "" } = useParams();
   const navigate = useNavigate();
   const { data: me } = authClient.useSession();
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const [user, setUser] = useState<AdminUser | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [version, setVersion] = useState(0);
@@ -83,6 +85,7 @@ export function AdminUserPage(): ReactElement {
             </Button>
           </div>
           <div className="stack">
+            {notice && <Alert tone="success">{notice}</Alert>}
             <ErrorAlert error={imp.error ?? error} />
             <div className="grid-2">
               <section className="card" aria-labelledby="details-h">
@@ -106,7 +109,8 @@ export function AdminUserPage(): ReactElement {
               </section>
               <RoleCard key={`role-${user.id}`} user={user} isSelf={isSelf} onChanged={changed} />
               <BanCard user={user} isSelf={isSelf} onChanged={changed} />
-              <UserSessionsCard userId={user.id} version={version} />
+              <UserSessionsCard userId={user.id} email={user.email} version={version} />
+              <AccountCard user={user} isSelf={isSelf} onChanged={changed} />
             </div>
           </div>
         </>

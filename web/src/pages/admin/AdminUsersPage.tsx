@@ -1,12 +1,13 @@
 import { type ReactElement, useEffect, useState } from "react";
-import { Link, useSearchParams } from "react-router";
-import { ErrorAlert } from "../../components/Alert";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
+import { Alert, ErrorAlert } from "../../components/Alert";
 import { Avatar } from "../../components/Avatar";
 import { Button } from "../../components/Button";
 import { SelectField, TextField } from "../../components/Field";
 import { PageLoader } from "../../components/Spinner";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
+import { AddUserDialog } from "./AddUserDialog";
 import { AdminNav } from "./AdminNav";
 import { type AdminUser, isBanActive, listUsers, type SearchField } from "./admin-api";
 import { paramsFromQuery } from "./audit-log";
@@ -37,6 +38,10 @@ export function AdminUsersPage(): ReactElement {
   const [result, setResult] = useState<{ users: AdminUser[]; total: number } | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [loading, setLoading] = useState(true);
+  const [adding, setAdding] = useState(false);
+  const navigate = useNavigate();
+  // What the last action here (or a delete on a user's page) did, said once.
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
 
   useEffect(() => {
     let live = true;
@@ -71,8 +76,26 @@ export function AdminUsersPage(): ReactElement {
           <h1>Users</h1>
           <p className="muted">Roles, bans, sessions and impersonation.</p>
         </div>
+        <Button onClick={() => setAdding(true)}>Add user…</Button>
       </div>
       <AdminNav />
+      {notice && (
+        <div style={{ marginBottom: "1rem" }}>
+          <Alert tone="success">{notice}</Alert>
+        </div>
+      )}
+      <AddUserDialog
+        open={adding}
+        onClose={() => setAdding(false)}
+        onCreated={(u, invited) => {
+          setAdding(false);
+          navigate(`/admin/users/${encodeURIComponent(u.id)}`, {
+            state: {
+              notice: invited ? `${u.email} was added and an invitation is on its way.` : `${u.email} was added.`,
+            },
+          });
+        }}
+      />
       <search>
         <form
           className="search-bar"

@@ -1,5 +1,5 @@
 import { type ReactElement, useState } from "react";
-import { ErrorAlert } from "../../components/Alert";
+import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/Dialog";
 import { SelectField, TextAreaField } from "../../components/Field";
@@ -20,16 +20,22 @@ export function BanCard({
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | undefined>();
   const [duration, setDuration] = useState("1");
-  const [confirm, setConfirm] = useState(false);
+  const [confirm, setConfirm] = useState<"ban" | "unban" | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const seconds = BAN_DURATIONS[Number(duration)]?.seconds ?? null;
   const ban = useAction(async () => {
     await banUser(user.id, reason.trim(), seconds);
-    setConfirm(false);
+    setConfirm(null);
     setReason("");
+    setNotice(
+      `${user.email} is banned ${seconds ? `for ${BAN_DURATIONS[Number(duration)]?.label}` : "permanently"}; their sessions have ended.`,
+    );
     onChanged();
   });
   const unban = useAction(async () => {
     await unbanUser(user.id);
+    setConfirm(null);
+    setNotice(`${user.email} is no longer banned and can sign in again.`);
     onChanged();
   });
 
@@ -40,6 +46,11 @@ export function BanCard({
         <h2 id="ban-h">Ban</h2>
         <p className="muted">A ban signs the user out everywhere and blocks sign-in until it ends.</p>
       </div>
+      {notice && (
+        <div style={{ marginBottom: "1rem" }}>
+          <Alert tone="success">{notice}</Alert>
+        </div>
+      )}
       {active ? (
         <div className="stack">
           <dl className="kv">
@@ -52,10 +63,15 @@ export function BanCard({
             <dt>Until</dt>
             <dd>{user.banExpires ? formatDateTime(user.banExpires) : "Permanent"}</dd>
           </dl>
-          <ErrorAlert error={unban.error} />
           <div>
-            <Button variant="secondary" loading={unban.pending} onClick={() => void unban.run()}>
-              Unban user
+            <Button
+              variant="secondary"
+              onClick={() => {
+                setNotice(null);
+                setConfirm("unban");
+              }}
+            >
+              Unban user…
             </Button>
           </div>
         </div>
@@ -69,7 +85,10 @@ export function BanCard({
             e.preventDefault();
             const msg = check(reason, maxLength("Reason", LIMITS.banReasonMax));
             setReasonError(msg ?? undefined);
-            if (!msg) setConfirm(true);
+            if (!msg) {
+              setNotice(null);
+              setConfirm("ban");
+            }
           }}
         >
           <TextAreaField
@@ -95,12 +114,27 @@ export function BanCard({
         </form>
       )}
       <ConfirmDialog
-        open={confirm}
+        open={confirm === "unban"}
+        title={`Unban ${user.email}?`}
+        confirmLabel="Unban user"
+        tone="primary"
+        busy={unban.pending}
+        onCancel={() => {
+          setConfirm(null);
+          unban.setError(null);
+        }}
+        onConfirm={() => void unban.run()}
+      >
+        <p>They can sign in again at once.</p>
+        <ErrorAlert error={unban.error} />
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={confirm === "ban"}
         title={`Ban ${user.email}?`}
         confirmLabel="Ban user"
         busy={ban.pending}
         onCancel={() => {
-          setConfirm(false);
+          setConfirm(null);
           ban.setError(null);
         }}
         onConfirm={() => void ban.run()}

@@ -1,6 +1,7 @@
 import { type ReactElement, useCallback, useEffect, useState } from "react";
-import { ErrorAlert } from "../../components/Alert";
+import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
+import { ConfirmDialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
 import { describeDevice, deviceLabel } from "../../lib/device";
@@ -11,7 +12,15 @@ import { deviceIcon } from "../sessions/sessions-api";
 import { type AdminSession, listUserSessions, revokeUserSession, revokeUserSessions } from "./admin-api";
 
 /** A user's live sessions, each revocable; `version` bumps reload it after a ban or role change. */
-export function UserSessionsCard({ userId, version }: { userId: string; version: number }): ReactElement {
+export function UserSessionsCard({
+  userId,
+  email,
+  version,
+}: {
+  userId: string;
+  email: string;
+  version: number;
+}): ReactElement {
   const [sessions, setSessions] = useState<AdminSession[] | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const load = useCallback(async () => {
@@ -27,14 +36,24 @@ export function UserSessionsCard({ userId, version }: { userId: string; version:
     void load();
   }, [load, version]);
 
+  const [confirm, setConfirm] = useState<AdminSession | "all" | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const revokeOne = useAction(async (s: AdminSession) => {
     await revokeUserSession(s.token);
+    setConfirm(null);
+    setNotice(`That session of ${email} has ended.`);
     await load();
   });
   const revokeAll = useAction(async () => {
     await revokeUserSessions(userId);
+    setConfirm(null);
+    setNotice(`Every session of ${email} has ended.`);
     await load();
   });
+  const ask = (what: AdminSession | "all"): void => {
+    setNotice(null);
+    setConfirm(what);
+  };
 
   const live = sessions?.filter((s) => new Date(s.expiresAt).getTime() > Date.now()) ?? [];
   return (
@@ -44,18 +63,13 @@ export function UserSessionsCard({ userId, version }: { userId: string; version:
           <h2 id="sessions-h">Sessions</h2>
           <p className="muted">{sessions ? `${live.length} active` : "Loading…"}</p>
         </div>
-        <Button
-          variant="danger"
-          size="sm"
-          disabled={live.length === 0}
-          loading={revokeAll.pending}
-          onClick={() => void revokeAll.run()}
-        >
-          Revoke all
+        <Button variant="danger" size="sm" disabled={live.length === 0} onClick={() => ask("all")}>
+          Revoke all…
         </Button>
       </div>
       <div className="stack">
-        <ErrorAlert error={error ?? revokeOne.error ?? revokeAll.error} />
+        {notice && <Alert tone="success">{notice}</Alert>}
+        <ErrorAlert error={error} />
         {!sessions && !error ? (
           <PageLoader label="Loading sessions…" />
         ) : live.length === 0 ? (
@@ -86,23 +100,53 @@ export function UserSessionsCard({ userId, version }: { userId: string; version:
                       <dt>Signed in:</dt> <dd title={formatDateTime(s.createdAt)}>{formatRelative(s.createdAt)}</dd>
                     </div>
                     <div>
+                      <dt>Last refreshed:</dt>{" "}
+                      <dd title={formatDateTime(s.updatedAt ?? s.createdAt)}>
+                        {formatRelative(s.updatedAt ?? s.createdAt)}
+                      </dd>
+                    </div>
+                    <div>
                       <dt>Expires:</dt> <dd>{formatDateTime(s.expiresAt)}</dd>
+                    </div>
+                    <div>
+                      <dt>Session:</dt> <dd className="mono">…{s.id.slice(-6)}</dd>
                     </div>
                   </dl>
                 </div>
                 <Button
                   variant="secondary"
                   size="sm"
-                  onClick={() => void revokeOne.run(s)}
-                  aria-label={`Revoke session from ${formatRelative(s.createdAt)}`}
+                  onClick={() => ask(s)}
+                  aria-label={`Revoke session …${s.id.slice(-6)}, signed in ${formatRelative(s.createdAt)}`}
                 >
-                  Revoke
+                  Revoke…
                 </Button>
               </li>
             ))}
           </ul>
         )}
       </div>
+      <ConfirmDialog
+        open={confirm !== null}
+        title={confirm === "all" ? `Sign ${email} out everywhere?` : `End this session of ${email}?`}
+        confirmLabel={confirm === "all" ? "Revoke all sessions" : "Revoke session"}
+        busy={revokeOne.pending || revokeAll.pending}
+        onCancel={() => {
+          setConfirm(null);
+          revokeOne.setError(null);
+          revokeAll.setError(null);
+        }}
+        onConfirm={() => void (confirm === "all" ? revokeAll.run() : confirm && revokeOne.run(confirm))}
+      >
+        <p>
+          {confirm === "all"
+            ? "Every device they are signed in on is signed out within a second."
+            : confirm
+              ? `${deviceLabel(describeDevice(confirm.userAgent), confirm.userAgent)}, signed in ${formatRelative(confirm.createdAt)} (session …${confirm.id.slice(-6)}), is signed out within a second.`
+              : null}
+        </p>
+        <ErrorAlert error={revokeOne.error ?? revokeAll.error} />
+      </ConfirmDialog>
     </section>
   );
 }

@@ -19,6 +19,8 @@ export interface AdminSession {
   id: string;
   token: string;
   createdAt: string | Date;
+  /** When better-auth last refreshed the session (at most once per SESSION_UPDATE_AGE_SECONDS). */
+  updatedAt?: string | Date;
   expiresAt: string | Date;
   ipAddress?: string | null;
   userAgent?: string | null;
@@ -99,6 +101,47 @@ export async function revokeUserSession(sessionToken: string): Promise<void> {
 
 export async function revokeUserSessions(userId: string): Promise<void> {
   unwrap(await authClient.admin.revokeUserSessions({ userId }));
+}
+
+/**
+ * Creates an account (better-auth admin create-user). Without a password the auth server mails an
+ * invitation with a set-password link; with one, the account can sign in at once (verified,
+ * since the admin vouches for the address).
+ */
+export async function createUser(input: {
+  name: string;
+  email: string;
+  role: "user" | "admin";
+  password?: string;
+}): Promise<AdminUser> {
+  const { password, ...rest } = input;
+  const res = unwrap(
+    await authClient.admin.createUser({
+      ...rest,
+      ...(password ? { password, data: { emailVerified: true } } : {}),
+    }),
+  );
+  return res.user as AdminUser;
+}
+
+/** Deletes the account, its sessions and sign-in methods (better-auth remove-user); cannot be undone. */
+export async function removeUser(userId: string): Promise<void> {
+  unwrap(await authClient.admin.removeUser({ userId }));
+}
+
+export async function markEmailVerified(userId: string): Promise<void> {
+  unwrap(await authClient.admin.updateUser({ userId, data: { emailVerified: true } }));
+}
+
+/** Sets a new password; `signOutEverywhere` also ends every session (what a leaked password needs). */
+export async function setUserPassword(userId: string, newPassword: string, signOutEverywhere: boolean): Promise<void> {
+  unwrap(await authClient.admin.setUserPassword({ userId, newPassword }));
+  if (signOutEverywhere) await revokeUserSessions(userId);
+}
+
+/** The same reset link the person could ask for on the sign-in page, mailed to them. */
+export async function sendResetLink(email: string): Promise<void> {
+  unwrap(await authClient.requestPasswordReset({ email, redirectTo: `${window.location.origin}/reset-password` }));
 }
 
 export async function impersonate(userId: string): Promise<void> {
