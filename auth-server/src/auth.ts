@@ -2,6 +2,7 @@ import { betterAuth } from "better-auth";
 import { admin, bearer, jwt, openAPI } from "better-auth/plugins";
 import type { Redis } from "ioredis";
 import { decodeJwt } from "jose";
+import { DEFAULT_ROLE, IMPERSONATION_SESSION_LIFETIME_SECONDS } from "./contract.gen.js";
 import type { Database } from "./db/database.js";
 import { AUTH_SCHEMA } from "./db/schema-names.js";
 import {
@@ -19,9 +20,12 @@ import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { accountLinks } from "./plugins/account-links/index.js";
 import { AuditTrail, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
+import { contractCodes } from "./plugins/contract-codes/index.js";
 import { internalAdminApi } from "./plugins/internal-admin/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
 import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
+import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
+import { sessionRule } from "./plugins/session-rule/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
 import { rateLimitOptions } from "./security/rate-limit.js";
 import type { SecondaryStorage } from "./storage/redis.js";
@@ -44,7 +48,6 @@ const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 128;
 const VERIFY_EMAIL_TTL_S = 15 * 60;
 const RESET_PASSWORD_TTL_S = 60 * 60;
-const IMPERSONATION_TTL_S = 60 * 60;
 
 /**
  * The one place better-auth is configured. Gatehouse's own behaviour is a set of better-auth
@@ -127,7 +130,7 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       },
       customSyntheticUser: ({ coreFields, additionalFields, id }) => ({
         ...coreFields,
-        role: "user",
+        role: DEFAULT_ROLE,
         banned: false,
         banReason: null,
         banExpires: null,
@@ -151,27 +154,18 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       updateAge: env.SESSION_UPDATE_AGE_SECONDS,
       // Always in the database, also with Redis: the backend and the revocation feed read it there.
       storeSessionInDatabase: true,
-      cookieCache: {
-        enabled: env.SESSION_COOKIE_CACHE_SECONDS > 0,
-        maxAge: env.SESSION_COOKIE_CACHE_SECONDS,
-      },
-    },
-    databaseHooks: {
-      user: {
-        create: {
-          before: async (user) => {
-            if (env.ADMIN_EMAILS.includes(user.email.toLowerCase())) return { data: { ...user, role: "admin" } };
-            return undefined;
-          },
-        },
-      },
+      // Never answered from a cookie: every request meets the session rule in a store.
+      cookieCache: { enabled: false },
     },
     plugins: [
       // Gatehouse's own rules first, so their hooks run before the stock plugins' (plugin order).
+      sessionRule(),
+      roles({ adminEmails: env.ADMIN_EMAILS }),
       auditing,
       lockout,
       commonPasswords({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD }),
       resetLinkExpiry(),
+      contractCodes(),
       // The backend's identity changes (POST /api/auth/internal/admin/*, service token only).
       internalAdminApi({ secret: env.BETTER_AUTH_SECRET, db, redis }),
       bearer(),
@@ -186,16 +180,15 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
             sid: session.id,
             email: user.email,
             email_verified: user.emailVerified,
-            role: (user as { role?: string }).role ?? "user",
+            role: canonicalRole((user as { role?: string | null }).role),
             name: user.name,
           }),
         },
       }),
       admin({
         schema: AUTH_SCHEMA.admin,
-        defaultRole: "user",
-        adminRoles: ["admin"],
-        impersonationSessionDuration: IMPERSONATION_TTL_S,
+        ...adminRoleOptions(),
+        impersonationSessionDuration: IMPERSONATION_SESSION_LIFETIME_SECONDS,
         allowImpersonatingAdmins: false,
       }),
       // API reference at /api/auth/reference (better-auth's routes; the custom ones are added in

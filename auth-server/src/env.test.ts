@@ -13,6 +13,15 @@ describe("loadEnv", () => {
     expect(env.SESSION_COOKIE_CACHE_SECONDS).toBe(0);
   });
 
+  it("refuses a session-cookie cache: no cookie may answer for a session without the session rule", () => {
+    expect(() => loadEnv({ BETTER_AUTH_SECRET: "dev-secret", SESSION_COOKIE_CACHE_SECONDS: "300" })).toThrow(
+      /SESSION_COOKIE_CACHE_SECONDS/,
+    );
+    expect(
+      loadEnv({ BETTER_AUTH_SECRET: "dev-secret", SESSION_COOKIE_CACHE_SECONDS: "0" }).SESSION_COOKIE_CACHE_SECONDS,
+    ).toBe(0);
+  });
+
   it.each([
     ["missing", undefined, /missing/],
     ["short", "short-secret", /shorter than 32/],

@@ -59,12 +59,19 @@ const schema = z
       .min(0)
       .default(24 * 3600),
     /**
-     * Signed session-cookie cache lifetime in seconds; 0 (default) disables it.
-     * Trade-off: with a cache, get-session skips the database, but a revoked session stays valid
-     * on the auth server for up to this long (the backend is unaffected: it never trusts the cache).
-     * The seeds' original value was 300.
+     * Kept so existing .env files still load; only 0 is accepted. better-auth's signed
+     * session-cookie cache answers get-session from the cookie alone, so a revoked, banned or
+     * over-age session would stay valid on the auth server for the cache's lifetime: no cookie
+     * may skip the session rule (plugins/session-rule).
      */
-    SESSION_COOKIE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+    SESSION_COOKIE_CACHE_SECONDS: z.coerce
+      .number()
+      .int()
+      .refine((v) => v === 0, {
+        message:
+          "must be 0: a session-cookie cache would let a revoked or banned session through until it expires (remove the setting)",
+      })
+      .default(0),
     /** Comma-separated emails that become admins when their account is created. */
     ADMIN_EMAILS: csv,
     /** `outbox` (keeps mail in memory, served at /api/dev/outbox), `smtp` or `resend`. */

@@ -8,6 +8,25 @@ export interface SqlMigration {
   postgres: string[];
 }
 
+/** SQLite: 1 when a stored `banned` value means "banned" (plugins/session-rule/ban.ts, in SQL), else 0. */
+function sqliteTruthy(value: string): string {
+  return `(${value} is not null and lower(trim(cast(${value} as text))) not in ('', '0', 'f', 'false', 'n', 'no', 'off'))`;
+}
+
+/**
+ * SQLite: a ban in force on row `r` (new/old): the flag set and no end date, or one still ahead
+ * on the database's clock. An end date that is not ISO text cannot be compared and keeps the ban.
+ */
+function sqliteBanInForce(r: string): string {
+  return `(${sqliteTruthy(`${r}.banned`)} and (${r}.ban_expires is null or ${r}.ban_expires = ''
+    or typeof(${r}.ban_expires) <> 'text' or ${r}.ban_expires > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`;
+}
+
+/** PostgreSQL: a ban in force on row `r` (new/old), on the database's clock. */
+function pgBanInForce(r: string): string {
+  return `(${r}.banned is true and (${r}.ban_expires is null or ${r}.ban_expires > clock_timestamp()))`;
+}
+
 export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
   {
     // Lookups the backend makes on every opaque-credential check and every session listing.
@@ -210,6 +229,50 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
     postgres: [
       "create table if not exists internal_api_jtis (jti text primary key, expires_at bigint not null)",
       "create index if not exists internal_api_jtis_expires_idx on internal_api_jtis (expires_at)",
+    ],
+  },
+  {
+    // A ban in whatever form a writer stores it (issue 11, failure 4). better-auth writes booleans,
+    // but on SQLite `banned` is an INTEGER column that keeps `'true'` or `2` as given, and the
+    // feed trigger of 0002 only saw `= 1`, so such a ban left no feed row and the user's sessions
+    // alive. Now, for every writer (SQL included):
+    // - SQLite stores `banned` as 0/1: any other value is rewritten to what it means (the "no"
+    //   spellings are PostgreSQL's boolean input forms for false, as in plugins/session-rule/ban.ts;
+    //   anything else is a ban). PostgreSQL's boolean column already does this.
+    // - When a ban comes into force (set, or re-set with a new end date, and not already in force),
+    //   the 'user' feed row is written and the user's sessions are deleted (each leaving its
+    //   'session' row), with the database's clock deciding whether an end date has passed.
+    name: "0007_ban_in_force",
+    sqlite: [
+      "drop trigger if exists auth_revoke_banned_user",
+      `create trigger auth_revoke_banned_user after update of banned, ban_expires on users
+        when ${sqliteBanInForce("new")} and not ${sqliteBanInForce("old")} begin
+        insert into auth_revocations (kind, user_id) values ('user', new.id);
+        delete from user_sessions where user_id = new.id;
+      end`,
+      `create trigger users_banned_as_boolean_after_update after update of banned on users
+        when new.banned is not null and new.banned not in (0, 1) begin
+        update users set banned = ${sqliteTruthy("new.banned")} where id = new.id;
+      end`,
+      `create trigger users_banned_as_boolean_after_insert after insert on users
+        when new.banned is not null and new.banned not in (0, 1) begin
+        update users set banned = ${sqliteTruthy("new.banned")} where id = new.id;
+      end`,
+    ],
+    postgres: [
+      "drop trigger if exists auth_revoke_banned_user on users",
+      `create or replace function auth_enforce_ban() returns trigger language plpgsql as $$
+      declare
+        rid bigint;
+      begin
+        insert into auth_revocations (kind, user_id) values ('user', new.id) returning id into rid;
+        perform pg_notify('gatehouse_revocations', rid::text);
+        delete from user_sessions where user_id = new.id;
+        return null;
+      end $$`,
+      `create trigger auth_revoke_banned_user after update of banned, ban_expires on users
+        for each row when (${pgBanInForce("new")} and not ${pgBanInForce("old")})
+        execute function auth_enforce_ban()`,
     ],
   },
 ];

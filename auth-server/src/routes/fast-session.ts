@@ -7,21 +7,21 @@ import pg from "pg";
 import type { Auth } from "../auth.js";
 import { type Database, sqlitePath } from "../db/database.js";
 import { AUTH_SCHEMA } from "../db/schema-names.js";
-import { HttpError } from "../errors.js";
+import { canonicalRole } from "../plugins/roles/index.js";
+import { sessionViolation } from "../plugins/session-rule/index.js";
 
 /**
  * The fast path of `GET /api/auth/me`: one indexed query instead of a pass through better-auth's
  * endpoint machinery (context, hooks, adapter transforms), which costs ~10× more per request.
  *
- * It answers only the common case it can prove equal to better-auth's `getSession`: a well-formed
- * credential, a session that exists, has not expired and needs no refresh yet. Everything else —
- * a bad or absent credential, an expired session (better-auth deletes it), a session due for its
- * `updateAge` refresh (better-auth extends it), any cookie-cache cookie — falls through to the
- * full route in sessions.ts, so those semantics stay better-auth's own. One rule is stricter:
- * a user under a ban (no `ban_expires`, or one in the future) is refused here, whichever path would
- * have answered, as the backend refuses them (ARCHITECTURE.md, credentials).
+ * It answers only the common case it can prove equal to better-auth's `getSession` under the
+ * session rule (plugins/session-rule): a well-formed credential, a session that exists and that
+ * the rule lets through (not expired, user not under a ban in any stored form, not an
+ * impersonation past its lifetime), not yet due for its `updateAge` refresh, and no cookie that
+ * changes better-auth's answer (dont-remember). Everything else falls through to the full route
+ * in sessions.ts, where better-auth resolves the session through the same rule and revokes a
+ * session it refuses; so a refusal here and there is the same refusal.
  */
-
 /** What the fast path needs from better-auth's resolved configuration. */
 export interface FastSessionConfig {
   secret: string;
@@ -111,12 +111,15 @@ export function tokenFromRequest(headers: Headers, cfg: FastSessionConfig): stri
 interface SessionRow {
   user_id: string;
   expires_at: string | Date;
+  created_at: string | Date;
+  impersonated_by: string | null;
   email: string;
   name: string;
   image: string | null;
   email_verified: number | boolean;
   role: string | null;
-  banned: number | boolean | null;
+  /** As stored: a writer may have left `1`, `"true"`, … (the rule reads every form). */
+  banned: unknown;
   ban_expires: string | Date | null;
 }
 
@@ -125,7 +128,9 @@ function lookupSql(kind: Database["kind"]): string {
   const s = AUTH_SCHEMA.session;
   const u = AUTH_SCHEMA.core.user;
   const a = AUTH_SCHEMA.admin.user.fields;
+  const i = AUTH_SCHEMA.admin.session.fields;
   return `select s.${s.fields.userId} as user_id, s.${s.fields.expiresAt} as expires_at,
+      s.${s.fields.createdAt} as created_at, s.${i.impersonatedBy} as impersonated_by,
       u.email, u.name, u.image, u.${u.fields.emailVerified} as email_verified, u.role, u.banned,
       u.${a.banExpires} as ban_expires
     from ${s.modelName} s join ${u.modelName} u on u.id = s.${s.fields.userId}
@@ -133,12 +138,6 @@ function lookupSql(kind: Database["kind"]): string {
 }
 
 const time = (v: string | Date): number => (v instanceof Date ? v.getTime() : new Date(v).getTime());
-
-/** True while a ban is in force: no end date, or one still ahead (the admin plugin's rule). */
-export function isBanned(row: Pick<SessionRow, "banned" | "ban_expires">, now: number): boolean {
-  if (!row.banned) return false;
-  return row.ban_expires === null || time(row.ban_expires) > now;
-}
 
 type Lookup = (token: string) => Promise<SessionRow | undefined>;
 
@@ -201,12 +200,18 @@ export function fastSessionRoutes({ auth, database, databaseUrl }: FastSessionDe
     const token = tokenFromRequest(c.req.raw.headers, cfg);
     if (!token) return next();
     const row = await lookup(token);
+    if (!row) return next();
     const now = Date.now();
-    if (row && isBanned(row, now)) throw new HttpError(401, "UNAUTHORIZED", "Sign in to continue.");
-    const expiresAt = row ? time(row.expires_at) : 0;
-    // better-auth extends a session once it is `updateAge` old; let it, along with its expiry clean-up.
+    // The rule's refusals (and their revocation) are better-auth's path's to make.
+    const refused = sessionViolation(
+      { expiresAt: row.expires_at, createdAt: row.created_at, impersonatedBy: row.impersonated_by },
+      { banned: row.banned, banExpires: row.ban_expires },
+      now,
+    );
+    // better-auth extends a session once it is `updateAge` old; let it.
+    const expiresAt = time(row.expires_at);
     const dueForRefresh = !cfg.refreshDisabled && expiresAt - cfg.expiresInS * 1000 + cfg.updateAgeS * 1000 <= now;
-    if (!row || expiresAt <= now || dueForRefresh) return next();
+    if (refused || dueForRefresh) return next();
     c.header("Cache-Control", "no-store");
     return c.json({
       id: row.user_id,
@@ -214,7 +219,7 @@ export function fastSessionRoutes({ auth, database, databaseUrl }: FastSessionDe
       name: row.name,
       image: row.image ?? null,
       emailVerified: Boolean(row.email_verified),
-      role: row.role ?? "user",
+      role: canonicalRole(row.role),
     });
   });
 

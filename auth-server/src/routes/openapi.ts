@@ -32,7 +32,11 @@ const CUSTOM_PATHS = {
                   name: { type: "string" },
                   image: { type: "string", nullable: true },
                   emailVerified: { type: "boolean" },
-                  role: { type: "string", enum: ["user", "admin"] },
+                  role: {
+                    type: "string",
+                    description: "The configured role names the user holds, joined by ','",
+                    example: "user",
+                  },
                 },
               },
             },

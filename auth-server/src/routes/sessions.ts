@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import type { Auth } from "../auth.js";
 import { HttpError } from "../errors.js";
+import { canonicalRole } from "../plugins/roles/index.js";
+import { sessionViolation } from "../plugins/session-rule/index.js";
 import { describeDevice, tokenExcerpt } from "./session-view.js";
 
 type SessionWithUser = NonNullable<Awaited<ReturnType<Auth["api"]["getSession"]>>>;
@@ -28,7 +30,7 @@ export function sessionRoutes(auth: Auth): Hono {
       name: user.name,
       image: user.image ?? null,
       emailVerified: user.emailVerified,
-      role: (user as { role?: string | null }).role ?? "user",
+      role: canonicalRole((user as { role?: string | null }).role),
     });
   });
 
@@ -40,7 +42,8 @@ export function sessionRoutes(auth: Auth): Hono {
     c.header("Cache-Control", "no-store");
     return c.json(
       sessions
-        .filter((s) => new Date(s.expiresAt).getTime() > now)
+        // The session rule, as for the caller's own session (whose user passed it just now).
+        .filter((s) => !sessionViolation(s, {}, now))
         .sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime())
         .map((s) => ({
           id: s.id,

@@ -33,7 +33,6 @@ export interface InternalAdminOptions {
  * instances, the acting user re-authorised here and recorded in the audit trail.
  */
 export function internalAdminApi({ secret, db, redis }: InternalAdminOptions) {
-  if (secret.length < 32) throw new Error("internalAdminApi: the secret must be at least 32 characters");
   const replay: JtiStore = redis ? new RedisJtiStore(redis) : new DatabaseJtiStore(db);
   return {
     id: "gatehouse-internal-admin",

@@ -43,3 +43,11 @@ export function parseRoleInput(value: unknown): string | null {
   }
   return names.join(ROLE_SEPARATOR);
 }
+
+/**
+ * The role a credential carries (JWT `role` claim, /me): only the configured names a stored value
+ * grants, joined, so every reader sees what better-auth enforces (`"user, admin"` → `"user"`).
+ */
+export function canonicalRole(stored: string | null | undefined): string {
+  return rolesOf(stored).join(ROLE_SEPARATOR) || DEFAULT_ROLE;
+}

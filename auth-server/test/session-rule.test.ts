@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
+import { credentials, type Holder, holder, probe, REFUSED } from "./support/session-probes.js";
+
+/**
+ * Issue 11, failure 4 and its kind: a ban written in a form or through a path the checks did not
+ * foresee must still end every session of the user on every path, on both databases; and the
+ * rest of the session rule (impersonation lifetime, expiry) holds on the same paths.
+ */
+describe.each(DB_KINDS)("one session rule on %s", (kind) => {
+  let s: TestServer;
+  let admin: { token: string; userId: string };
+  let n = 0;
+  beforeAll(async () => {
+    s = await startTestServer(kind, { ADMIN_EMAILS: "rule-admin@example.com" });
+    admin = await signUpVerified(s, "rule-admin@example.com");
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+  const db = () => s.gh.database.db;
+  const fresh = () => holder(s, `rule${n++}@example.com`);
+  const asAdmin = (path: string, json: unknown) =>
+    s.call(`/api/auth${path}`, { method: "POST", headers: { Authorization: `Bearer ${admin.token}` }, json });
+  const liveStatus = async (h: Holder) => {
+    const res = await s.call("/api/auth/get-session", { headers: { Authorization: `Bearer ${h.bearer}` } });
+    return res.status === 200 && (await res.json()) !== null ? 200 : 401;
+  };
+  const expectDead = async (h: Holder) => {
+    for (const [how, headers] of credentials(h)) expect(await probe(s, headers), how).toEqual(REFUSED);
+    const rows = await db().selectFrom("user_sessions").select("id").where("user_id", "=", h.userId).execute();
+    expect(rows, "session rows revoked").toEqual([]);
+    const signIn = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: h.email, password: STRONG_PASSWORD },
+    });
+    expect(signIn.status).toBe(403);
+    expect(await signIn.json()).toMatchObject({ code: "BANNED_USER" });
+  };
+  const storedBan = async (userId: string) =>
+    (await db().selectFrom("users").select(["banned"]).where("id", "=", userId).executeTakeFirstOrThrow()).banned;
+  const userFeedRows = async (userId: string) =>
+    db()
+      .selectFrom("auth_revocations")
+      .select("kind")
+      .where("user_id", "=", userId)
+      .where("kind", "=", "user")
+      .execute();
+
+  it.each([1, "true", "1", "yes", true])(
+    "a ban sent to admin/update-user as %j ends every session on every path, stored as a boolean",
+    async (form) => {
+      const h = await fresh();
+      expect(await liveStatus(h)).toBe(200);
+      const res = await asAdmin("/admin/update-user", { userId: h.userId, data: { banned: form } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ banned: true });
+      await expectDead(h);
+      expect(await storedBan(h.userId)).toBe(kind === "sqlite" ? 1 : true);
+      expect(await userFeedRows(h.userId)).toHaveLength(1);
+    },
+  );
+
+  it.each(kind === "sqlite" ? ["true", 2, "yes", "TRUE", "on"] : ["true", "yes", "on", "1"])(
+    "a ban written by SQL as %j ends every session on every path and leaves a feed row",
+    async (form) => {
+      const h = await fresh();
+      expect(await liveStatus(h)).toBe(200);
+      await db().updateTable("users").set({ banned: form }).where("id", "=", h.userId).execute();
+      await expectDead(h);
+      // Any writer's spelling is stored as what it means.
+      expect(await storedBan(h.userId)).toBe(kind === "sqlite" ? 1 : true);
+      expect(await userFeedRows(h.userId)).toHaveLength(1);
+    },
+  );
+
+  it.runIf(kind === "sqlite")("a user inserted by SQL with banned = 'true' is stored as 1", async () => {
+    const now = new Date().toISOString();
+    await db()
+      .insertInto("users")
+      .values({
+        id: "sql-made",
+        name: "s",
+        email: "sql-made@example.com",
+        email_verified: 1,
+        banned: "true",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    expect(await storedBan("sql-made")).toBe(1);
+  });
+
+  it("a ban whose end date has already passed, or a 'no' in any spelling, ends nothing", async () => {
+    const h = await fresh();
+    const past = new Date(Date.now() - 60_000);
+    await db()
+      .updateTable("users")
+      .set({ banned: kind === "sqlite" ? "true" : true, ban_expires: kind === "sqlite" ? past.toISOString() : past })
+      .where("id", "=", h.userId)
+      .execute();
+    expect(await liveStatus(h)).toBe(200);
+    for (const no of [0, "0", "false", false]) {
+      const other = await fresh();
+      expect((await asAdmin("/admin/update-user", { userId: other.userId, data: { banned: no } })).status).toBe(200);
+      expect(await liveStatus(other), JSON.stringify(no)).toBe(200);
+      expect(await storedBan(other.userId)).toBe(kind === "sqlite" ? 0 : false);
+    }
+  });
+
+  it("a ban with an end date ahead, written by SQL, ends the sessions too", async () => {
+    const h = await fresh();
+    const ahead = new Date(Date.now() + 3_600_000);
+    await db()
+      .updateTable("users")
+      .set({ banned: kind === "sqlite" ? 1 : true, ban_expires: kind === "sqlite" ? ahead.toISOString() : ahead })
+      .where("id", "=", h.userId)
+      .execute();
+    await expectDead(h);
+  });
+
+  it("an admin cannot ban themself in any spelling (CANNOT_BAN_SELF), through either ban endpoint", async () => {
+    for (const banned of [true, 1, "true"]) {
+      const res = await asAdmin("/admin/update-user", { userId: admin.userId, data: { banned } });
+      expect(res.status, JSON.stringify(banned)).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "CANNOT_BAN_SELF" });
+    }
+    const direct = await asAdmin("/admin/ban-user", { userId: admin.userId });
+    expect(direct.status).toBe(400);
+    expect(await direct.json()).toMatchObject({ code: "CANNOT_BAN_SELF" });
+    expect(await storedBan(admin.userId)).toBeFalsy();
+  });
+
+  it("a session with a forged session-data cookie beside it is still judged from the store", async () => {
+    const h = await fresh();
+    await asAdmin("/admin/update-user", { userId: h.userId, data: { banned: "true" } });
+    const forged = `${h.cookie}; better-auth.session_data=eyJzZXNzaW9uIjp7fX0.forged`;
+    expect(await probe(s, { Cookie: forged })).toEqual(REFUSED);
+  });
+
+  it("an impersonation over its one-hour lifetime is refused on every path and revoked", async () => {
+    const target = await fresh();
+    const imp = await asAdmin("/admin/impersonate-user", { userId: target.userId });
+    expect(imp.status).toBe(200);
+    const impBearer = imp.headers.get("set-auth-token") as string;
+    const impSession = (await imp.json()) as { session: { id: string } };
+    const headers = { Authorization: `Bearer ${impBearer}` };
+    expect((await s.call("/api/auth/me", { headers })).status).toBe(200);
+    // Created just over an hour ago: whatever expires_at says, its lifetime is over.
+    const created = new Date(Date.now() - 3_601_000);
+    await db()
+      .updateTable("user_sessions")
+      .set({ created_at: kind === "sqlite" ? created.toISOString() : created })
+      .where("id", "=", impSession.session.id)
+      .execute();
+    expect(await probe(s, headers)).toEqual(REFUSED);
+    const row = await db().selectFrom("user_sessions").select("id").where("id", "=", impSession.session.id).execute();
+    expect(row).toEqual([]);
+    // The user's own sessions are not touched.
+    expect(await liveStatus(target)).toBe(200);
+  });
+
+  it("an expired session is refused on every path", async () => {
+    const h = await fresh();
+    const past = new Date(Date.now() - 1000);
+    await db()
+      .updateTable("user_sessions")
+      .set({ expires_at: kind === "sqlite" ? past.toISOString() : past })
+      .where("user_id", "=", h.userId)
+      .execute();
+    for (const [how, headers] of credentials(h)) expect(await probe(s, headers), how).toEqual(REFUSED);
+  });
+});
