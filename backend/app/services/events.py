@@ -1,26 +1,62 @@
-"""Reading the shared audit log (`auth_events`); writing is `app.services.audit`."""
+"""Reading the audit log (`auth_events`), which the auth server writes; the backend only reads it."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AuthEvent
+from app.models import AuthEvent, User
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventFilter:
+    """What an admin narrows the log to; every field optional, all given ones must hold."""
+
+    user_id: str | None = None
+    type: str | None = None
+    q: str | None = None
+    """Part of an email address or a name: events about, or by, the users it matches."""
+    since: datetime | None = None
+    until: datetime | None = None
+    success: bool | None = None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.user_id is not None:
+        conditions.append(AuthEvent.user_id == f.user_id)
+    if f.type is not None:
+        conditions.append(AuthEvent.type == f.type)
+    if f.q:
+        pattern = f"%{_escape_like(f.q.lower())}%"
+        people = select(User.id).where(
+            or_(func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\"))
+        )
+        conditions.append(or_(AuthEvent.user_id.in_(people), AuthEvent.actor_id.in_(people)))
+    if f.since is not None:
+        conditions.append(AuthEvent.created_at >= f.since)
+    if f.until is not None:
+        conditions.append(AuthEvent.created_at < f.until)
+    if f.success is not None:
+        conditions.append(AuthEvent.success == f.success)
+    return conditions
 
 
 async def list_events(
-    db: AsyncSession, *, user_id: str | None, type: str | None, limit: int, offset: int
+    db: AsyncSession, *, filters: EventFilter, limit: int, offset: int
 ) -> tuple[Sequence[AuthEvent], int]:
-    """One page of events, newest first (ties by insertion order), optionally for one user and/or type.
+    """One page of events, newest first (ties by insertion order), and how many match in all.
 
-    Both filters and the ordering match the auth server's indexes (user_id, created_at) and
-    (type, created_at).
+    The user and type filters and the ordering match the auth server's indexes (user_id, created_at) and
+    (type, created_at); `q` looks people up in `users` by email or name (case-insensitive substring).
     """
-    conditions = []
-    if user_id is not None:
-        conditions.append(AuthEvent.user_id == user_id)
-    if type is not None:
-        conditions.append(AuthEvent.type == type)
+    conditions = _conditions(filters)
     count = await db.scalar(select(func.count()).select_from(AuthEvent).where(*conditions))
     rows = await db.scalars(
         select(AuthEvent)
@@ -30,3 +66,32 @@ async def list_events(
         .offset(offset)
     )
     return rows.all(), int(count or 0)
+
+
+async def stream_events(db: AsyncSession, *, filters: EventFilter, batch: int = 500) -> AsyncIterator[AuthEvent]:
+    """Every matching event, newest first, read in batches (keyset on created_at, id) for CSV export."""
+    conditions = _conditions(filters)
+    last: tuple[datetime, int] | None = None
+    while True:
+        query = select(AuthEvent).where(*conditions)
+        if last is not None:
+            query = query.where(
+                or_(
+                    AuthEvent.created_at < last[0],
+                    (AuthEvent.created_at == last[0]) & (AuthEvent.id < last[1]),
+                )
+            )
+        rows = (await db.scalars(query.order_by(AuthEvent.created_at.desc(), AuthEvent.id.desc()).limit(batch))).all()
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        last = (rows[-1].created_at, rows[-1].id)
+
+
+async def emails_by_id(db: AsyncSession, ids: set[str]) -> dict[str, str]:
+    """The current email of each of these users (deleted ones are simply missing)."""
+    if not ids:
+        return {}
+    rows = await db.execute(select(User.id, User.email).where(User.id.in_(ids)))
+    return {row.id: row.email for row in rows}

@@ -14,10 +14,32 @@ export interface paths {
         /**
          * List auth events
          * @description The audit log, newest first: sign-ups, verifications, sign-ins (also failed), sign-outs, password
-         *     resets, session revocations, role changes, bans, impersonation and OAuth links, whichever service
-         *     acted. Filter by `user_id` and/or `type`; page with `limit` and `offset`. Admins only.
+         *     resets, session revocations, role changes, bans, impersonation and OAuth links. Filter by `user_id`,
+         *     `type`, `q` (email or name of the user or the acting admin), a time range (`from`, `to`) and `success`;
+         *     page with `limit` and `offset`. Admins only.
          */
         get: operations["list_events_api_v1_admin_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/events.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export auth events as CSV
+         * @description The same filters as the list, every matching row, with the people's current email addresses. Cells that
+         *     start like a formula are prefixed with `'`. Admins only.
+         */
+        get: operations["export_events_api_v1_admin_events_csv_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -735,10 +757,18 @@ export interface operations {
     list_events_api_v1_admin_events_get: {
         parameters: {
             query?: {
+                /** @description Events at or after this time (ISO 8601). */
+                from?: string | null;
                 /** @description Page size (1-100). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
+                /** @description Part of an email address or name: events about, or by, the people it matches. */
+                q?: string | null;
+                /** @description Only successes (true) or only failures (false). */
+                success?: boolean | null;
+                /** @description Events before this time (ISO 8601). */
+                to?: string | null;
                 /** @description Only events of this type. */
                 type?: string | null;
                 /** @description Only events about this user. */
@@ -757,6 +787,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AuthEventPublic_"];
+                };
+            };
+            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No credential, or an invalid, expired or revoked one (RFC 6750 invalid_token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected error; its detail is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InternalErrorBody"];
+                };
+            };
+        };
+    };
+    export_events_api_v1_admin_events_csv_get: {
+        parameters: {
+            query?: {
+                /** @description Events at or after this time (ISO 8601). */
+                from?: string | null;
+                /** @description Part of an email address or name: events about, or by, the people it matches. */
+                q?: string | null;
+                /** @description Only successes (true) or only failures (false). */
+                success?: boolean | null;
+                /** @description Events before this time (ISO 8601). */
+                to?: string | null;
+                /** @description Only events of this type. */
+                type?: string | null;
+                /** @description Only events about this user. */
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every matching event, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */

@@ -1,9 +1,14 @@
-"""Administration: the audit log written by both services."""
+"""Administration: the audit log the auth server writes, read and exported."""
 
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from gatehouse_fastapi import AdminUser
+from starlette.responses import StreamingResponse
 
 from app.api.deps import SessionDep
 from app.schemas.common import Limit, Offset
@@ -17,6 +22,44 @@ TypeFilter = Annotated[
     str | None,
     Query(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$", description="Only events of this type."),
 ]
+PeopleFilter = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="Part of an email address or name: events about, or by, the people it matches.",
+    ),
+]
+SinceFilter = Annotated[datetime | None, Query(alias="from", description="Events at or after this time (ISO 8601).")]
+UntilFilter = Annotated[datetime | None, Query(alias="to", description="Events before this time (ISO 8601).")]
+SuccessFilter = Annotated[bool | None, Query(description="Only successes (true) or only failures (false).")]
+
+CSV_COLUMNS = (
+    "time",
+    "type",
+    "success",
+    "user_id",
+    "user_email",
+    "actor_id",
+    "actor_email",
+    "reason",
+    "ip",
+    "user_agent",
+    "session_id",
+)
+
+
+def _filters(
+    user_id: str | None,
+    type: str | None,
+    q: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    success: bool | None,
+) -> event_service.EventFilter:
+    return event_service.EventFilter(
+        user_id=user_id, type=type, q=q.strip() if q else None, since=since, until=until, success=success
+    )
 
 
 @router.get("/events", summary="List auth events")
@@ -25,11 +68,85 @@ async def list_events(
     db: SessionDep,
     user_id: UserIdFilter = None,
     type: TypeFilter = None,
+    q: PeopleFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    success: SuccessFilter = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> AuthEventsPublic:
     """The audit log, newest first: sign-ups, verifications, sign-ins (also failed), sign-outs, password
-    resets, session revocations, role changes, bans, impersonation and OAuth links, whichever service
-    acted. Filter by `user_id` and/or `type`; page with `limit` and `offset`. Admins only."""
-    rows, count = await event_service.list_events(db, user_id=user_id, type=type, limit=limit, offset=offset)
+    resets, session revocations, role changes, bans, impersonation and OAuth links. Filter by `user_id`,
+    `type`, `q` (email or name of the user or the acting admin), a time range (`from`, `to`) and `success`;
+    page with `limit` and `offset`. Admins only."""
+    filters = _filters(user_id, type, q, since, until, success)
+    rows, count = await event_service.list_events(db, filters=filters, limit=limit, offset=offset)
     return AuthEventsPublic(data=[AuthEventPublic.model_validate(row) for row in rows], count=count)
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get(
+    "/events.csv",
+    summary="Export auth events as CSV",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "Every matching event, newest first.",
+        }
+    },
+)
+async def export_events(
+    _admin: AdminUser,
+    db: SessionDep,
+    user_id: UserIdFilter = None,
+    type: TypeFilter = None,
+    q: PeopleFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    success: SuccessFilter = None,
+) -> StreamingResponse:
+    """The same filters as the list, every matching row, with the people's current email addresses. Cells that
+    start like a formula are prefixed with `'`. Admins only."""
+    filters = _filters(user_id, type, q, since, until, success)
+    rows = [row async for row in event_service.stream_events(db, filters=filters)]
+    emails = await event_service.emails_by_id(
+        db, {i for row in rows for i in (row.user_id, row.actor_id) if i is not None}
+    )
+
+    async def lines() -> AsyncIterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for start in range(0, len(rows), 200):
+            for row in rows[start : start + 200]:
+                writer.writerow(
+                    _cell(v)
+                    for v in (
+                        row.created_at.isoformat(),
+                        row.type,
+                        "true" if row.success else "false",
+                        row.user_id,
+                        emails.get(row.user_id or ""),
+                        row.actor_id,
+                        emails.get(row.actor_id or ""),
+                        row.reason,
+                        row.ip,
+                        row.user_agent,
+                        row.session_id,
+                    )
+                )
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="gatehouse-audit-log.csv"'},
+    )

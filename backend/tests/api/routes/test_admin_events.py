@@ -86,3 +86,67 @@ async def test_events_filters_are_validated(client: httpx.AsyncClient, admin: Ac
     for params in ({"type": "DROP TABLE"}, {"limit": 0}, {"limit": 101}, {"offset": -1}, {"user_id": ""}):
         response = await client.get(EVENTS, params=params, headers=admin.bearer())
         assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR"), params
+
+
+async def test_events_found_by_email_or_name_of_subject_or_actor(
+    client: httpx.AsyncClient, db: AsyncSession, admin: Actor, alice: Actor, bob: Actor
+) -> None:
+    await add_events(db, ("sign_in", alice.user.id, 3), ("sign_in", bob.user.id, 2))
+    db.add(
+        AuthEvent(type="role_changed", user_id=bob.user.id, actor_id=alice.user.id, success=True, created_at=utcnow())
+    )
+    await db.commit()
+    by_email = (await client.get(EVENTS, params={"q": alice.user.email.upper()[:6]}, headers=admin.bearer())).json()
+    assert {(e["type"], e["user_id"]) for e in by_email["data"]} == {
+        ("sign_in", alice.user.id),
+        ("role_changed", bob.user.id),  # alice acted
+    }
+    by_name = (await client.get(EVENTS, params={"q": bob.user.name}, headers=admin.bearer())).json()
+    assert {e["user_id"] for e in by_name["data"]} == {bob.user.id}
+    nobody = (await client.get(EVENTS, params={"q": "%"}, headers=admin.bearer())).json()
+    assert nobody["count"] == 0  # a wildcard is a character, not a pattern
+
+
+async def test_events_by_time_range_and_failures_only(
+    client: httpx.AsyncClient, db: AsyncSession, admin: Actor, alice: Actor
+) -> None:
+    await add_events(
+        db, ("sign_in", alice.user.id, 120), ("sign_in_failed", alice.user.id, 60), ("sign_out", alice.user.id, 1)
+    )
+    now = utcnow()
+    params = {
+        "user_id": alice.user.id,
+        "from": (now - timedelta(minutes=90)).isoformat(),
+        "to": (now - timedelta(minutes=30)).isoformat(),
+    }
+    window = (await client.get(EVENTS, params=params, headers=admin.bearer())).json()
+    assert [e["type"] for e in window["data"]] == ["sign_in_failed"]
+    failures = (
+        await client.get(EVENTS, params={"user_id": alice.user.id, "success": "false"}, headers=admin.bearer())
+    ).json()
+    assert [e["type"] for e in failures["data"]] == ["sign_in_failed"]
+    bad = await client.get(EVENTS, params={"from": "yesterday"}, headers=admin.bearer())
+    assert (bad.status_code, bad.json()["code"]) == (400, "VALIDATION_ERROR")
+
+
+async def test_events_export_csv_with_emails_and_no_formulas(
+    client: httpx.AsyncClient, db: AsyncSession, admin: Actor, alice: Actor
+) -> None:
+    await add_events(db, *[("sign_in", alice.user.id, minutes) for minutes in range(3)])
+    db.add(
+        AuthEvent(
+            type="sign_in_failed", user_id=alice.user.id, success=False, reason="=HYPERLINK(1)", created_at=utcnow()
+        )
+    )
+    await db.commit()
+    response = await client.get(f"{EVENTS}.csv", params={"user_id": alice.user.id}, headers=admin.bearer())
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    lines = response.text.strip().splitlines()
+    assert lines[0].startswith("time,type,success,user_id,user_email")
+    assert len(lines) == 5
+    assert alice.user.email in lines[1]
+    assert ",'=HYPERLINK(1)," in lines[1]  # newest first; the formula is defused
+    refused = await client.get(f"{EVENTS}.csv", headers=alice.bearer())
+    assert refused.status_code == 403

@@ -14,6 +14,7 @@ import { type AdminUser, getUser, impersonate, isBanActive } from "./admin-api";
 import { paramsFromQuery } from "./audit-log";
 import { BanCard } from "./BanCard";
 import { RoleCard } from "./RoleCard";
+import { UserActivityCard } from "./UserActivityCard";
 import { UserSessionsCard } from "./UserSessionsCard";
 
 export function AdminUserPage(): ReactElement {
@@ -54,7 +55,7 @@ export function AdminUserPage(): ReactElement {
     <div className="page">
       <p className="row-between">
         <Link to="/admin">← All users</Link>
-        <Link to={`/admin/events?${paramsFromQuery({ userId, type: "", page: 0 })}`}>Audit log for this user</Link>
+        <Link to={`/admin/events?${paramsFromQuery({ userId })}`}>Audit log for this user</Link>
       </p>
       {error && !user ? (
         <ErrorAlert error={error}>
@@ -111,6 +112,7 @@ export function AdminUserPage(): ReactElement {
               <BanCard user={user} isSelf={isSelf} onChanged={changed} />
               <UserSessionsCard userId={user.id} email={user.email} version={version} />
               <AccountCard user={user} isSelf={isSelf} onChanged={changed} />
+              <UserActivityCard userId={user.id} version={version} />
             </div>
           </div>
         </>

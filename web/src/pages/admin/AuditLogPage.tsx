@@ -2,17 +2,19 @@ import { type ReactElement, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
-import { SelectField, TextField } from "../../components/Field";
+import { Checkbox, SelectField, TextField } from "../../components/Field";
 import { PageLoader } from "../../components/Spinner";
 import { describeDevice, deviceLabel } from "../../lib/device";
 import { type AppError, toAppError } from "../../lib/errors";
 import { formatDateTime } from "../../lib/format";
+import { useAction } from "../../lib/use-action";
 import { AdminNav } from "./AdminNav";
 import type { AdminUser } from "./admin-api";
 import {
   type AuthEvent,
+  describeEvent,
+  downloadCsv,
   EVENT_NAMES,
-  eventName,
   listEvents,
   paramsFromQuery,
   queryFromParams,
@@ -23,15 +25,34 @@ const PAGE_SIZE = 20;
 
 type Users = Map<string, AdminUser>;
 
+/** An email that wraps at its "@" and dots, never mid-word. */
+export function Email({ value }: { value: string }): ReactElement {
+  const parts = value.split(/(?=[@.])/);
+  return (
+    <span className="email">
+      {parts.map((p, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the pieces of one string, in order
+        <span key={i}>
+          {i > 0 && <wbr />}
+          {p}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 function Who({ id, users }: { id: string; users: Users }): ReactElement {
   const u = users.get(id);
-  const label = u ? u.email : id;
   return (
-    <Link to={`/admin/events?${paramsFromQuery({ userId: id, type: "", page: 0 })}`} title={`Only events for ${label}`}>
+    <Link to={`/admin/events?${paramsFromQuery({ userId: id })}`} title={`Only events for ${u?.email ?? id}`}>
       {u ? (
         <>
-          <span className="break">{u.name || u.email}</span>
-          {u.name && <span className="muted small break event-email">{u.email}</span>}
+          <span>{u.name || u.email}</span>
+          {u.name && (
+            <span className="muted small event-email">
+              <Email value={u.email} />
+            </span>
+          )}
         </>
       ) : (
         <span className="mono small break">{id}</span>
@@ -40,29 +61,24 @@ function Who({ id, users }: { id: string; users: Users }): ReactElement {
   );
 }
 
-function EventRow({ e, users }: { e: AuthEvent; users: Users }): ReactElement {
-  const actor = e.actor_id && e.actor_id !== e.user_id ? (users.get(e.actor_id)?.email ?? e.actor_id) : null;
+export function EventRow({ e, users }: { e: AuthEvent; users: Users }): ReactElement {
   const device = e.user_agent ? deviceLabel(describeDevice(e.user_agent), e.user_agent) : null;
+  const nameOf = (id: string): string => {
+    const u = users.get(id);
+    return u ? u.name || u.email : "a deleted user";
+  };
   return (
-    <tr>
+    <tr className={e.success ? undefined : "event-failed"}>
       <td>
         <div className="event-name">
-          <strong>{eventName(e.type)}</strong>
-          {e.success ? (
-            <span className="badge badge-success">Succeeded</span>
-          ) : (
-            <span className="badge badge-danger">Failed</span>
-          )}
+          {/* Only failures are marked: a badge on every row would say nothing. */}
+          {!e.success && <span className="badge badge-danger">Failed</span>}
+          <span>{describeEvent(e, nameOf)}</span>
         </div>
       </td>
       {/* Empty cells say "—" in the table and disappear from a phone's row card. */}
       <td className={e.user_id ? undefined : "cell-empty"}>
         {e.user_id ? <Who id={e.user_id} users={users} /> : <span className="muted">—</span>}
-      </td>
-      <td className={`small${e.reason || actor ? "" : " cell-empty"}`}>
-        {e.reason && <code className="break">{e.reason}</code>}
-        {actor && <div className="muted break">by {actor}</div>}
-        {!e.reason && !actor && <span className="muted">—</span>}
       </td>
       <td className="small">
         <div>{e.ip ?? "—"}</div>
@@ -82,23 +98,29 @@ function EventRow({ e, users }: { e: AuthEvent; users: Users }): ReactElement {
 export function AuditLogPage(): ReactElement {
   const [params, setParams] = useSearchParams();
   const q = queryFromParams(params, PAGE_SIZE);
-  const [draft, setDraft] = useState({ userId: q.userId, type: q.type });
+  const [draft, setDraft] = useState({ q: q.q, type: q.type, from: q.from, to: q.to, failures: q.failures });
   const [result, setResult] = useState<{ events: AuthEvent[]; total: number; users: Users } | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [loading, setLoading] = useState(true);
 
   // A new address (a link, Back) brings its own filters into the form.
-  useEffect(() => setDraft({ userId: q.userId, type: q.type }), [q.userId, q.type]);
+  useEffect(
+    () => setDraft({ q: q.q, type: q.type, from: q.from, to: q.to, failures: q.failures }),
+    [q.q, q.type, q.from, q.to, q.failures],
+  );
+  const exporting = useAction(() => downloadCsv(q));
 
+  // The address is the query: one load per distinct address.
+  const address = params.toString();
   useEffect(() => {
     let live = true;
     setLoading(true);
     setError(null);
-    const query = { userId: q.userId, type: q.type, page: q.page, pageSize: PAGE_SIZE };
+    const query = queryFromParams(new URLSearchParams(address), PAGE_SIZE);
     listEvents(query)
       .then(async ({ events, total }) => {
         // Names make the log readable; without them (a failed lookup) it still works with ids.
-        const subject = q.userId ? [{ user_id: q.userId, actor_id: null } as AuthEvent] : [];
+        const subject = query.userId ? [{ user_id: query.userId, actor_id: null } as AuthEvent] : [];
         const users = await usersForEvents([...events, ...subject]).catch(() => new Map() as Users);
         if (live) setResult({ events, total, users });
       })
@@ -107,15 +129,14 @@ export function AuditLogPage(): ReactElement {
     return () => {
       live = false;
     };
-  }, [q.userId, q.type, q.page]);
+  }, [address]);
 
-  const go = (next: Partial<Pick<typeof q, "userId" | "type" | "page">>): void =>
-    setParams(paramsFromQuery({ ...q, ...next }));
+  const go = (next: Partial<typeof q>): void => setParams(paramsFromQuery({ ...q, ...next }));
 
   const total = result?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const subject = q.userId ? result?.users.get(q.userId) : undefined;
-  const filtered = Boolean(q.userId || q.type);
+  const filtered = Boolean(q.userId || q.type || q.q || q.from || q.to || q.failures);
   return (
     <div className="page">
       <div className="page-header">
@@ -130,16 +151,16 @@ export function AuditLogPage(): ReactElement {
           className="search-bar"
           onSubmit={(e) => {
             e.preventDefault();
-            go({ userId: draft.userId.trim().slice(0, 128), type: draft.type, page: 0 });
+            go({ ...draft, q: draft.q.trim().slice(0, 200), page: 0 });
           }}
         >
           <TextField
-            label="User ID"
-            maxLength={128}
-            spellCheck={false}
+            label="Email or name"
+            type="search"
+            maxLength={200}
             autoComplete="off"
-            value={draft.userId}
-            onChange={(e) => setDraft({ ...draft, userId: e.target.value })}
+            value={draft.q}
+            onChange={(e) => setDraft({ ...draft, q: e.target.value })}
           />
           <SelectField
             label="Event"
@@ -154,14 +175,43 @@ export function AuditLogPage(): ReactElement {
               </option>
             ))}
           </SelectField>
+          <TextField
+            label="From"
+            type="date"
+            className="field-narrow"
+            value={draft.from}
+            onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+          />
+          <TextField
+            label="To"
+            type="date"
+            className="field-narrow"
+            value={draft.to}
+            onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+          />
+          <Checkbox
+            label="Failures only"
+            checked={draft.failures}
+            onChange={(e) => setDraft({ ...draft, failures: e.target.checked })}
+          />
           <Button type="submit">Filter</Button>
           {filtered && (
-            <Button variant="ghost" onClick={() => go({ userId: "", type: "", page: 0 })}>
+            <Button
+              variant="ghost"
+              onClick={() => go({ userId: "", type: "", q: "", from: "", to: "", failures: false, page: 0 })}
+            >
               Clear
             </Button>
           )}
         </form>
       </search>
+      <div className="row-between" style={{ marginBottom: "0.75rem" }}>
+        <span />
+        <Button variant="secondary" size="sm" loading={exporting.pending} onClick={() => void exporting.run()}>
+          Export CSV
+        </Button>
+      </div>
+      <ErrorAlert error={exporting.error} />
       {q.userId && (
         <p className="muted break">
           Events for <strong>{subject ? `${subject.name || subject.email} (${subject.email})` : q.userId}</strong>
@@ -169,6 +219,8 @@ export function AuditLogPage(): ReactElement {
             <>
               {" · "}
               <Link to={`/admin/users/${encodeURIComponent(q.userId)}`}>Manage user</Link>
+              {" · "}
+              <Link to={`/admin/events?${paramsFromQuery({ ...q, userId: "", page: 0 })}`}>Everyone</Link>
             </>
           )}
         </p>
@@ -186,9 +238,8 @@ export function AuditLogPage(): ReactElement {
             <caption className="visually-hidden">Auth events, newest first</caption>
             <thead>
               <tr>
-                <th scope="col">Event</th>
+                <th scope="col">What happened</th>
                 <th scope="col">User</th>
-                <th scope="col">Details</th>
                 <th scope="col">From</th>
                 <th scope="col">When</th>
               </tr>

@@ -1,5 +1,5 @@
 import { tokens } from "../../lib/backend";
-import { eventName, listEvents, paramsFromQuery, queryFromParams, usersForEvents } from "./audit-log";
+import { describeEvent, eventName, listEvents, paramsFromQuery, queryFromParams, usersForEvents } from "./audit-log";
 
 const json = (body: unknown, status = 200): Response =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -20,6 +20,8 @@ function services(events: unknown = { data: [], count: 0 }, users: unknown = { u
   );
   return urls;
 }
+
+const NO_FILTERS = { q: "", from: "", to: "", failures: false };
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -45,12 +47,14 @@ describe("filters in the address", () => {
     expect(queryFromParams(new URLSearchParams("user=u1&type=sign_in&page=2"), 20)).toEqual({
       userId: "u1",
       type: "sign_in",
+      ...NO_FILTERS,
       page: 2,
       pageSize: 20,
     });
-    expect(queryFromParams(new URLSearchParams("type=DROP%20TABLE&page=-3"), 20)).toEqual({
+    expect(queryFromParams(new URLSearchParams("type=DROP%20TABLE&page=-3&from=yesterday&failures=yes"), 20)).toEqual({
       userId: "",
       type: "",
+      ...NO_FILTERS,
       page: 0,
       pageSize: 20,
     });
@@ -65,11 +69,50 @@ describe("filters in the address", () => {
   });
 });
 
+describe("people, dates and failures", () => {
+  it("go to the backend as q, a from/to range of whole local days, and success=false", async () => {
+    const urls = services();
+    await listEvents({
+      userId: "",
+      type: "",
+      q: "ada",
+      from: "2026-03-01",
+      to: "2026-03-02",
+      failures: true,
+      page: 0,
+      pageSize: 20,
+    });
+    const call = Object.fromEntries(urls.find((u) => u.pathname === "/api/v1/admin/events")?.searchParams ?? []);
+    expect(call.q).toBe("ada");
+    expect(call.success).toBe("false");
+    expect(new Date(call.from as string).getTime()).toBe(new Date(2026, 2, 1).getTime());
+    expect(new Date(call.to as string).getTime()).toBe(new Date(2026, 2, 3).getTime()); // "to" day included
+  });
+});
+
+describe("describeEvent", () => {
+  const names = (id: string): string => ({ a1: "Ada Admin" })[id] ?? "a deleted user";
+  const ev = (type: string, extra: object = {}) =>
+    ({ id: 1, type, user_id: "u1", actor_id: null, success: true, reason: null, ...extra }) as never;
+  it("reads as a sentence, naming the admin who acted", () => {
+    expect(describeEvent(ev("role_changed", { reason: "role=admin", actor_id: "a1" }), names)).toBe(
+      "Role changed to admin by Ada Admin",
+    );
+    expect(describeEvent(ev("sign_in_failed", { reason: "INVALID_EMAIL_OR_PASSWORD", success: false }), names)).toBe(
+      "Sign-in failed: wrong email or password",
+    );
+    expect(describeEvent(ev("sign_in", { reason: "oauth:acme" }), names)).toBe("Signed in with acme");
+    expect(describeEvent(ev("user_banned", { actor_id: "gone" }), names)).toBe("Banned by a deleted user");
+    expect(describeEvent(ev("password_changed", { actor_id: "a1" }), names)).toBe("Password set by Ada Admin");
+    expect(describeEvent(ev("mfa_enrolled"), names)).toBe("Mfa enrolled");
+  });
+});
+
 describe("listEvents", () => {
   it("asks the backend for one page with the filters, with the JWT", async () => {
     const event = { id: 7, type: "sign_in", user_id: "u1", success: true };
     const urls = services({ data: [event], count: 41 });
-    const res = await listEvents({ userId: "u1", type: "sign_in", page: 2, pageSize: 20 });
+    const res = await listEvents({ userId: "u1", type: "sign_in", ...NO_FILTERS, page: 2, pageSize: 20 });
     expect(res).toEqual({ events: [event], total: 41 });
     const call = urls.find((u) => u.pathname === "/api/v1/admin/events");
     expect(Object.fromEntries(call?.searchParams ?? [])).toEqual({
@@ -82,7 +125,7 @@ describe("listEvents", () => {
 
   it("leaves out empty filters", async () => {
     const urls = services();
-    await listEvents({ userId: "", type: "", page: 0, pageSize: 20 });
+    await listEvents({ userId: "", type: "", ...NO_FILTERS, page: 0, pageSize: 20 });
     const call = urls.find((u) => u.pathname === "/api/v1/admin/events");
     expect(call?.search).toBe("?limit=20&offset=0");
   });
@@ -96,7 +139,7 @@ describe("listEvents", () => {
           : json({ code: "FORBIDDEN", message: "Administrators only." }, 403),
       ),
     );
-    await expect(listEvents({ userId: "", type: "", page: 0, pageSize: 20 })).rejects.toMatchObject({
+    await expect(listEvents({ userId: "", type: "", ...NO_FILTERS, page: 0, pageSize: 20 })).rejects.toMatchObject({
       code: "FORBIDDEN",
       status: 403,
     });

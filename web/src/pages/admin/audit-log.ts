@@ -37,45 +37,90 @@ export function eventName(type: string): string {
 export interface EventQuery {
   userId: string;
   type: string;
+  /** Part of an email address or a name (of the user or the acting admin). */
+  q: string;
+  /** Calendar days, YYYY-MM-DD, in the reader's time zone; `to` is included. */
+  from: string;
+  to: string;
+  failures: boolean;
   page: number;
   pageSize: number;
 }
 
+type Filters = Omit<EventQuery, "pageSize">;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
 /** Reads the filters from the address, so a link (e.g. from the users table) opens them. */
 export function queryFromParams(params: URLSearchParams, pageSize: number): EventQuery {
   const page = Number.parseInt(params.get("page") ?? "0", 10);
+  const day = (k: string): string => (DAY.test(params.get(k) ?? "") ? (params.get(k) as string) : "");
   return {
     userId: (params.get("user") ?? "").trim().slice(0, 128),
     type: /^[a-z][a-z0-9_]{0,63}$/.test(params.get("type") ?? "") ? (params.get("type") as string) : "",
+    q: (params.get("q") ?? "").trim().slice(0, 200),
+    from: day("from"),
+    to: day("to"),
+    failures: params.get("failures") === "1",
     page: Number.isFinite(page) && page > 0 ? page : 0,
     pageSize,
   };
 }
 
 /** The address for a query; empty filters and page 0 are left out. */
-export function paramsFromQuery(q: Pick<EventQuery, "userId" | "type" | "page">): URLSearchParams {
+export function paramsFromQuery(q: Partial<Filters>): URLSearchParams {
   const p = new URLSearchParams();
   if (q.userId) p.set("user", q.userId);
+  if (q.q) p.set("q", q.q);
   if (q.type) p.set("type", q.type);
-  if (q.page > 0) p.set("page", String(q.page));
+  if (q.from) p.set("from", q.from);
+  if (q.to) p.set("to", q.to);
+  if (q.failures) p.set("failures", "1");
+  if (q.page && q.page > 0) p.set("page", String(q.page));
   return p;
+}
+
+/** A local calendar day as the instant it starts (plus `days`), for the backend's from/to. */
+function dayStart(day: string, days = 0): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(y, m - 1, d + days).toISOString();
+}
+
+function backendFilters(q: Filters) {
+  return {
+    ...(q.userId ? { user_id: q.userId } : {}),
+    ...(q.type ? { type: q.type } : {}),
+    ...(q.q ? { q: q.q } : {}),
+    ...(q.from ? { from: dayStart(q.from) } : {}),
+    ...(q.to ? { to: dayStart(q.to, 1) } : {}),
+    ...(q.failures ? { success: false } : {}),
+  };
 }
 
 /** One page of events, newest first, and how many match in all. */
 export async function listEvents(q: EventQuery): Promise<{ events: AuthEvent[]; total: number }> {
   const res = ok(
     await backend.GET("/api/v1/admin/events", {
-      params: {
-        query: {
-          ...(q.userId ? { user_id: q.userId } : {}),
-          ...(q.type ? { type: q.type } : {}),
-          limit: q.pageSize,
-          offset: q.page * q.pageSize,
-        },
-      },
+      params: { query: { ...backendFilters(q), limit: q.pageSize, offset: q.page * q.pageSize } },
     }),
   );
   return { events: res.data, total: res.count };
+}
+
+/** Every event matching the filters as a CSV file the browser downloads. */
+export async function downloadCsv(q: Filters): Promise<void> {
+  const res = await backend.GET("/api/v1/admin/events.csv", {
+    params: { query: backendFilters(q) },
+    parseAs: "blob",
+  });
+  const blob = ok(res) as Blob;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `gatehouse-audit-log-${new Date().toISOString().slice(0, 10)}.csv`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The people a page of events mentions (subjects and acting admins), in one request. */
@@ -87,4 +132,55 @@ export async function usersForEvents(events: readonly AuthEvent[]): Promise<Map<
   }
   const users = await listUsersById([...ids]);
   return new Map(users.map((u) => [u.id, u]));
+}
+
+const REASONS: Record<string, string> = {
+  INVALID_EMAIL_OR_PASSWORD: "wrong email or password",
+  EMAIL_NOT_VERIFIED: "email not verified yet",
+  BANNED_USER: "the account is banned",
+  RATE_LIMITED: "too many attempts",
+  email_verification: "by verifying the email address",
+};
+
+/**
+ * One event as a sentence an admin reads at a glance: "Role changed to admin by Ada",
+ * "Sign-in failed: wrong email or password", "Signed in with acme". Uses what the row records
+ * (type, reason, actor); unknown reasons are shown as they are rather than guessed at.
+ */
+export function describeEvent(e: AuthEvent, nameOf: (id: string) => string): string {
+  const by = e.actor_id && e.actor_id !== e.user_id ? ` by ${nameOf(e.actor_id)}` : "";
+  const reason = e.reason ?? "";
+  switch (e.type) {
+    case "role_changed": {
+      const role = reason.replace(/^role=/, "");
+      return `Role changed${role ? ` to ${role}` : ""}${by}`;
+    }
+    case "sign_in":
+      if (reason.startsWith("oauth:")) return `Signed in with ${reason.slice(6)}`;
+      return reason === "email_verification" ? "Signed in by verifying the email address" : "Signed in";
+    case "sign_in_failed":
+      return `Sign-in failed${reason ? `: ${REASONS[reason] ?? reason}` : ""}`;
+    case "session_revoked":
+      return `Session ended${by}`;
+    case "user_banned":
+      return `Banned${by}`;
+    case "user_unbanned":
+      return `Ban lifted${by}`;
+    case "password_changed":
+      return by ? `Password set${by}` : "Password changed";
+    case "user_updated":
+      return `Profile changed${by}${reason.startsWith("fields=") ? ` (${reason.slice(7).replace(/,/g, ", ")})` : ""}`;
+    case "impersonation_started":
+      return `Impersonated${by}`;
+    case "impersonation_stopped":
+      return `Impersonation ended${by}`;
+    case "oauth_linked":
+      return `Linked ${reason || "a provider"}`;
+    case "oauth_unlinked":
+      return `Unlinked ${reason || "a provider"}`;
+    case "user_deleted":
+      return `Account deleted${by}`;
+    default:
+      return `${eventName(e.type)}${by}`;
+  }
 }
