@@ -30,12 +30,13 @@ test("account: profile, then a password change that signs out the other device",
     await signInViaUi(p2, email);
     await expect(p2).toHaveURL(/\/tasks$/);
 
-    await test.step("a wrong current password is refused", async () => {
+    await test.step("a wrong current password is refused, said on that field", async () => {
       await page.getByLabel("Current password").fill("not my password");
       await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
       await page.getByLabel("Confirm new password").fill(NEW_PASSWORD);
       await page.getByRole("button", { name: "Change password" }).click();
-      await expect(page.getByRole("alert")).toContainText(/password/i);
+      await expect(page.getByText("The password is not correct.")).toBeVisible();
+      await expect(page.getByLabel("Current password")).toBeFocused();
     });
 
     await test.step("change it, signing out the other device", async () => {
