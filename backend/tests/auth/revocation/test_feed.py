@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.core.config import DatabaseSettings
 from app.core.db import create_engine
 from app.models import Account, User, UserSession, utcnow
-from tests.utils.factories import Actor, make_account
+from tests.utils.factories import Actor, make_account, make_session
 from tests.utils.jwks_server import JwksServer
 from tests.utils.waiting import count_queries, eventually
 
@@ -66,10 +66,17 @@ async def test_ban_elsewhere_drops_cached_sessions_and_answers_banned(
     for headers in (jwt(jwks, alice), alice.bearer()):
         assert (await client.get(ME, headers=headers)).status_code == 200
     assert feed.cache.session(alice.session.id) is not None
-    await update_user(elsewhere, alice.user.id, banned=True, ban_reason="spam")  # sessions left in place
+    # The database also deletes the user's sessions when the ban comes into force (auth server migration 0007).
+    await update_user(elsewhere, alice.user.id, banned=True, ban_reason="spam")
     await eventually(lambda: feed.cache.session(alice.session.id) is None)
     assert feed.view.cutoff(alice.user.id) is not None
     for headers in (jwt(jwks, alice), alice.bearer(), alice.cookie()):
+        response = await client.get(ME, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (401, "UNAUTHORIZED")
+    # A session written after the ban (a sign-in racing it) is refused as banned.
+    async with AsyncSession(elsewhere, expire_on_commit=False) as db:
+        late = Actor(user=alice.user, session=await make_session(db, alice.user))
+    for headers in (jwt(jwks, late), late.bearer(), late.cookie()):
         response = await client.get(ME, headers=headers)
         assert (response.status_code, response.json()["code"]) == (403, "BANNED_USER")
 
