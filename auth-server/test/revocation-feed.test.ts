@@ -111,6 +111,34 @@ describe.each(DB_KINDS)("revocation feed triggers on %s", (kind) => {
     expect(change.status).toBe(200);
     expect(await feedAfter(before)).toEqual([expect.objectContaining({ kind: "password", user_id: userId })]);
   });
+
+  it("records a session whose expiry is brought forward (or token changed) as session_changed, not an extension", async () => {
+    const { token, userId } = await signUpVerified(s, "feed4@example.com");
+    const session = await (await s.call("/api/auth/get-session", { headers: bearer(token) })).json();
+    const id = session.session.id as string;
+    const at = (ms: number) => (kind === "sqlite" ? new Date(ms).toISOString() : new Date(ms));
+    const { db } = s.gh.database;
+    const before = await lastId();
+    await db
+      .updateTable("user_sessions")
+      .set({ expires_at: at(Date.now() + 30 * 86_400_000) })
+      .where("id", "=", id)
+      .execute();
+    expect(await feedAfter(before)).toEqual([]); // an extension ends nothing
+    await db
+      .updateTable("user_sessions")
+      .set({ expires_at: at(Date.now() - 1000) })
+      .where("id", "=", id)
+      .execute();
+    const expired = await feedAfter(before);
+    expect(expired).toEqual([expect.objectContaining({ kind: "session_changed", user_id: userId, session_id: id })]);
+    await db
+      .updateTable("user_sessions")
+      .set({ token: "T".repeat(32) })
+      .where("id", "=", id)
+      .execute();
+    expect((await feedAfter(Number(expired[0]?.id))).map((r) => r.kind)).toEqual(["session_changed"]);
+  });
 });
 
 describe.each(DB_KINDS)("revocation feed pruning on %s", (kind) => {

@@ -149,6 +149,33 @@ describe.each(DB_KINDS)("failure 2: sessions deleted while no instance ran the s
   });
 });
 
+describe.each(DB_KINDS)("sessions ended without a delete (%s + Redis)", (kind) => {
+  it("a session whose expiry an operator brings forward by SQL is refused from the cache too", async () => {
+    const db = await freshDatabaseUrl(kind);
+    try {
+      const inst = await start(db.url);
+      const victim = await signedIn(inst, `expired-${kind}@example.com`);
+      const bystander = await signedIn(inst, `kept-${kind}@example.com`);
+      expect(await answers(inst, victim.bearer)).toEqual(ACCEPTED);
+      const past = new Date(Date.now() - 1000);
+      await inst.gh.database.db
+        .updateTable("user_sessions")
+        .set({ expires_at: kind === "sqlite" ? past.toISOString() : past })
+        .where("token", "=", rawToken(victim.bearer))
+        .execute();
+      await eventually(
+        async () => JSON.stringify(await answers(inst, victim.bearer)) === JSON.stringify(REFUSED),
+        1_500,
+        "expired session refused by get-session, /me and /token",
+      );
+      expect(await answers(inst, bystander.bearer)).toEqual(ACCEPTED);
+    } finally {
+      for (const inst of open.splice(0)) await inst.close();
+      await db.drop();
+    }
+  });
+});
+
 describe("fail safe: a sync that is not current sends session lookups to the database", () => {
   it("after the sync stops, a session deleted by SQL is refused once the cache is no longer current", async () => {
     const db = await freshDatabaseUrl("postgres");

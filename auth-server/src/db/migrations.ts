@@ -275,4 +275,32 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         execute function auth_enforce_ban()`,
     ],
   },
+  {
+    // A session ended or moved without being deleted: its expiry brought forward (an operator's
+    // "expire now", or SQLite's impersonation cap rewriting what better-auth just extended), or its
+    // token or owner changed. Readers that cache sessions (the auth server's Redis copy, backend
+    // workers) drop their copy; the row itself still decides, so this is not a revocation.
+    name: "0008_feed_session_changes",
+    sqlite: [
+      `create trigger if not exists auth_feed_session_changed after update of expires_at, token, user_id on user_sessions
+        when new.expires_at < old.expires_at or new.token is not old.token or new.user_id is not old.user_id begin
+        insert into auth_revocations (kind, user_id, session_id) values ('session_changed', old.user_id, old.id);
+      end`,
+    ],
+    postgres: [
+      `create or replace function auth_record_session_change() returns trigger language plpgsql as $$
+      declare
+        rid bigint;
+      begin
+        insert into auth_revocations (kind, user_id, session_id) values ('session_changed', old.user_id, old.id)
+          returning id into rid;
+        perform pg_notify('gatehouse_revocations', rid::text);
+        return null;
+      end $$`,
+      `create trigger auth_feed_session_changed after update of expires_at, token, user_id on user_sessions
+        for each row when (new.expires_at < old.expires_at or new.token is distinct from old.token
+          or new.user_id is distinct from old.user_id)
+        execute function auth_record_session_change()`,
+    ],
+  },
 ];

@@ -200,6 +200,7 @@ export class RevocationCacheSync {
       if (!row.userId) continue;
       switch (row.kind) {
         case FeedKind.SESSION:
+        case FeedKind.SESSION_CHANGED: // evicted either way: better-auth then reads the row as it now is
           if (row.sessionId) this.counters.evicted += await this.cache.evictSession(row.userId, row.sessionId);
           break;
         case FeedKind.USER:

@@ -60,6 +60,27 @@ async def test_credential_of_session_deleted_elsewhere_refused_within_one_second
     await eventually(refused, within=1.0)
 
 
+@pytest.mark.parametrize("kind", ["jwt", "bearer", "cookie"])
+async def test_session_expired_elsewhere_is_dropped_from_the_cache_and_refused(
+    client: httpx.AsyncClient, jwks: JwksServer, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor, kind: str
+) -> None:
+    headers = {"jwt": jwt(jwks, alice), "bearer": alice.bearer(), "cookie": alice.cookie()}[kind]
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    await eventually(lambda: feed.cache.session(alice.session.id) is not None)
+    async with elsewhere.begin() as conn:  # an operator's "expire now": the row stays, no delete
+        await conn.execute(
+            update(UserSession)
+            .where(UserSession.id == alice.session.id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+    async def refused() -> bool:
+        return (await client.get(ME, headers=headers)).status_code == 401
+
+    await eventually(refused, within=1.0)
+    assert not feed.view.is_revoked(alice.session.id)  # a changed session, not a revoked one
+
+
 async def test_ban_elsewhere_drops_cached_sessions_and_answers_banned(
     client: httpx.AsyncClient, jwks: JwksServer, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
 ) -> None:

@@ -200,7 +200,8 @@ class RevocationFeed:
         return self._wall_ms() + self._offset_ms
 
     def _invalidate(self, row: FeedRow) -> None:
-        if row.kind == FeedKind.SESSION:
+        if row.kind in (FeedKind.SESSION, FeedKind.SESSION_CHANGED):
+            # A changed session is not revoked (the view ignores it), but the cached copy may say too much.
             if row.session_id:
                 self.cache.forget_session(row.session_id)
         elif row.kind in (FeedKind.USER, FeedKind.PASSWORD):
