@@ -18,7 +18,7 @@ import { type Logger, logAuthError } from "./logger.js";
 import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { accountLinks } from "./plugins/account-links/index.js";
-import { AuditTrail, audit } from "./plugins/audit/index.js";
+import { AuditTrail, announceRevocation, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { contractCodes } from "./plugins/contract-codes/index.js";
 import { internalAdminApi } from "./plugins/internal-admin/index.js";
@@ -159,7 +159,8 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
     },
     plugins: [
       // Gatehouse's own rules first, so their hooks run before the stock plugins' (plugin order).
-      sessionRule(),
+      // A session the rule refuses is revoked; the audit trail says why.
+      sessionRule({ onViolation: (s, why) => announceRevocation(s.id, why === "banned" ? "ban" : "expired") }),
       roles({ adminEmails: env.ADMIN_EMAILS }),
       auditing,
       lockout,

@@ -156,6 +156,18 @@ describe.each(DB_KINDS)("one session rule on %s", (kind) => {
     expect(await probe(s, headers)).toEqual(REFUSED);
     const row = await db().selectFrom("user_sessions").select("id").where("id", "=", impSession.session.id).execute();
     expect(row).toEqual([]);
+    // The audit trail says why it ended.
+    let revoked: Array<{ details: unknown }> = [];
+    for (const deadline = Date.now() + 5_000; revoked.length === 0 && Date.now() < deadline; ) {
+      revoked = await db()
+        .selectFrom("auth_events")
+        .select("details")
+        .where("session_id", "=", impSession.session.id)
+        .where("type", "=", "session_revoked")
+        .execute();
+      if (revoked.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(JSON.parse(revoked[0]?.details as string)).toEqual({ cause: "expired" });
     // The user's own sessions are not touched.
     expect(await liveStatus(target)).toBe(200);
   });

@@ -182,6 +182,8 @@ class AuthEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     # Declared `text` on SQLite (not better-auth's `date`), same ISO form.
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, info={"sqlite_type": "text"})
+    # What the row is about, as a JSON object in text (the auth server's audit plugin writes it).
+    details: Mapped[str | None] = mapped_column(Text)
 
 
 AUTH_TABLES = frozenset({"users", "user_sessions", "accounts", "verifications", "jwks", "auth_events"})

@@ -303,4 +303,11 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         execute function auth_record_session_change()`,
     ],
   },
+  {
+    // What each audit row is about, for people reading the log (plugins/audit: `{from, to}` of a
+    // role change, a ban's end, a deleted user's address): a JSON object as text, nullable.
+    name: "0009_auth_event_details",
+    sqlite: ["alter table auth_events add column details text"],
+    postgres: ["alter table auth_events add column if not exists details text"],
+  },
 ];

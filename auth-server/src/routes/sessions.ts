@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Auth } from "../auth.js";
 import { HttpError } from "../errors.js";
+import { announceRevocation } from "../plugins/audit/index.js";
 import { canonicalRole } from "../plugins/roles/index.js";
 import { sessionViolation } from "../plugins/session-rule/index.js";
 import { describeDevice, tokenExcerpt } from "./session-view.js";
@@ -69,6 +70,7 @@ export function sessionRoutes(auth: Auth): Hono {
     const target = (await ctx.internalAdapter.listSessions(current.user.id)).find((s) => s.id === id);
     // Another user's session and a session that does not exist look the same: 404.
     if (!target) throw new HttpError(404, "SESSION_NOT_FOUND", "No such session.");
+    announceRevocation(target.id, "user");
     await ctx.internalAdapter.deleteSession(target.token);
     return c.body(null, 204);
   });

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cookiesFrom, DB_KINDS, signUpVerified, startTestServer, type TestServer } from "../../../test/harness.js";
+import {
+  cookiesFrom,
+  DB_KINDS,
+  STRONG_PASSWORD,
+  signUpVerified,
+  startTestServer,
+  type TestServer,
+  tokenFromOutbox,
+} from "../../../test/harness.js";
+import { callInternal } from "../../../test/support/service-token.js";
 
 // The account's own life and the basic admin actions are in test/auth-events.test.ts; these are
 // the actions whose actor or kind the old path switch got wrong or missed.
@@ -78,5 +87,118 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     const rows = await rowsOf(user.userId, "user_deleted");
     expect(rows).toHaveLength(1);
     expect(rows[0]?.actor_id).toBeNull();
+  });
+
+  const detailsOf = async (userId: string, type: string, atLeast = 1) =>
+    (await rowsOf(userId, type, atLeast)).map((r) => ({
+      actor_id: r.actor_id,
+      details: r.details === null ? null : JSON.parse(r.details as string),
+    }));
+
+  it("says what changed: role from → to and the ban's reason and end, whichever endpoint changed them", async () => {
+    const u = await signUpVerified(s, "details-role@example.com");
+    expect((await asAdmin("/admin/set-role", { userId: u.userId, role: "admin" })).status).toBe(200);
+    expect((await callInternal(s, "set-role", admin.userId, { userId: u.userId, role: "user" })).status).toBe(200);
+    expect(await detailsOf(u.userId, "role_changed", 2)).toEqual([
+      { actor_id: admin.userId, details: { from: "user", to: "admin" } },
+      { actor_id: admin.userId, details: { from: "admin", to: "user" } },
+    ]);
+    const ban = await callInternal(s, "ban-user", admin.userId, {
+      userId: u.userId,
+      banReason: "spam",
+      banExpiresIn: 3600,
+    });
+    expect(ban.status).toBe(200);
+    const [banned] = await detailsOf(u.userId, "user_banned");
+    expect(banned).toMatchObject({ actor_id: admin.userId, details: { reason: "spam" } });
+    expect(Date.parse(banned?.details.expires_at)).toBeGreaterThan(Date.now() + 3_500_000);
+    const revoked = await detailsOf(u.userId, "session_revoked");
+    expect(revoked.length).toBeGreaterThan(0);
+    for (const r of revoked) expect(r).toEqual({ actor_id: admin.userId, details: { cause: "ban" } });
+    expect((await asAdmin("/admin/unban-user", { userId: u.userId })).status).toBe(200);
+    expect(await detailsOf(u.userId, "user_unbanned")).toEqual([{ actor_id: admin.userId, details: {} }]);
+  });
+
+  it("names who a deleted or created user was, and how they were created", async () => {
+    const made = await asAdmin("/admin/create-user", { email: "invited@example.com", name: "Invitee" });
+    expect(made.status).toBe(200);
+    const { user } = (await made.json()) as { user: { id: string } };
+    expect(await detailsOf(user.id, "user_created")).toEqual([
+      { actor_id: admin.userId, details: { email: "invited@example.com", role: "user", invited: true } },
+    ]);
+    expect((await asAdmin("/admin/remove-user", { userId: user.id })).status).toBe(200);
+    expect(await detailsOf(user.id, "user_deleted")).toEqual([
+      { actor_id: admin.userId, details: { email: "invited@example.com", name: "Invitee" } },
+    ]);
+  });
+
+  it("tells sign-in methods and failed addresses apart, and why each session ended", async () => {
+    const u = await signUpVerified(s, "details-life@example.com");
+    const methods = (await detailsOf(u.userId, "sign_in", 2)).map((r) => r.details.method).sort();
+    expect(methods).toEqual(["email_verification", "password"]);
+    await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: "Details-Life@Example.com", password: "nope nope nope" },
+    });
+    expect(await detailsOf(u.userId, "sign_in_failed")).toEqual([
+      { actor_id: null, details: { email: "details-life@example.com" } },
+    ]);
+
+    const list = (await (
+      await s.call("/api/auth/sessions", { headers: { Authorization: `Bearer ${u.token}` } })
+    ).json()) as Array<{ id: string; isCurrent: boolean }>;
+    const other = list.find((x) => !x.isCurrent);
+    expect(
+      (
+        await s.call(`/api/auth/sessions/${other?.id}`, {
+          method: "DELETE",
+          headers: { Authorization: `Bearer ${u.token}` },
+        })
+      ).status,
+    ).toBe(204);
+    expect(await detailsOf(u.userId, "session_revoked")).toEqual([{ actor_id: null, details: { cause: "user" } }]);
+    const changed = await s.call("/api/auth/change-password", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${u.token}` },
+      json: { currentPassword: STRONG_PASSWORD, newPassword: "a second unusual passphrase", revokeOtherSessions: true },
+    });
+    expect(changed.status).toBe(200);
+    const second = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: "details-life@example.com", password: "a second unusual passphrase" },
+    });
+    const token = second.headers.get("set-auth-token") as string;
+    expect((await asAdmin("/admin/revoke-user-sessions", { userId: u.userId })).status).toBe(200);
+    // change-password with revokeOtherSessions replaces the current session too.
+    const causes = (await detailsOf(u.userId, "session_revoked", 4)).map((r) => r.details.cause).sort();
+    expect(causes).toEqual(["admin", "admin", "password_change", "user"]);
+    expect(token).toBeTruthy();
+  });
+
+  it("records an admin marking an address verified, sending a reset link, and an email change request", async () => {
+    const u = await signUpVerified(s, "details-mail@example.com");
+    expect((await asAdmin("/admin/update-user", { userId: u.userId, data: { emailVerified: true } })).status).toBe(200);
+    const verified = await detailsOf(u.userId, "email_verified", 2);
+    expect(verified).toContainEqual({ actor_id: admin.userId, details: { email: "details-mail@example.com" } });
+    expect(verified).toContainEqual({ actor_id: null, details: { email: "details-mail@example.com" } });
+
+    const sent = await s.call("/api/auth/request-password-reset", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${admin.token}` },
+      json: { email: "details-mail@example.com" },
+    });
+    expect(sent.status).toBe(200);
+    expect(tokenFromOutbox(s.outbox, "details-mail@example.com", "/reset-password")).toBeTruthy();
+    expect(await detailsOf(u.userId, "password_reset_requested")).toEqual([{ actor_id: admin.userId, details: null }]);
+
+    const change = await s.call("/api/auth/change-email", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${u.token}` },
+      json: { newEmail: "Details-New@example.com" },
+    });
+    expect(change.status).toBe(200);
+    expect(await detailsOf(u.userId, "email_change_requested")).toEqual([
+      { actor_id: null, details: { from: "details-mail@example.com", to: "details-new@example.com" } },
+    ]);
   });
 });

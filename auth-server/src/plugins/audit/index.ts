@@ -1,12 +1,15 @@
-import type { BetterAuthPlugin } from "better-auth";
-import { createAuthMiddleware } from "better-auth/api";
+import type { AuthContext, BetterAuthPlugin } from "better-auth";
+import { createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import { bodyOf, errorOf, type HookContext, requestMeta } from "../hook-context.js";
 import { serviceActorOf } from "./actor.js";
 import { ADMIN_ACTIONS } from "./admin-actions.js";
+import { revocationCause } from "./causes.js";
 import { type AuditEvent, AuditEventType, type AuditTrail } from "./trail.js";
+import { userChangeEvents } from "./user-changes.js";
 
 export { serviceActorOf, setServiceActor } from "./actor.js";
+export { announceRevocation, type RevocationCause } from "./causes.js";
 export { type AuditEvent, AuditEventType, AuditTrail } from "./trail.js";
 
 /** A hook context, or the endpoint context better-auth hands to database hooks (null outside one). */
@@ -17,21 +20,32 @@ export function actorOf(ctx: AnyContext): string | null {
   return serviceActorOf(ctx?.request) ?? ctx?.context?.session?.user.id ?? null;
 }
 
-/** The user who owns the session of a hook, or a newly created session's. */
-const sessionOf = (ctx: HookContext) => ctx.context.newSession ?? ctx.context.session ?? null;
+/** The actor when it is someone other than `userId` (an admin), else null. */
+const otherActor = (ctx: AnyContext, userId: string): string | null => {
+  const actor = actorOf(ctx);
+  return actor && actor !== userId ? actor : null;
+};
 
 /** Paths of the provider callbacks (the route patterns, `:id` being the provider). */
 const CALLBACK_PATHS = new Set(["/callback/:id", "/oauth2/callback/:id"]);
+const MAX_EMAIL = 320;
 
 /**
  * The audit trail as a better-auth plugin: every row in `auth_events` the auth server writes comes
- * from here. Request-level actions are after hooks matched by path; changes that can happen on
- * many paths (sessions deleted, accounts linked, users created or deleted) are database hooks,
- * so no endpoint can forget them. `resetRequested` / `resetCompleted` serve better-auth's
- * password-reset callbacks, the only place that knows whose reset it was.
+ * from here, each with `details` for people reading the log. Request-level actions are after
+ * hooks matched by path; changes that can happen on many paths (users updated, created or
+ * deleted, sessions deleted, accounts linked) are database hooks, so no endpoint can forget them.
+ * `resetRequested` / `resetCompleted` serve better-auth's password-reset callbacks, the only
+ * places that know whose reset it is.
  */
 export function audit(trail: AuditTrail) {
   const record = (ctx: AnyContext, e: AuditEvent): void => trail.record({ ...requestMeta(ctx?.request), ...e });
+  // Reset links mailed during a request, by request: recorded after it, with the admin who asked.
+  const resetsMailed = new WeakMap<Request, string>();
+  let authContext: AuthContext | null = null;
+  const changes = userChangeEvents(
+    (ctx) => ctx?.context?.internalAdapter ?? (authContext as AuthContext).internalAdapter,
+  );
 
   const afterPath = (path: string | ((p: string) => boolean), handler: (ctx: HookContext) => Promise<void> | void) => ({
     matcher: (ctx: { path?: string }) => (typeof path === "string" ? ctx.path === path : path(ctx.path ?? "")),
@@ -50,18 +64,26 @@ export function audit(trail: AuditTrail) {
           const err = errorOf(ctx.context.returned);
           if (!err) {
             const s = ctx.context.newSession;
-            record(ctx, { type: AuditEventType.SIGN_IN, userId: s?.user.id, sessionId: s?.session.id, success: true });
+            record(ctx, {
+              type: AuditEventType.SIGN_IN,
+              userId: s?.user.id,
+              sessionId: s?.session.id,
+              success: true,
+              details: { method: "password" },
+            });
             return;
           }
           if (err.code === ErrorCode.RATE_LIMITED) return;
-          // Attempts against an existing account appear in that user's trail (admins only read it).
-          const owner =
-            email.length <= 320 ? await ctx.context.internalAdapter.findUserByEmail(email.toLowerCase()) : null;
+          // Attempts against an existing account appear in that user's trail (admins only read it);
+          // an address longer than any account's is still recorded, cut to the longest possible.
+          const tried = email.toLowerCase();
+          const owner = tried.length <= MAX_EMAIL ? await ctx.context.internalAdapter.findUserByEmail(tried) : null;
           record(ctx, {
             type: AuditEventType.SIGN_IN_FAILED,
             userId: owner?.user.id ?? null,
             success: false,
             reason: err.code,
+            details: { email: tried.slice(0, MAX_EMAIL) },
           });
         }),
         afterPath(
@@ -76,12 +98,20 @@ export function audit(trail: AuditTrail) {
               sessionId: s.session.id,
               success: true,
               reason: `oauth:${provider}`,
+              details: { method: `oauth:${provider}` },
             });
           },
         ),
         afterPath("/verify-email", (ctx) => {
           if (errorOf(ctx.context.returned)) return;
-          record(ctx, { type: AuditEventType.EMAIL_VERIFIED, userId: sessionOf(ctx)?.user.id ?? null, success: true });
+          const s = ctx.context.newSession ?? ctx.context.session ?? null;
+          const email = s?.user.email ?? null;
+          record(ctx, {
+            type: AuditEventType.EMAIL_VERIFIED,
+            userId: s?.user.id ?? null,
+            success: true,
+            details: { email },
+          });
           // Verifying signs the person in: that session's start belongs in the trail too.
           const n = ctx.context.newSession;
           if (n) {
@@ -91,12 +121,34 @@ export function audit(trail: AuditTrail) {
               sessionId: n.session.id,
               success: true,
               reason: "email_verification",
+              details: { method: "email_verification" },
             });
           }
         }),
         afterPath("/change-password", (ctx) => {
           if (errorOf(ctx.context.returned)) return;
           record(ctx, { type: AuditEventType.PASSWORD_CHANGED, userId: ctx.context.session?.user.id, success: true });
+        }),
+        afterPath("/change-email", (ctx) => {
+          const s = ctx.context.session;
+          const to = bodyOf(ctx).newEmail;
+          if (errorOf(ctx.context.returned) || !s || typeof to !== "string") return;
+          record(ctx, {
+            type: AuditEventType.EMAIL_CHANGE_REQUESTED,
+            userId: s.user.id,
+            success: true,
+            details: { from: s.user.email, to: to.toLowerCase().slice(0, MAX_EMAIL) },
+          });
+        }),
+        afterPath("/request-password-reset", async (ctx) => {
+          const userId = ctx.request ? resetsMailed.get(ctx.request) : undefined;
+          if (!ctx.request || !userId) return;
+          resetsMailed.delete(ctx.request);
+          // Someone signed in asked for another's link (an admin's "send a reset link"): name them.
+          const credentialed = ctx.request.headers.has("cookie") || ctx.request.headers.has("authorization");
+          const asker = credentialed ? await getSessionFromCtx(ctx).catch(() => null) : null;
+          const actorId = asker && asker.user.id !== userId ? asker.user.id : null;
+          record(ctx, { type: AuditEventType.PASSWORD_RESET_REQUESTED, userId, actorId, success: true });
         }),
         afterPath("/admin/stop-impersonating", (ctx) => {
           const s = ctx.context.session;
@@ -119,7 +171,8 @@ export function audit(trail: AuditTrail) {
         ),
       ],
     },
-    init() {
+    init(ctx: AuthContext) {
+      authContext = ctx;
       return {
         options: {
           databaseHooks: {
@@ -128,22 +181,26 @@ export function audit(trail: AuditTrail) {
               create: {
                 after: async (account, ctx) => {
                   if (account.providerId === "credential") return;
+                  const provider = account.providerId;
                   record(ctx, {
                     type: AuditEventType.OAUTH_LINKED,
                     userId: account.userId,
                     success: true,
-                    reason: account.providerId,
+                    reason: provider,
+                    details: { provider },
                   });
                 },
               },
               delete: {
                 after: async (account, ctx) => {
                   if (account.providerId === "credential") return;
+                  const provider = account.providerId;
                   record(ctx, {
                     type: AuditEventType.OAUTH_UNLINKED,
                     userId: account.userId,
                     success: true,
-                    reason: account.providerId,
+                    reason: provider,
+                    details: { provider },
                   });
                 },
               },
@@ -151,24 +208,47 @@ export function audit(trail: AuditTrail) {
             user: {
               create: {
                 after: async (user, ctx) => {
-                  const actor = actorOf(ctx);
+                  if (ctx?.path === "/admin/create-user") {
+                    record(ctx, {
+                      type: AuditEventType.USER_CREATED,
+                      userId: user.id,
+                      actorId: otherActor(ctx, user.id),
+                      success: true,
+                      details: {
+                        email: user.email,
+                        role: ((user as { role?: string | null }).role ?? null) as string | null,
+                        invited: !bodyOf(ctx).password,
+                      },
+                    });
+                    return;
+                  }
                   record(ctx, {
                     type: AuditEventType.SIGN_UP,
                     userId: user.id,
-                    actorId: actor !== user.id ? actor : null,
+                    actorId: otherActor(ctx, user.id),
                     success: true,
                   });
                 },
               },
-              delete: {
-                // Self-service deletion and an admin's removal alike.
+              update: {
+                before: async (data, ctx) => {
+                  await changes.before(data, ctx);
+                  return undefined;
+                },
                 after: async (user, ctx) => {
-                  const actor = actorOf(ctx);
+                  if (!user) return;
+                  for (const e of changes.after(user, ctx, otherActor(ctx, user.id))) record(ctx, e);
+                },
+              },
+              delete: {
+                // Self-service deletion and an admin's removal alike; the row is gone, so say who it was.
+                after: async (user, ctx) => {
                   record(ctx, {
                     type: AuditEventType.USER_DELETED,
                     userId: user.id,
-                    actorId: actor !== user.id ? actor : null,
+                    actorId: otherActor(ctx, user.id),
                     success: true,
+                    details: { email: user.email, name: user.name },
                   });
                 },
               },
@@ -177,14 +257,25 @@ export function audit(trail: AuditTrail) {
               delete: {
                 // Every session the auth server deletes, for whatever reason, leaves an audit row.
                 after: async (session, ctx) => {
-                  const signOut = ctx?.path === "/sign-out";
+                  const actorId = actorOf(ctx);
+                  if (ctx?.path === "/sign-out") {
+                    record(ctx, {
+                      type: AuditEventType.SIGN_OUT,
+                      userId: session.userId,
+                      sessionId: session.id,
+                      actorId,
+                      success: true,
+                    });
+                    return;
+                  }
                   record(ctx, {
-                    type: signOut ? AuditEventType.SIGN_OUT : AuditEventType.SESSION_REVOKED,
+                    type: AuditEventType.SESSION_REVOKED,
                     userId: session.userId,
                     sessionId: session.id,
-                    actorId: actorOf(ctx),
-                    reason: signOut ? null : (ctx?.path ?? "sessions_api"),
+                    actorId,
+                    reason: ctx?.path ?? "sessions_api",
                     success: true,
+                    details: { cause: revocationCause(session, ctx, actorId) },
                   });
                 },
               },
@@ -195,7 +286,8 @@ export function audit(trail: AuditTrail) {
     },
     /** For `emailAndPassword.sendResetPassword`: a reset link went to a real account. */
     resetRequested(userId: string, request: Request | undefined): void {
-      trail.record({ type: AuditEventType.PASSWORD_RESET_REQUESTED, userId, success: true, ...requestMeta(request) });
+      if (request) resetsMailed.set(request, userId);
+      else trail.record({ type: AuditEventType.PASSWORD_RESET_REQUESTED, userId, success: true });
     },
     /** For `emailAndPassword.onPasswordReset`: the account's password was reset with a link. */
     resetCompleted(userId: string, request: Request | undefined): void {

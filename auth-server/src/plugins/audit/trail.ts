@@ -17,6 +17,12 @@ export interface AuditEvent {
   reason?: string | null;
   /** Who acted, when not the user themself (an admin, or the backend's acting user). */
   actorId?: string | null;
+  /**
+   * What the row is about, for people reading the log (`{from, to}` of a role change, the ban's
+   * end): snake_case keys, strings, booleans, null or lists of strings; never a secret or token.
+   * Stored as JSON text in `auth_events.details`.
+   */
+  details?: Record<string, string | boolean | null | string[]> | null;
 }
 
 /**
@@ -50,6 +56,7 @@ export class AuditTrail {
         user_agent: e.userAgent?.slice(0, 512) ?? null,
         success: this.kind === "sqlite" ? (e.success ? 1 : 0) : e.success,
         reason: e.reason?.slice(0, 200) ?? null,
+        details: e.details ? JSON.stringify(e.details) : null,
         created_at: this.kind === "sqlite" ? now.toISOString() : now,
       })
       .execute();
