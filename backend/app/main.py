@@ -45,7 +45,7 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
             jwt_leeway_seconds=settings.jwt_leeway_seconds,
             max_jwt_length=settings.jwt_max_length,
             jwks_timeout_seconds=settings.jwks_timeout_seconds,
-            jwks_min_refetch_seconds=settings.jwks_refetch_cooldown_seconds,
+            jwks_min_refetch_seconds=settings.jwks_min_refetch_seconds,
             jwks_max_age_seconds=settings.jwks_max_age_seconds,
             feed_poll_interval_seconds=settings.revocation_poll_interval_seconds,
             feed_max_staleness_seconds=settings.revocation_max_staleness_seconds,

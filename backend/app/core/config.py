@@ -83,8 +83,10 @@ class Settings(DatabaseSettings):
     jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     """Upper bound for one JWKS fetch; a down auth server never blocks a request for longer."""
 
-    jwks_refetch_cooldown_seconds: float = Field(default=30.0, ge=30, le=3600)
-    """Minimum time between two JWKS fetches, so unknown `kid`s cannot make us hammer the auth server."""
+    jwks_min_refetch_seconds: float = Field(default=1.0, gt=0, le=5)
+    """Minimum time between two JWKS fetches, so forged `kid`s cost the auth server at most one fetch per
+    interval. A token with a new `kid` waits for the next fetch instead of being refused, so this is also how
+    long a freshly rotated key (or an auth server back from an outage) can keep a request waiting: at most 5 s."""
 
     jwks_max_age_seconds: float = Field(default=3600.0, ge=30)
     """After this, cached keys are refreshed on use (and kept if the refresh fails)."""

@@ -62,9 +62,10 @@ def test_settings_production_refuses_placeholder_secret(secret: str) -> None:
     assert Settings(_env_file=None, better_auth_secret=secret, environment="development")
 
 
-def test_settings_refuses_short_jwks_cooldown() -> None:
+@pytest.mark.parametrize("seconds", [0, 30])
+def test_settings_refuses_a_jwks_refetch_spacing_that_would_stall_a_rotation(seconds: float) -> None:
     with pytest.raises(ValidationError):
-        make(jwks_refetch_cooldown_seconds=5)
+        make(jwks_min_refetch_seconds=seconds)
 
 
 def test_get_settings_reads_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,7 +36,7 @@ class SigningKey:
 class JwksServer:
     """Serves `{"keys": [...]}` at JWKS_PATH; `mode` is "up", "error" (503) or "hang" (never answers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
         self.keys: list[SigningKey] = [SigningKey(kid="test-key-1")]
         self.fetches = 0
         self.mode = "up"
@@ -66,7 +66,7 @@ class JwksServer:
             def log_message(self, *_: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"

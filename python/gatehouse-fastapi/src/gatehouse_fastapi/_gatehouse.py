@@ -1,7 +1,7 @@
 """`Gatehouse`: the configured integration, its lifespan and its status."""
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -9,7 +9,8 @@ from typing import Any, Literal
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 
 from gatehouse_fastapi._authenticator import Authenticator
 from gatehouse_fastapi._contract import ADMIN_ROLES, DEFAULT_ROLE, PLACEHOLDER_SECRETS, ROLE_NAMES
@@ -32,6 +33,8 @@ from gatehouse_fastapi._startup import detect_feed, inspect_schema
 from gatehouse_fastapi._tuning import Tuning
 
 log = logging.getLogger("gatehouse_fastapi")
+
+ExceptionHandler = Callable[[Request, Exception], Coroutine[Any, Any, Response]]
 
 RevocationMode = Literal["feed", "database"]
 """`feed`: revocations arrive through the `auth_revocations` feed and answers come from memory while it is
@@ -148,7 +151,7 @@ class Gatehouse:
     # -- FastAPI wiring ----------------------------------------------------------------------------
 
     @property
-    def exception_handlers(self) -> Mapping[Any, Any]:
+    def exception_handlers(self) -> dict[int | type[Exception], ExceptionHandler]:
         """For `FastAPI(exception_handlers=...)`: answers `AuthError` as `{code, message}` + challenge."""
         return {AuthError: auth_error_handler}
 
@@ -244,7 +247,7 @@ class Gatehouse:
             http=http,
             allowed_algorithms=self.algorithms,
             timeout_seconds=tuning.jwks_timeout_seconds,
-            cooldown_seconds=tuning.jwks_min_refetch_seconds,
+            min_refetch_seconds=tuning.jwks_min_refetch_seconds,
             max_age_seconds=tuning.jwks_max_age_seconds,
         )
         return JwtVerifier(

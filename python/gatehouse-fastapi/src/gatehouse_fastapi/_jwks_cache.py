@@ -1,29 +1,32 @@
 """The auth server's public signing keys, fetched over HTTP and cached.
 
-Forged `kid`s must not turn the backend into a load generator against the auth server, so fetches are
-rate-limited: at most one per cooldown (whatever triggered it), concurrent misses share one fetch, and a
-kid that was missing after a fetch is remembered as missing until the next allowed fetch. When the auth
-server is down the keys already cached keep working; a fetch never waits longer than its timeout.
+Two rules pull against each other. Forged `kid`s must not turn this process into a load generator against
+the auth server, so fetches are spaced: at most one per `min_refetch_seconds` (1 s by default), whatever
+asked, and concurrent misses share one fetch. And a cooldown must never refuse a key the JWKS now holds:
+after `rotate-keys` the new key signs at once, so a token with an unknown `kid` waits for a fetch that
+started after it arrived (the next one allowed, at most `min_refetch_seconds` away) instead of being
+refused. A failed fetch is spaced the same way, so a worker whose first fetch found the auth server down
+verifies tokens again within about a second of its return. Keys already cached keep working while the auth
+server is unreachable; a fetch never waits longer than its timeout.
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
-log = logging.getLogger("gatehouse.auth.jwks")
+log = logging.getLogger("gatehouse_fastapi.jwks")
 
 _MAX_JWKS_BYTES = 256 * 1024
-_MAX_NEGATIVE_ENTRIES = 1024
 
 
 class JwksCache:
-    """Maps `kid` → verification key, refreshing from `url` under a strict fetch budget."""
+    """Maps `kid` → verification key, refreshing from `url` under a fetch budget (see the module docstring)."""
 
     def __init__(
         self,
@@ -32,65 +35,62 @@ class JwksCache:
         http: httpx.AsyncClient,
         allowed_algorithms: list[str],
         timeout_seconds: float = 3.0,
-        cooldown_seconds: float = 30.0,
+        min_refetch_seconds: float = 1.0,
         max_age_seconds: float = 3600.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self._url = url
         self._http = http
         self._allowed = set(allowed_algorithms)
         self._timeout = timeout_seconds
-        self._cooldown = cooldown_seconds
+        self._spacing = min_refetch_seconds
         self._max_age = max_age_seconds
         self._clock = clock
+        self._sleep = sleep
         self._keys: dict[str, PyJWK] = {}
         self._loaded_at: float | None = None
-        self._last_attempt: float | None = None
-        self._missing: dict[str, float] = {}
+        self._last_start: float | None = None  # when the latest fetch attempt began (completed or not)
         self._lock = asyncio.Lock()
 
+    def holds(self, kid: str) -> bool:
+        """Whether `kid` is in the key set as last fetched (no fetch; for caches of verified tokens)."""
+        return kid in self._keys
+
     async def get_key(self, kid: str) -> PyJWK | None:
-        """The key for `kid`, fetching at most once per cooldown; None when unknown or unreachable."""
-        now = self._clock()
+        """The key for `kid`, or None when the JWKS (fetched after this call began) does not hold it or the
+        auth server cannot be reached. Waits at most `min_refetch_seconds` plus one fetch's timeout.
+        """
+        arrived = self._clock()
         key = self._keys.get(kid)
-        if key is not None and not self._is_stale(now):
-            return key
-        if key is None and self._recently_missing(kid, now):
-            return None
-        if not self._may_fetch(now):
-            if key is None and self._lock.locked():
-                # A fetch is in flight (a worker's cold start under load): wait for its answer (bounded by the
-                # fetch timeout) rather than refuse a valid token that the fetch is about to make verifiable.
+        if key is not None:
+            if self._is_stale(arrived) and not self._lock.locked():
+                # One caller refreshes; everyone else keeps using the key they have (a stale key beats none).
                 async with self._lock:
-                    pass
-                return self._keys.get(kid)
-            return key  # a stale key beats no key; an unknown one stays unknown until the cooldown ends
-        async with self._lock:
-            # Another request may have fetched while we waited for the lock.
-            if self._may_fetch(self._clock()):
-                await self._refresh()
-        key = self._keys.get(kid)
-        if key is None:
-            self._remember_missing(kid)
-        return key
+                    if self._is_stale(self._clock()):
+                        await self._fetch_spaced()
+            return self._keys.get(kid, key)
+        await self._fetch_started_after(kid, arrived)
+        return self._keys.get(kid)
+
+    async def _fetch_started_after(self, kid: str, arrived: float) -> None:
+        async with self._lock:  # FIFO: waiters share the fetch that follows their arrival
+            if kid in self._keys or (self._last_start is not None and self._last_start >= arrived):
+                return  # the fetch just done has the key, or began after this call arrived: its answer stands
+            await self._fetch_spaced()
+
+    async def _fetch_spaced(self) -> None:
+        if self._last_start is not None:
+            wait = self._last_start + self._spacing - self._clock()
+            if wait > 0:
+                await self._sleep(wait)
+        await self._refresh()
 
     def _is_stale(self, now: float) -> bool:
         return self._loaded_at is None or now - self._loaded_at >= self._max_age
 
-    def _may_fetch(self, now: float) -> bool:
-        return self._last_attempt is None or now - self._last_attempt >= self._cooldown
-
-    def _recently_missing(self, kid: str, now: float) -> bool:
-        seen = self._missing.get(kid)
-        return seen is not None and now - seen < self._cooldown
-
-    def _remember_missing(self, kid: str) -> None:
-        if len(self._missing) >= _MAX_NEGATIVE_ENTRIES:
-            self._missing.clear()  # bounded memory beats perfect memory against a flood of random kids
-        self._missing[kid] = self._clock()
-
     async def _refresh(self) -> None:
-        self._last_attempt = self._clock()
+        self._last_start = self._clock()
         try:
             response = await self._http.get(self._url, timeout=self._timeout)
             response.raise_for_status()
@@ -102,7 +102,6 @@ class JwksCache:
             return
         self._keys = keys
         self._loaded_at = self._clock()
-        self._missing = {kid: seen for kid, seen in self._missing.items() if kid not in keys}
         log.info("jwks refreshed", extra={"kids": sorted(keys)})
 
     def _parse(self, document: Any) -> dict[str, PyJWK]:
