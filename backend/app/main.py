@@ -40,6 +40,7 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
         algorithms=list(settings.jwt_algorithms),
         cookie_prefix=settings.auth_cookie_prefix,
         jwt_max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
+        require_sid_claim=True,  # the auth server's definePayload always adds it
         http=http,
         tuning=Tuning(
             jwt_leeway_seconds=settings.jwt_leeway_seconds,

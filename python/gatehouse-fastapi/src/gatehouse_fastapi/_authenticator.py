@@ -60,7 +60,7 @@ class Authenticator:
             claims = await self._jwt.verify(credential)
             if claims is None:
                 return None
-            return await self._liveness.live_principal(claims)
+            return await self._liveness.live_principal(claims, credential)
         if "." in credential or "%" in credential:
             # The `token.signature` form (set-auth-token / cookie value): signature first, database second.
             token = unsign(credential, self._secret, strict_cookie_format=False)

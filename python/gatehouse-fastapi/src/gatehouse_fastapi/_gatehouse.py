@@ -30,6 +30,7 @@ from gatehouse_fastapi._revocation import (
 from gatehouse_fastapi._schema import AuthTables, Schema
 from gatehouse_fastapi._session_store import SessionStore
 from gatehouse_fastapi._startup import detect_feed, inspect_schema
+from gatehouse_fastapi._token_cache import VerifiedTokenCache
 from gatehouse_fastapi._tuning import Tuning
 
 log = logging.getLogger("gatehouse_fastapi")
@@ -84,6 +85,10 @@ class Gatehouse:
     - `roles`, `default_role`, `admin_roles`: better-auth admin plugin `roles`, `defaultRole`, `adminRoles`.
     - `jwt_max_lifetime_seconds`: the longest JWT lifetime the auth server issues (jwt plugin
       `expirationTime`, 900 s by default); revocations are remembered that long.
+    - `require_sid_claim`: refuse JWTs without a `sid` (session id) claim. Gatehouse's tokens carry one; stock
+      better-auth's do not unless `definePayload` adds it, and are then tied to their user's sessions: refused
+      once the user has no session from before the token (and, with the feed, after any session of theirs is
+      revoked). Turn it on when your auth server adds `sid`.
     - `realm`: the RFC 6750 realm in challenges. `http`: an `httpx.AsyncClient` to share. `tuning`: timeouts,
       cache sizes and feed timing (`Tuning`).
 
@@ -108,6 +113,7 @@ class Gatehouse:
         default_role: str = DEFAULT_ROLE,
         admin_roles: Iterable[str] = ADMIN_ROLES,
         jwt_max_lifetime_seconds: float = 900.0,
+        require_sid_claim: bool = False,
         realm: str = DEFAULT_REALM,
         http: httpx.AsyncClient | None = None,
         tuning: Tuning | None = None,
@@ -140,6 +146,7 @@ class Gatehouse:
         self.realm = realm
         self.tuning = tuning or Tuning()
         self.jwt_max_lifetime_seconds = jwt_max_lifetime_seconds
+        self.require_sid_claim = require_sid_claim
         self._secret = secret_bytes
         self._database_url = database_url
         self._engine = engine
@@ -257,6 +264,8 @@ class Gatehouse:
             algorithms=self.algorithms,
             leeway_seconds=tuning.jwt_leeway_seconds,
             max_length=tuning.max_jwt_length,
+            cache=VerifiedTokenCache(max_entries=n) if (n := tuning.verified_token_cache_entries) else None,
+            require_sid=self.require_sid_claim,
         )
 
     # -- use ---------------------------------------------------------------------------------------

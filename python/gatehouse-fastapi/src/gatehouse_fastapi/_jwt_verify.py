@@ -2,13 +2,16 @@
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from gatehouse_fastapi._jwks_cache import JwksCache
 
-log = logging.getLogger("gatehouse.auth.jwt")
+if TYPE_CHECKING:
+    from gatehouse_fastapi._token_cache import VerifiedTokenCache
+
+log = logging.getLogger("gatehouse_fastapi.jwt")
 
 # Headers that point at other keys. better-auth never sets them; honouring them is how forgeries work,
 # so a token carrying any of them is refused outright rather than merely ignored.
@@ -18,10 +21,12 @@ _MAX_KID_LENGTH = 256
 
 @dataclass(frozen=True, slots=True)
 class JwtClaims:
-    """The verified claims the backend uses."""
+    """The verified claims this package uses. `sid` (the session id) is Gatehouse's addition to the payload;
+    stock better-auth's jwt plugin leaves it out, and such a token is tied to its user's sessions instead.
+    """
 
     sub: str
-    sid: str
+    sid: str | None
     email: str | None
     email_verified: bool
     role: str | None
@@ -48,8 +53,12 @@ class JwtVerifier:
         algorithms: list[str],
         leeway_seconds: int = 5,
         max_length: int = 8192,
+        cache: "VerifiedTokenCache | None" = None,
+        require_sid: bool = False,
     ) -> None:
         self._jwks = jwks
+        self._cache = cache
+        self._require_sid = require_sid
         self._issuer = issuer
         self._audience = audience
         # Defence in depth: even a misconfigured list can never let `none` or HMAC through.
@@ -58,9 +67,27 @@ class JwtVerifier:
         self._max_length = max_length
 
     async def verify(self, token: str) -> JwtClaims | None:
-        """Claims of a valid token, or None for anything else (malformed, forged, expired, ...)."""
+        """Claims of a valid token, or None for anything else (malformed, forged, expired, ...).
+
+        A token verified before (same string, before its `exp`, key still published) is answered from the
+        verified-token cache without a signature check.
+        """
         if len(token) > self._max_length or not looks_like_jwt(token):
             return None
+        if self._cache is None:
+            verified = await self._verify(token)
+            return None if verified is None else verified[0]
+        key = self._cache.key(token)
+        cached = self._cache.get(key, key_held=self._jwks.holds)
+        if cached is not None:
+            return cached
+        verified = await self._verify(token)
+        if verified is None:
+            return None
+        self._cache.put(key, *verified)
+        return verified[0]
+
+    async def _verify(self, token: str) -> tuple[JwtClaims, str] | None:
         try:
             header = jwt.get_unverified_header(token)
         except (jwt.PyJWTError, ValueError, TypeError):
@@ -94,13 +121,18 @@ class JwtVerifier:
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             log.debug("jwt rejected", extra={"reason": type(exc).__name__})
             return None
-        return _claims(payload)
+        claims = _claims(payload)
+        if claims is None or (self._require_sid and claims.sid is None):
+            return None
+        return claims, kid
 
 
 def _claims(payload: dict[str, Any]) -> JwtClaims | None:
     sub, sid = payload.get("sub"), payload.get("sid")
-    if not isinstance(sub, str) or not sub or not isinstance(sid, str) or not sid:
+    if not isinstance(sub, str) or not sub:
         return None
+    if sid is not None and (not isinstance(sid, str) or not sid):
+        return None  # present but malformed: refused, never treated as absent
     iat, exp = payload.get("iat"), payload.get("exp")
     if not isinstance(iat, int | float) or not isinstance(exp, int | float):
         return None

@@ -67,6 +67,7 @@ class Session:
     user_id: str
     expires_at: datetime
     impersonated_by: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from gatehouse_fastapi._models import AuthUser, Session, parse_roles
 from gatehouse_fastapi._time import parse_timestamp
 
 USER_FIELDS = ("id", "email", "name", "emailVerified", "image", "role", "banned", "banReason", "banExpires")
-SESSION_FIELDS = ("id", "userId", "token", "expiresAt", "impersonatedBy")
+SESSION_FIELDS = ("id", "userId", "token", "expiresAt", "createdAt", "impersonatedBy")
 ACCOUNT_FIELDS = ("id", "userId", "password")
 # The admin plugin's columns; every other one is part of better-auth's core schema.
 OPTIONAL_FIELDS = frozenset({"role", "banned", "banReason", "banExpires", "impersonatedBy"})
@@ -212,4 +212,5 @@ def session_from_row(row: Mapping[Any, Any]) -> Session | None:
         user_id=str(row["s_userId"]),
         expires_at=expires_at,
         impersonated_by=impersonated_by if isinstance(impersonated_by, str) else None,
+        created_at=_timestamp(row.get("s_createdAt")),
     )

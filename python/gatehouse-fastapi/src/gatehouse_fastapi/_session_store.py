@@ -6,7 +6,7 @@ session still live, and who is its user now?"; `TokenSessions` the one the opaqu
 (`gatehouse_fastapi._revocation`) answers from memory while it is live and falls back to the store.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, select
@@ -17,12 +17,15 @@ from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal
 from gatehouse_fastapi._schema import AuthTables, session_from_row, user_from_row
 
 MAX_TOKEN_LENGTH = 512
+# A JWT's `iat` is whole seconds and the session row's creation has milliseconds; the auth server signs a token
+# for a session it already holds, so the session was created at most this long after the (floored) `iat`.
+UNBOUND_JWT_SLACK = timedelta(seconds=1)
 
 
 class SessionLiveness(Protocol):
     """Decides whether a verified JWT's session is still live."""
 
-    async def live_principal(self, claims: JwtClaims) -> Principal | None:
+    async def live_principal(self, claims: JwtClaims, token: str) -> Principal | None:
         """The principal for a JWT whose signature already checked out, or None if revoked/expired."""
         ...
 
@@ -68,9 +71,42 @@ class SessionStore:
             row = (await conn.execute(stmt)).mappings().first()
         return None if row is None else self._user(row)
 
-    async def live_principal(self, claims: JwtClaims) -> Principal | None:
-        """Fresh user and session rows for a verified JWT's `sid`, if it is still live and still `sub`'s."""
-        return await self.by_id(claims.sid, user_id=claims.sub, credential=CredentialKind.JWT)
+    async def live_principal(self, claims: JwtClaims, token: str = "") -> Principal | None:
+        """Fresh user and session rows for a verified JWT: its `sid` if it has one (still live, still `sub`'s);
+        otherwise `sub`'s newest live session created before the token was issued (see `unbound_session`).
+        """
+        if claims.sid is not None:
+            return await self.by_id(claims.sid, user_id=claims.sub, credential=CredentialKind.JWT)
+        return await self.unbound_session(claims)
+
+    async def unbound_session(self, claims: JwtClaims) -> Principal | None:
+        """For a JWT without `sid` (stock better-auth's jwt plugin): the user's newest unexpired session that
+        existed when the token was issued, or None. So signing out everywhere (or a ban that deletes the
+        sessions, or deleting the user) refuses such tokens; one session's sign-out does not while another is
+        live. A `sid` claim (`definePayload`) ties a token to its own session.
+        """
+        issued = datetime.fromtimestamp(claims.issued_at, UTC) + UNBOUND_JWT_SLACK
+        tables = self._tables
+        stmt = (
+            select(*tables.session_columns, *tables.user_columns)
+            .join_from(tables.sessions, tables.users, tables.user_col("id") == tables.session_col("userId"))
+            .where(tables.session_col("userId") == claims.sub)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        now = datetime.now(UTC)
+        best: tuple[datetime, Any] | None = None
+        for row in rows:
+            session = session_from_row(row)
+            if session is None or session.expires_at <= now or session.created_at is None:
+                continue
+            if session.created_at <= issued and (best is None or session.created_at > best[0]):
+                best = (session.created_at, row)
+        if best is None:
+            return None
+        session = session_from_row(best[1])
+        assert session is not None
+        return Principal(self._user(best[1]), session, CredentialKind.JWT)
 
     async def _one(self, condition: ColumnElement[bool], credential: CredentialKind) -> Principal | None:
         tables = self._tables

@@ -21,7 +21,9 @@ class Tuning:
     - `user_cache_ttl_seconds`, `session_cache_ttl_seconds`: how long cached users and sessions live; the
       feed invalidates them at once on revocations and role/ban/email changes, so the TTL bounds only
       fields the feed does not carry (name, image).
-    - `cache_max_entries`: bound of each cache (users, sessions, token lookups, verified JWTs).
+    - `cache_max_entries`: bound of each cache (users, sessions, opaque-token lookups).
+    - `verified_token_cache_entries`: how many verified JWTs are remembered (by SHA-256 of the token, until
+      `exp`), so a repeat skips the signature check; 0 turns it off. The session is checked either way.
     - `db_timeout_seconds`: connect timeout of the engine the package opens itself.
     """
 
@@ -35,6 +37,7 @@ class Tuning:
     user_cache_ttl_seconds: float = 60.0
     session_cache_ttl_seconds: float = 60.0
     cache_max_entries: int = 100_000
+    verified_token_cache_entries: int = 10_000
     db_timeout_seconds: float = 5.0
 
     def __post_init__(self) -> None:
@@ -45,6 +48,8 @@ class Tuning:
         if self.feed_max_staleness_seconds <= 0 or self.db_timeout_seconds <= 0:
             raise ValueError("feed_max_staleness_seconds and db_timeout_seconds must be positive")
         if self.cache_max_entries < 1 or self.max_jwt_length < 64 or not 0 <= self.jwt_leeway_seconds <= 300:
-            raise ValueError("cache_max_entries >= 1, max_jwt_length >= 64, 0 <= jwt_leeway_seconds <= 300")
+            raise ValueError("cache_max_entries must be >= 1, max_jwt_length >= 64, jwt_leeway_seconds in [0, 300]")
+        if self.verified_token_cache_entries < 0:
+            raise ValueError("verified_token_cache_entries must not be negative")
         if self.user_cache_ttl_seconds < 0 or self.session_cache_ttl_seconds < 0:
             raise ValueError("cache TTLs must not be negative")

@@ -98,7 +98,7 @@ class JwksServer:
         self,
         *,
         sub: str,
-        sid: str,
+        sid: str | None,
         claims: dict[str, Any] | None = None,
         headers: dict[str, Any] | None = None,
         key: SigningKey | None = None,

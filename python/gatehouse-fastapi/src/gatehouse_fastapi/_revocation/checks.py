@@ -24,8 +24,10 @@ class CachedSessionChecks:
         self._view = feed.view
         self._cache = feed.cache
 
-    async def live_principal(self, claims: JwtClaims) -> Principal | None:
+    async def live_principal(self, claims: JwtClaims, token: str) -> Principal | None:
         """The principal for a verified JWT, or None if its session is revoked, expired or not `sub`'s."""
+        if claims.sid is None:
+            return await self._unbound(claims, token)
         if self._view.is_revoked(claims.sid):
             return None
         if not self._feed.trusted():
@@ -38,6 +40,19 @@ class CachedSessionChecks:
             return self._remember(loaded, ticket)
         if session.user_id != claims.sub:
             return None
+        return await self._with_user(session, CredentialKind.JWT)
+
+    async def _unbound(self, claims: JwtClaims, token: str) -> Principal | None:
+        # A JWT without `sid` (stock better-auth): any revocation of its user's sessions since it was issued voids
+        # it; otherwise it rides on the session `SessionStore.unbound_session` found, cached like an opaque token.
+        if self._view.session_revoked_since(claims.sub, datetime.fromtimestamp(claims.issued_at, UTC)):
+            return None
+        if not self._feed.trusted():
+            return self._unless_revoked(await self._store.unbound_session(claims))
+        session = self._cache.session_for_token(token)
+        if session is None or _expired(session) or self._view.is_revoked(session.id):
+            ticket = self._cache.begin()
+            return self._remember(await self._store.unbound_session(claims), ticket, token=token)
         return await self._with_user(session, CredentialKind.JWT)
 
     async def by_token(self, token: str, *, credential: CredentialKind) -> Principal | None:

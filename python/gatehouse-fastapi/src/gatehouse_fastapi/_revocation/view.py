@@ -25,11 +25,15 @@ class RevocationView:
         self.window = timedelta(seconds=window_seconds)
         self._sessions: dict[str, datetime] = {}
         self._cutoffs: dict[str, datetime] = {}
+        self._user_sessions: dict[str, datetime] = {}  # user id → their latest revoked session's time
 
     def apply(self, row: FeedRow) -> None:
         """Record one feed row."""
         if row.kind == FeedKind.SESSION and row.session_id:
             self._sessions[row.session_id] = row.created_at
+            if row.user_id:
+                previous = self._user_sessions.get(row.user_id)
+                self._user_sessions[row.user_id] = row.created_at if previous is None else max(previous, row.created_at)
         elif row.kind == FeedKind.USER and row.user_id:
             previous = self._cutoffs.get(row.user_id)
             self._cutoffs[row.user_id] = row.created_at if previous is None else max(previous, row.created_at)
@@ -37,6 +41,13 @@ class RevocationView:
     def is_revoked(self, session_id: str) -> bool:
         """Whether the feed reported this session deleted (within the window)."""
         return session_id in self._sessions
+
+    def session_revoked_since(self, user_id: str, since: datetime) -> bool:
+        """Whether any session of `user_id` was revoked at or after `since` (within the window). A JWT without
+        `sid` cannot name its session, so any later revocation of the user's sessions voids it (fail safe).
+        """
+        latest = self._user_sessions.get(user_id)
+        return latest is not None and latest >= since
 
     def cutoff(self, user_id: str) -> datetime | None:
         """The latest ban / deletion of `user_id` within the window."""
@@ -47,3 +58,4 @@ class RevocationView:
         oldest = now - self.window
         self._sessions = {sid: at for sid, at in self._sessions.items() if at >= oldest}
         self._cutoffs = {uid: at for uid, at in self._cutoffs.items() if at >= oldest}
+        self._user_sessions = {uid: at for uid, at in self._user_sessions.items() if at >= oldest}

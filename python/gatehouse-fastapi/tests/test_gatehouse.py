@@ -1,0 +1,178 @@
+"""`Gatehouse` configuration (fails fast), lifecycle, schema and mode detection, status, and the error edge."""
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from starlette.requests import Request
+
+from gatehouse_fastapi import AuthError, CurrentUser, ErrorCode, Gatehouse, Schema, Tuning, auth_error_handler
+from gatehouse_fastapi._errors import bearer_challenge
+from tests.conftest import SQLITE_LAYOUTS, TestDb, gatehouse_for
+from tests.support.jwks_server import JwksServer, free_port
+from tests.support.rows import TEST_SECRET
+
+BASE: dict[str, Any] = {"auth_url": "http://127.0.0.1:1", "secret": TEST_SECRET, "database_url": "sqlite:/tmp/x.db"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"auth_url": "auth.example.com"}, "absolute http"),
+        ({"secret": ""}, "BETTER_AUTH_SECRET"),
+        ({"secret": "changeme"}, "placeholder"),
+        ({"engine": object()}, "exactly one of database_url and engine"),
+        ({"database_url": None}, "exactly one of database_url and engine"),
+        ({"revocation": "sometimes"}, "revocation must be"),
+        ({"default_role": "owner"}, "among roles"),
+        ({"admin_roles": ["root"]}, "among roles"),
+        ({"algorithms": ["HS256", "none"]}, "asymmetric"),
+        ({"jwt_max_lifetime_seconds": 0}, "positive"),
+    ],
+)
+def test_bad_configuration_fails_at_construction(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Gatehouse(**{**BASE, **overrides})
+
+
+@pytest.mark.parametrize(
+    "tuning",
+    [
+        {"feed_poll_interval_seconds": 1.0},
+        {"jwks_min_refetch_seconds": 0},
+        {"feed_max_staleness_seconds": 0},
+        {"cache_max_entries": 0, "max_jwt_length": 10},
+        {"verified_token_cache_entries": -1},
+        {"user_cache_ttl_seconds": -1},
+    ],
+)
+def test_bad_tuning_fails_at_construction(tuning: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="must"):
+        Tuning(**tuning)
+
+
+def test_defaults_follow_better_auth() -> None:
+    auth = Gatehouse(**{**BASE, "auth_url": "https://auth.example.com/", "secret": TEST_SECRET.encode()})
+    assert (auth.issuer, auth.audience) == ("https://auth.example.com", "https://auth.example.com")
+    assert auth.jwks_url == "https://auth.example.com/api/auth/jwks"
+    assert auth.algorithms == ["EdDSA"]
+    assert auth.roles == {"user", "admin"}
+    assert auth.admin_roles == {"admin"}
+
+
+async def test_not_running_is_a_clear_error(jwks: JwksServer) -> None:
+    auth = Gatehouse(**BASE)
+    with pytest.raises(RuntimeError, match="lifespan"):
+        auth.status()
+    assert auth.feed is None
+
+
+@pytest.mark.parametrize("db", SQLITE_LAYOUTS, indirect=True)
+async def test_auto_detects_layout_and_mode(db: TestDb, jwks: JwksServer) -> None:
+    auth = gatehouse_for(db, jwks)
+    async with auth.running():
+        status = auth.status()
+        with pytest.raises(RuntimeError, match="already running"):
+            async with auth.running():
+                pass
+    expected_schema = {"gatehouse": "gatehouse", "better-auth": "better-auth", "better-auth-core": "better-auth"}
+    assert status.schema == expected_schema[db.layout]
+    assert status.revocation == ("feed" if db.layout == "gatehouse" else "database")
+    if db.layout == "gatehouse":
+        assert status.feed == "live"
+        assert status.feed_position is not None
+
+
+async def test_custom_schema_is_reported_as_custom(db: TestDb, jwks: JwksServer) -> None:
+    custom = Schema(
+        user_table="users",
+        session_table="user_sessions",
+        account_table="accounts",
+        user_fields=dict(Schema.gatehouse().user_fields),
+        session_fields={**Schema.gatehouse().session_fields},
+        account_fields={**Schema.gatehouse().account_fields, "scope": "scope"},
+    )
+    async with gatehouse_for(db, jwks, schema=custom).running() as auth:
+        assert auth.status().schema == "custom"
+
+
+async def test_auto_schema_on_an_empty_database_refuses_to_start(tmp_path: Path, jwks: JwksServer) -> None:
+    auth = Gatehouse(auth_url=jwks.base_url, secret=TEST_SECRET, database_url=f"sqlite:{tmp_path / 'empty.db'}")
+    with pytest.raises(LookupError, match="no better-auth tables"):
+        async with auth.running():
+            pass
+
+
+async def test_a_missing_required_column_refuses_to_start(db: TestDb, jwks: JwksServer) -> None:
+    wrong = Schema(user_table="users", session_table="user_sessions", account_table="accounts")  # camelCase names
+    with pytest.raises(LookupError, match="emailVerified"):
+        async with gatehouse_for(db, jwks, schema=wrong).running():
+            pass
+
+
+async def test_explicit_schema_starts_with_the_database_down(jwks: JwksServer, serve: Any) -> None:
+    url = f"postgres://u:p@127.0.0.1:{free_port()}/nowhere"
+    auth = Gatehouse(auth_url=jwks.base_url, secret=TEST_SECRET, database_url=url, schema=Schema.gatehouse())
+    app = FastAPI(lifespan=auth.lifespan, exception_handlers=auth.exception_handlers)
+
+    @app.get("/me")
+    async def me(user: CurrentUser) -> dict[str, str]:
+        return {"id": user.id}
+
+    client: httpx.AsyncClient = await serve(app)
+    assert auth.status().revocation == "database"  # the feed could not be detected: checked per request
+    response = await client.get("/me")
+    assert response.status_code == 401
+
+
+async def test_dependency_without_a_running_gatehouse_is_a_configuration_error(serve: Any) -> None:
+    app = FastAPI()
+
+    @app.get("/me")
+    async def me(user: CurrentUser) -> dict[str, str]:
+        return {"id": user.id}
+
+    client: httpx.AsyncClient = await serve(app)
+    with pytest.raises(RuntimeError, match="no running Gatehouse"):
+        await client.get("/me")
+
+
+async def test_auth_error_without_its_handler_still_answers_status_and_challenge(
+    db: TestDb, jwks: JwksServer, serve: Any
+) -> None:
+    auth = gatehouse_for(db, jwks)
+    app = FastAPI(lifespan=auth.lifespan)  # exception_handlers forgotten
+
+    @app.get("/me")
+    async def me(user: CurrentUser) -> dict[str, str]:
+        return {"id": user.id}
+
+    client: httpx.AsyncClient = await serve(app)
+    response = await client.get("/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer realm="gatehouse"'
+    assert response.json() == {"detail": "Authentication required."}
+
+
+async def test_auth_error_handler_answers_only_auth_errors() -> None:
+    request = Request({"type": "http", "headers": []})
+    response = await auth_error_handler(request, AuthError(ErrorCode.FORBIDDEN, "No.", error="insufficient_scope"))
+    assert response.status_code == 403
+    with pytest.raises(TypeError):
+        await auth_error_handler(request, ValueError("x"))
+
+
+def test_challenge_strips_what_rfc_6750_forbids() -> None:
+    assert bearer_challenge('a"b', "invalid_token", 'bad "quote" \\ é\n') == (
+        'Bearer realm="ab", error="invalid_token", error_description="bad quote  "'
+    )
+    assert bearer_challenge("r", None, "ignored without an error") == 'Bearer realm="r"'
+
+
+async def test_status_is_plain_data(db: TestDb, jwks: JwksServer) -> None:
+    async with gatehouse_for(db, jwks, revocation="database").running() as auth:
+        status = asdict(auth.status())
+        assert status == {"revocation": "database", "feed": None, "feed_position": None, "schema": "gatehouse"}
