@@ -1,7 +1,7 @@
 # Gatehouse: every target installs what it needs first, so each works on a fresh machine.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup node-deps env build-auth dev test test-auth test-backend test-web test-dev test-e2e lint fmt bench bench-smoke
+.PHONY: help setup node-deps env build-auth dev test test-auth test-backend test-package test-web test-dev test-e2e lint fmt bench bench-smoke
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,7 @@ build-auth: node-deps ## compile the auth server to auth-server/dist (what `npm 
 
 setup: node-deps env ## install everything (npm workspaces, uv, Python deps)
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory -C backend setup; fi
+	$(MAKE) --no-print-directory -C python/gatehouse-fastapi setup
 
 dev: setup ## set up from nothing, run every service, print their URLs when all answer [ADMIN_EMAIL=…]
 	@scripts/dev.sh
@@ -24,6 +25,7 @@ dev: setup ## set up from nothing, run every service, print their URLs when all 
 test: node-deps ## set up from nothing and run every test suite
 	$(MAKE) --no-print-directory test-auth
 	@if [ -f backend/Makefile ]; then $(MAKE) --no-print-directory test-backend; fi
+	$(MAKE) --no-print-directory test-package
 	@if [ -d web ]; then $(MAKE) --no-print-directory test-web; fi
 	$(MAKE) --no-print-directory test-dev
 	@if [ -d e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
@@ -35,6 +37,9 @@ test-auth: node-deps ## auth server suites (SQLite, PostgreSQL, Redis)
 
 test-backend: node-deps ## backend suites (SQLite, PostgreSQL, integration with the real auth server)
 	$(MAKE) --no-print-directory -C backend test
+
+test-package: node-deps ## gatehouse-fastapi: its tests (SQLite, PostgreSQL), and the example from a fresh wheel against Gatehouse and stock better-auth
+	$(MAKE) --no-print-directory -C python/gatehouse-fastapi test
 
 test-web: node-deps ## web unit tests
 	npm run test -w web

@@ -10,12 +10,14 @@
  *  - SQLite gets the same pragmas as Gatehouse (WAL, synchronous=NORMAL, busy_timeout), so the
  *    comparison measures the servers, not the journal mode.
  *
- * Env: DATABASE_URL (sqlite:/abs/path.db | postgres://…), BETTER_AUTH_SECRET, BETTER_AUTH_URL, PORT, HOST.
+ * Env: DATABASE_URL (sqlite:/abs/path.db | postgres://…), BETTER_AUTH_SECRET, BETTER_AUTH_URL, PORT, HOST;
+ * BASELINE_ADMIN=1 adds better-auth's admin plugin with its defaults (role and ban columns, /admin routes), as
+ * gatehouse-fastapi's acceptance tests run it; the benchmarks leave it off.
  */
 import { serve } from "@hono/node-server";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
-import { bearer, jwt } from "better-auth/plugins";
+import { admin, bearer, jwt } from "better-auth/plugins";
 import SQLite from "better-sqlite3";
 import { Hono } from "hono";
 import pg from "pg";
@@ -42,7 +44,7 @@ const auth = betterAuth({
   database: openDatabase(),
   telemetry: { enabled: false },
   emailAndPassword: { enabled: true },
-  plugins: [bearer(), jwt()],
+  plugins: process.env.BASELINE_ADMIN === "1" ? [bearer(), jwt(), admin()] : [bearer(), jwt()],
 });
 
 // The schema the stock CLI (`npx @better-auth/cli migrate`) would create, applied in-process.

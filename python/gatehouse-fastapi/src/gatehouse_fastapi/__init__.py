@@ -7,6 +7,8 @@ app = FastAPI(lifespan=auth.lifespan, exception_handlers=auth.exception_handlers
 async def me(user: CurrentUser) -> AuthUser: ...
 """
 
+from importlib import metadata as _metadata
+
 from gatehouse_fastapi._contract import AuditEventType, ErrorCode, FeedKind
 from gatehouse_fastapi._deps import (
     AdminUser,
@@ -55,4 +57,4 @@ __all__ = [
     "require_role",
     "verified_user",
 ]
-__version__ = "0.1.0"
+__version__ = _metadata.version("gatehouse-fastapi")
