@@ -53,6 +53,7 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
             user_cache_ttl_seconds=settings.auth_user_cache_ttl_seconds,
             session_cache_ttl_seconds=settings.auth_session_cache_ttl_seconds,
             cache_max_entries=settings.auth_cache_max_entries,
+            verified_token_cache_entries=settings.jwt_verified_cache_entries,
             db_timeout_seconds=settings.database_connect_timeout_seconds,
         ),
     )

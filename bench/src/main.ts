@@ -6,7 +6,8 @@
  *
  * Options: --smoke, --db sqlite|postgres|sqlite,postgres, --out <file>,
  * --only sign-in,session,backend,revocation (a partial run, for profiling),
- * --gatehouse-env KEY=VALUE (repeatable: try a setting on the auth server; the report lists it).
+ * --gatehouse-env KEY=VALUE / --backend-env KEY=VALUE (repeatable: try a setting on the auth server or the
+ * backend; the report lists it).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -41,9 +42,18 @@ function arg(name: string): string | undefined {
 
 /** `--gatehouse-env KEY=VALUE` (repeatable): an experiment's settings, printed in the report. */
 function gatehouseOverrides(): Record<string, string> {
+  return envOverrides("--gatehouse-env");
+}
+
+/** `--backend-env KEY=VALUE` (repeatable): the same for the backend's workers. */
+function backendOverrides(): Record<string, string> {
+  return envOverrides("--backend-env");
+}
+
+function envOverrides(flag: string): Record<string, string> {
   const out: Record<string, string> = {};
   process.argv.forEach((a, i) => {
-    const kv = a === "--gatehouse-env" ? process.argv[i + 1] : undefined;
+    const kv = a === flag ? process.argv[i + 1] : undefined;
     const eq = kv?.indexOf("=") ?? -1;
     if (kv && eq > 0) out[kv.slice(0, eq)] = kv.slice(eq + 1);
   });
@@ -76,7 +86,7 @@ async function runPass(
     if (!backendWhyNot) {
       try {
         await migrateBackend(databases.gatehouseUrl, gatehouse.url);
-        backend = await startBackend(databases.gatehouseUrl, gatehouse.url, db, 2);
+        backend = await startBackend(databases.gatehouseUrl, gatehouse.url, db, 2, backendOverrides());
       } catch (err) {
         if (mode.name === "smoke") throw err;
         backendWhyNot = `backend did not start: ${(err as Error).message.split("\n")[0]}`;
@@ -195,6 +205,7 @@ async function main(): Promise<void> {
       machine: machineInfo(),
       load: [loadBefore, loadAverage()],
       overrides: gatehouseOverrides(),
+      backendOverrides: backendOverrides(),
       dbs,
       rows,
       checks,

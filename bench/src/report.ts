@@ -21,6 +21,7 @@ export interface Report {
   load: [number, number];
   /** Settings given to the Gatehouse process for an experiment (`--gatehouse-env`). */
   overrides: Record<string, string>;
+  backendOverrides: Record<string, string>;
   dbs: DbKind[];
   rows: Row[];
   checks: Check[];
@@ -72,6 +73,14 @@ export function renderReport(rep: Report, notesFile: string): string {
     ...(Object.keys(rep.overrides).length > 0
       ? [
           `- **Experiment**: the Gatehouse process ran with ${Object.entries(rep.overrides)
+            .map(([k, v]) => `\`${k}=${v}\``)
+            .join(", ")} on top of its defaults.`,
+          "",
+        ]
+      : []),
+    ...(Object.keys(rep.backendOverrides).length > 0
+      ? [
+          `- **Experiment**: the backend ran with ${Object.entries(rep.backendOverrides)
             .map(([k, v]) => `\`${k}=${v}\``)
             .join(", ")} on top of its defaults.`,
           "",

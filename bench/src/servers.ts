@@ -201,7 +201,13 @@ export async function migrateBackend(databaseUrl: string, authUrl: string): Prom
 }
 
 /** The FastAPI backend under uvicorn with `workers` worker processes on one port. */
-export async function startBackend(databaseUrl: string, authUrl: string, tag: string, workers = 2): Promise<Service> {
+export async function startBackend(
+  databaseUrl: string,
+  authUrl: string,
+  tag: string,
+  workers = 2,
+  overrides: Record<string, string> = {},
+): Promise<Service> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess({
@@ -223,7 +229,7 @@ export async function startBackend(databaseUrl: string, authUrl: string, tag: st
       "warning",
     ],
     cwd: BACKEND_DIR,
-    env: backendEnv(databaseUrl, authUrl),
+    env: { ...backendEnv(databaseUrl, authUrl), ...overrides },
     logFile: logPath(`backend-${tag}`),
     readyUrl: `${url}/api/v1/health`,
   });

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
-from gatehouse_fastapi import admin_user, current_principal, verified_user
+from gatehouse_fastapi import error_codes
 from pydantic.json_schema import models_json_schema
 
 from app.errors import ERROR_DESCRIPTION, ERROR_STATUS, ErrorBody, ErrorCode, InternalErrorBody
@@ -78,14 +78,9 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 
 def _implied_codes(route: RouteContext) -> set[ErrorCode]:
-    calls = set(_calls(route.dependant))
     codes = {ErrorCode.INTERNAL_ERROR}
-    if current_principal in calls:
-        codes |= {ErrorCode.UNAUTHORIZED, ErrorCode.BANNED_USER}
-    if verified_user in calls:
-        codes.add(ErrorCode.EMAIL_NOT_VERIFIED)
-    if admin_user in calls:
-        codes.add(ErrorCode.FORBIDDEN)
+    for call in _calls(route.dependant):  # gatehouse-fastapi's dependencies say which codes they answer
+        codes.update(error_codes(call))
     if route.body_field is not None:
         codes.add(ErrorCode.PAYLOAD_TOO_LARGE)
     return codes
@@ -109,7 +104,7 @@ def _complete_operation(operation: dict[str, Any], route: RouteContext) -> None:
     for status, response in responses.items():  # errors declared by description only (e.g. 503)
         if status >= "400" and "content" not in response:
             response["content"] = {"application/json": {"schema": _ERROR_SCHEMA}}
-    if current_principal in set(_calls(route.dependant)):
+    if any(ErrorCode.UNAUTHORIZED in error_codes(call) for call in _calls(route.dependant)):
         operation["security"] = [{"bearer": []}, {"sessionCookie": []}]
     operation["responses"] = dict(sorted(responses.items()))
 

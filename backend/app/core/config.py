@@ -88,6 +88,10 @@ class Settings(DatabaseSettings):
     interval. A token with a new `kid` waits for the next fetch instead of being refused, so this is also how
     long a freshly rotated key (or an auth server back from an outage) can keep a request waiting: at most 5 s."""
 
+    jwt_verified_cache_entries: int = Field(default=10_000, ge=0, le=1_000_000)
+    """How many verified JWTs each worker remembers (by SHA-256 of the token, never past `exp`), so a repeated
+    JWT skips the Ed25519 check; its session is still checked on every request. 0 turns the cache off."""
+
     jwks_max_age_seconds: float = Field(default=3600.0, ge=30)
     """After this, cached keys are refreshed on use (and kept if the refresh fails)."""
 

@@ -9,7 +9,22 @@ import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 
-from gatehouse_fastapi import AuthError, CurrentUser, ErrorCode, Gatehouse, Schema, Tuning, auth_error_handler
+from gatehouse_fastapi import (
+    AuthError,
+    CurrentPrincipal,
+    CurrentUser,
+    ErrorCode,
+    Gatehouse,
+    Schema,
+    Tuning,
+    VerifiedUser,
+    admin_user,
+    auth_error_handler,
+    current_user,
+    error_codes,
+    require_role,
+    verified_user,
+)
 from gatehouse_fastapi._errors import bearer_challenge
 from tests.conftest import SQLITE_LAYOUTS, TestDb, gatehouse_for
 from tests.support.jwks_server import JwksServer, free_port
@@ -176,3 +191,36 @@ async def test_status_is_plain_data(db: TestDb, jwks: JwksServer) -> None:
     async with gatehouse_for(db, jwks, revocation="database").running() as auth:
         status = asdict(auth.status())
         assert status == {"revocation": "database", "feed": None, "feed_position": None, "schema": "gatehouse"}
+
+
+async def test_dependencies_resolve_the_caller_once_per_request(
+    db: TestDb, jwks: JwksServer, serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = gatehouse_for(db, jwks)
+    app = FastAPI(lifespan=auth.lifespan, exception_handlers=auth.exception_handlers)
+
+    @app.get("/all")
+    async def everything(user: CurrentUser, principal: CurrentPrincipal, verified: VerifiedUser) -> dict[str, bool]:
+        return {"same": user is principal.user is verified}
+
+    client: httpx.AsyncClient = await serve(app)
+    calls = 0
+    original = Gatehouse.authenticate
+
+    async def counting(self: Gatehouse, connection: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await original(self, connection)
+
+    monkeypatch.setattr(Gatehouse, "authenticate", counting)
+    actor = await db.rows.actor()
+    assert (await client.get("/all", headers=actor.bearer())).json() == {"same": True}
+    assert calls == 1
+
+
+def test_error_codes_document_each_dependency() -> None:
+    assert error_codes(current_user) == (ErrorCode.UNAUTHORIZED, ErrorCode.BANNED_USER)
+    assert ErrorCode.EMAIL_NOT_VERIFIED in error_codes(verified_user)
+    assert ErrorCode.FORBIDDEN in error_codes(admin_user)
+    assert ErrorCode.FORBIDDEN in error_codes(require_role("editor"))
+    assert error_codes(test_error_codes_document_each_dependency) == ()

@@ -7,7 +7,8 @@ to its thread pool for it (that hop alone costs more than a cached credential ch
 """
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
@@ -20,31 +21,74 @@ from gatehouse_fastapi._time import utcnow
 if TYPE_CHECKING:
     from gatehouse_fastapi._gatehouse import Gatehouse
 
+_F = TypeVar("_F", bound=Callable[..., object])
+
 
 def _gatehouse(connection: HTTPConnection) -> "Gatehouse":
     # Lifespan state first (per request, survives app copies), then app.state (apps composing their lifespan).
-    found = getattr(connection.state, "gatehouse", None) or getattr(connection.app.state, "gatehouse", None)
+    found = connection.scope.get("state", {}).get("gatehouse") or getattr(connection.app.state, "gatehouse", None)
     if found is None:
         raise RuntimeError("no running Gatehouse: pass lifespan=auth.lifespan to FastAPI(...)")
     gatehouse: Gatehouse = found
     return gatehouse
 
 
+# The principal is resolved once per request, whichever dependencies ask (kept in the ASGI scope).
+_SCOPE_KEY = "gatehouse.principal"
+_ANONYMOUS = object()
+_CODES: "WeakKeyDictionary[Callable[..., object], tuple[ErrorCode, ...]]" = WeakKeyDictionary()
+
+
+def error_codes(dependency: Callable[..., object]) -> tuple[ErrorCode, ...]:
+    """The error codes a dependency of this package may answer with (for OpenAPI documents); () for others."""
+    return _CODES.get(dependency, ())
+
+
+def _documents(*codes: ErrorCode) -> Callable[[_F], _F]:
+    def register(fn: _F) -> _F:
+        _CODES[fn] = codes
+        return fn
+
+    return register
+
+
 async def _principal(connection: HTTPConnection, *, required: bool) -> Principal | None:
     gatehouse = _gatehouse(connection)
-    principal = await gatehouse.authenticate(connection)
-    if principal is None:
-        presented = gatehouse.presented_credential(connection)
-        if not presented and not required:
-            return None
-        message = "The credential is invalid, expired or revoked." if presented else "Authentication required."
-        raise AuthError.unauthorized(message, presented=presented, realm=gatehouse.realm)
-    if principal.user.is_banned(utcnow()):
-        raise AuthError.forbidden(ErrorCode.BANNED_USER, "This account is banned.", realm=gatehouse.realm)
-    connection.state.principal = principal
-    return principal
+    cached = connection.scope.get(_SCOPE_KEY)
+    if isinstance(cached, Principal):
+        return cached
+    if cached is None:
+        principal = await gatehouse.authenticate(connection)
+        if principal is not None:
+            if principal.user.is_banned(utcnow()):
+                raise AuthError.forbidden(ErrorCode.BANNED_USER, "This account is banned.", realm=gatehouse.realm)
+            connection.scope[_SCOPE_KEY] = principal
+            return principal
+        if gatehouse.presented_credential(connection):
+            message = "The credential is invalid, expired or revoked."
+            raise AuthError.unauthorized(message, presented=True, realm=gatehouse.realm)
+        connection.scope[_SCOPE_KEY] = _ANONYMOUS
+    if required:
+        raise AuthError.unauthorized("Authentication required.", presented=False, realm=gatehouse.realm)
+    return None
 
 
+async def _user(connection: HTTPConnection) -> AuthUser:
+    principal = await _principal(connection, required=True)
+    assert principal is not None
+    return principal.user
+
+
+def _forbidden(connection: HTTPConnection, code: ErrorCode, message: str) -> AuthError:
+    return AuthError.forbidden(code, message, realm=_gatehouse(connection).realm)
+
+
+# Each dependency is one flat function of the connection: nested FastAPI dependencies cost more per request than
+# the whole cached credential check.
+_AUTHENTICATED = (ErrorCode.UNAUTHORIZED, ErrorCode.BANNED_USER)
+
+
+@_documents(*_AUTHENTICATED)
 async def current_principal(connection: HTTPConnection) -> Principal:
     """The authenticated, unbanned caller with their session. Raises `AuthError` 401 `UNAUTHORIZED` (no,
     invalid, expired or revoked credential) or 403 `BANNED_USER` (a ban in force).
@@ -58,15 +102,17 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 """The caller's `Principal` (user, session, credential kind); 401 / 403 as `current_principal`."""
 
 
-async def current_user(principal: CurrentPrincipal) -> AuthUser:
+@_documents(*_AUTHENTICATED)
+async def current_user(connection: HTTPConnection) -> AuthUser:
     """The authenticated, unbanned user (see `current_principal` for the errors)."""
-    return principal.user
+    return await _user(connection)
 
 
 CurrentUser = Annotated[AuthUser, Depends(current_user)]
 """The caller's `AuthUser`; 401 `UNAUTHORIZED` / 403 `BANNED_USER` otherwise."""
 
 
+@_documents(*_AUTHENTICATED)
 async def optional_user(connection: HTTPConnection) -> AuthUser | None:
     """The caller's user, or None when the request carries no credential at all. A credential that is
     presented but invalid still answers 401 (RFC 6750 §3.1: the client must learn its token is dead), and
@@ -80,11 +126,12 @@ OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]
 """`AuthUser` or None for an anonymous request; 401 / 403 for a bad credential or a ban."""
 
 
-async def verified_user(connection: HTTPConnection, user: CurrentUser) -> AuthUser:
+@_documents(*_AUTHENTICATED, ErrorCode.EMAIL_NOT_VERIFIED)
+async def verified_user(connection: HTTPConnection) -> AuthUser:
     """The authenticated user, if their email address is verified; 403 `EMAIL_NOT_VERIFIED` otherwise."""
+    user = await _user(connection)
     if not user.email_verified:
-        realm = _gatehouse(connection).realm
-        raise AuthError.forbidden(ErrorCode.EMAIL_NOT_VERIFIED, "Verify your email address first.", realm=realm)
+        raise _forbidden(connection, ErrorCode.EMAIL_NOT_VERIFIED, "Verify your email address first.")
     return user
 
 
@@ -92,11 +139,12 @@ VerifiedUser = Annotated[AuthUser, Depends(verified_user)]
 """The caller's `AuthUser` with a verified email; 401 / 403 `EMAIL_NOT_VERIFIED` otherwise."""
 
 
-async def admin_user(connection: HTTPConnection, user: CurrentUser) -> AuthUser:
+@_documents(*_AUTHENTICATED, ErrorCode.FORBIDDEN)
+async def admin_user(connection: HTTPConnection) -> AuthUser:
     """The authenticated user, if they hold one of the configured admin roles; 403 `FORBIDDEN` otherwise."""
-    gatehouse = _gatehouse(connection)
-    if not gatehouse.is_admin(user):
-        raise AuthError.forbidden(ErrorCode.FORBIDDEN, "Administrator role required.", realm=gatehouse.realm)
+    user = await _user(connection)
+    if not _gatehouse(connection).is_admin(user):
+        raise _forbidden(connection, ErrorCode.FORBIDDEN, "Administrator role required.")
     return user
 
 
@@ -104,7 +152,7 @@ AdminUser = Annotated[AuthUser, Depends(admin_user)]
 """The caller's `AuthUser` holding an admin role (`Gatehouse(admin_roles=...)`); 403 `FORBIDDEN` otherwise."""
 
 
-def require_role(*roles: str) -> Callable[[HTTPConnection, AuthUser], Awaitable[AuthUser]]:
+def require_role(*roles: str) -> Callable[[HTTPConnection], Awaitable[AuthUser]]:
     """A dependency admitting users that hold at least one of `roles` (exact names, as better-auth's admin
     plugin compares them); 403 `FORBIDDEN` otherwise. Use as `Depends(require_role("admin"))` or in
     `Annotated[AuthUser, Depends(require_role("editor", "admin"))]`. Raises ValueError without roles.
@@ -113,10 +161,11 @@ def require_role(*roles: str) -> Callable[[HTTPConnection, AuthUser], Awaitable[
         raise ValueError("require_role needs at least one role")
     wanted = frozenset(roles)
 
-    async def _require_role(connection: HTTPConnection, user: CurrentUser) -> AuthUser:
+    @_documents(*_AUTHENTICATED, ErrorCode.FORBIDDEN)
+    async def _require_role(connection: HTTPConnection) -> AuthUser:
+        user = await _user(connection)
         if user.roles.isdisjoint(wanted):
-            realm = _gatehouse(connection).realm
-            raise AuthError.forbidden(ErrorCode.FORBIDDEN, "You do not have permission to do this.", realm=realm)
+            raise _forbidden(connection, ErrorCode.FORBIDDEN, "You do not have permission to do this.")
         return user
 
     return _require_role

@@ -88,6 +88,10 @@ class RevocationFeed:
             return FeedStatus.DEGRADED
         return FeedStatus.LIVE if self._clock() - self._last_ok <= self._max_staleness else FeedStatus.DEGRADED
 
+    def overdue(self) -> bool:
+        """Whether the next read is late (its interval passed since the last good one began)."""
+        return self._last_ok is None or self._clock() - self._last_ok > self._interval
+
     def trusted(self) -> bool:
         """Whether a request may be answered from the caches (else: ask the database)."""
         return self._writes_applied >= self._writes and self.status is FeedStatus.LIVE
