@@ -1,14 +1,16 @@
 """The revocation feed's table and triggers for any better-auth schema, as SQL for SQLite and PostgreSQL.
 
-The statements are Gatehouse's own (the auth server's migrations 0002 `revocation_feed` and 0005
-`feed_user_changes`) with the table and column names of the schema in use, so a stock better-auth database
-gets exactly the feed rows a Gatehouse one does for the same change:
+The statements are Gatehouse's own (the auth server's migrations 0002 `revocation_feed`, 0005
+`feed_user_changes` and 0007 `ban_in_force`) with the table and column names of the schema in use, so a stock
+better-auth database gets exactly the feed rows a Gatehouse one does for the same change:
   - `session`      a session row was deleted (sign-out, revoke, reset, ban, expiry clean-up), by any writer;
-  - `user`         a user was banned (the flag turned on) or deleted;
+  - `user`         a ban came into force (the flag set, in any spelling, with no end date or one ahead), or a
+                   user was deleted; a ban also deletes the user's sessions, each leaving its `session` row;
   - `password`     a credential password changed (the sessions it revoked arrive as their own rows);
   - `user_changed` role, ban state, ban expiry, verified flag or email changed.
-Without the admin plugin's columns the ban and role parts are left out. On PostgreSQL every row also
-NOTIFYs `gatehouse_revocations` with its id, so readers wake at once.
+On SQLite, where `banned` is an INTEGER column that keeps `'true'` or `2` as written, it is rewritten to 0/1
+by what it means (anything but a PostgreSQL "false" spelling is a ban). Without the admin plugin's columns the
+ban and role parts are left out. On PostgreSQL every row also NOTIFYs `gatehouse_revocations` with its id.
 """
 
 from dataclasses import dataclass
@@ -23,8 +25,11 @@ TRIGGERS = (
     "auth_revoke_deleted_user",
     "auth_revoke_password",
     "auth_feed_user_changed",
+    "users_banned_as_boolean_after_update",
+    "users_banned_as_boolean_after_insert",
 )
-FUNCTIONS = ("auth_record_revocation", "auth_record_user_change")
+FUNCTIONS = ("auth_record_revocation", "auth_record_user_change", "auth_enforce_ban")
+_FALSE_SPELLINGS = "('', '0', 'f', 'false', 'n', 'no', 'off')"  # PostgreSQL's boolean input forms for false
 
 
 def _q(name: str) -> str:
@@ -42,13 +47,15 @@ class FeedNames:
     session_user_id: str
     account_user_id: str
     password: str
-    banned: str | None
+    banned: str | None  # with ban_expires, only when the admin plugin's columns exist
+    ban_expires: str | None
     watched: tuple[str, ...]  # user columns whose change is a `user_changed` row
 
     @classmethod
     def of(cls, schema: Schema, optional: frozenset[str]) -> "FeedNames":
         """Names for `schema`; `optional` lists the admin plugin fields present (see `present_fields`)."""
         watched_fields = [f for f in ("role", "banned", "banExpires") if f in optional] + ["emailVerified", "email"]
+        bans = {"banned", "banExpires"} <= optional
         return cls(
             users=_q(schema.user_table),
             sessions=_q(schema.session_table),
@@ -56,27 +63,56 @@ class FeedNames:
             session_user_id=_q(schema.session_column("userId")),
             account_user_id=_q(schema.account_column("userId")),
             password=_q(schema.account_column("password")),
-            banned=_q(schema.user_column("banned")) if "banned" in optional else None,
+            banned=_q(schema.user_column("banned")) if bans else None,
+            ban_expires=_q(schema.user_column("banExpires")) if bans else None,
             watched=tuple(_q(schema.user_column(f)) for f in watched_fields),
         )
+
+
+def _sqlite_truthy(value: str) -> str:
+    return f"({value} is not null and lower(trim(cast({value} as text))) not in {_FALSE_SPELLINGS})"
+
+
+def _sqlite_ban_in_force(n: FeedNames, r: str) -> str:
+    # An end date that is not ISO text cannot be compared and keeps the ban (fail closed), as on the auth server.
+    b, e = f"{r}.{n.banned}", f"{r}.{n.ban_expires}"
+    return (
+        f"({_sqlite_truthy(b)} and ({e} is null or {e} = '' or typeof({e}) <> 'text'"
+        f" or {e} > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+    )
+
+
+def _pg_ban_in_force(n: FeedNames, r: str) -> str:
+    return f"({r}.{n.banned} is true and ({r}.{n.ban_expires} is null or {r}.{n.ban_expires} > clock_timestamp()))"
 
 
 def sqlite_install(n: FeedNames) -> list[str]:
     """SQLite statements, idempotent: the table is created if missing, triggers dropped and created again (so
     a second run after the admin plugin added its columns watches them too). Run them in one transaction.
-    Triggers are created in Gatehouse's order, which is the order SQLite fires them in for one change.
+    Triggers are created in the order Gatehouse's migrations leave them, which is the order SQLite fires them
+    in for one change, so even the ids of the rows one change writes come out alike.
     """
     insert = f"insert into {TABLE} (kind, user_id, session_id) values"
     changed = " or ".join(f"old.{c} is not new.{c}" for c in n.watched)
-    banned = []
+    bans: list[str] = []
     if n.banned is not None:
         b = n.banned
-        banned.append(
-            f"""create trigger auth_revoke_banned_user after update of {b} on {n.users}
-        when new.{b} = 1 and (old.{b} is null or old.{b} = 0) begin
+        as_boolean = f"update {n.users} set {b} = {_sqlite_truthy(f'new.{b}')} where id = new.id"
+        bans = [
+            f"""create trigger auth_revoke_banned_user after update of {b}, {n.ban_expires} on {n.users}
+        when {_sqlite_ban_in_force(n, "new")} and not {_sqlite_ban_in_force(n, "old")} begin
         {insert} ('user', new.id, null);
-      end"""
-        )
+        delete from {n.sessions} where {n.session_user_id} = new.id;
+      end""",
+            f"""create trigger users_banned_as_boolean_after_update after update of {b} on {n.users}
+        when new.{b} is not null and new.{b} not in (0, 1) begin
+        {as_boolean};
+      end""",
+            f"""create trigger users_banned_as_boolean_after_insert after insert on {n.users}
+        when new.{b} is not null and new.{b} not in (0, 1) begin
+        {as_boolean};
+      end""",
+        ]
     return [
         f"""create table if not exists {TABLE} (
         id integer primary key autoincrement,
@@ -90,7 +126,6 @@ def sqlite_install(n: FeedNames) -> list[str]:
         f"""create trigger auth_revoke_session after delete on {n.sessions} begin
         {insert} ('session', old.{n.session_user_id}, old.id);
       end""",
-        *banned,
         f"""create trigger auth_revoke_deleted_user after delete on {n.users} begin
         {insert} ('user', old.id, null);
       end""",
@@ -102,13 +137,18 @@ def sqlite_install(n: FeedNames) -> list[str]:
         when {changed} begin
         {insert} ('user_changed', new.id, null);
       end""",
+        *bans,
     ]
+
+
+def _notify(kind: str, user: str, session: str = "null") -> str:
+    return f"""insert into {TABLE} (kind, user_id, session_id) values ('{kind}', {user}, {session})
+          returning id into rid;"""
 
 
 def postgres_install(n: FeedNames) -> list[str]:
     """PostgreSQL statements, idempotent: functions are replaced, triggers dropped and created again."""
     changed = " or ".join(f"old.{c} is distinct from new.{c}" for c in n.watched)
-    users_literal = n.users[1:-1].replace("'", "''")
     sessions_literal = n.sessions[1:-1].replace("'", "''")
     statements = [
         f"""create table if not exists {TABLE} (
@@ -124,14 +164,11 @@ def postgres_install(n: FeedNames) -> list[str]:
         rid bigint;
       begin
         if tg_table_name = '{sessions_literal}' then
-          insert into {TABLE} (kind, user_id, session_id) values ('session', old.{n.session_user_id}, old.id)
-            returning id into rid;
-        elsif tg_table_name = '{users_literal}' and tg_op = 'DELETE' then
-          insert into {TABLE} (kind, user_id) values ('user', old.id) returning id into rid;
-        elsif tg_table_name = '{users_literal}' then
-          insert into {TABLE} (kind, user_id) values ('user', new.id) returning id into rid;
+          {_notify("session", f"old.{n.session_user_id}", "old.id")}
+        elsif tg_op = 'DELETE' then
+          {_notify("user", "old.id")}
         else
-          insert into {TABLE} (kind, user_id) values ('password', new.{n.account_user_id}) returning id into rid;
+          {_notify("password", f"new.{n.account_user_id}")}
         end if;
         perform pg_notify('{CHANNEL}', rid::text);
         return null;
@@ -140,7 +177,7 @@ def postgres_install(n: FeedNames) -> list[str]:
       declare
         rid bigint;
       begin
-        insert into {TABLE} (kind, user_id) values ('user_changed', new.id) returning id into rid;
+        {_notify("user_changed", "new.id")}
         perform pg_notify('{CHANNEL}', rid::text);
         return null;
       end $$""",
@@ -158,11 +195,21 @@ def postgres_install(n: FeedNames) -> list[str]:
         execute function auth_record_user_change()""",
     ]
     if n.banned is not None:
-        b = n.banned
+        statements.append(
+            f"""create or replace function auth_enforce_ban() returns trigger language plpgsql as $$
+      declare
+        rid bigint;
+      begin
+        {_notify("user", "new.id")}
+        perform pg_notify('{CHANNEL}', rid::text);
+        delete from {n.sessions} where {n.session_user_id} = new.id;
+        return null;
+      end $$"""
+        )
         triggers.append(
-            f"""create trigger auth_revoke_banned_user after update of {b} on {n.users}
-        for each row when (new.{b} is true and old.{b} is distinct from true)
-        execute function auth_record_revocation()"""
+            f"""create trigger auth_revoke_banned_user after update of {n.banned}, {n.ban_expires} on {n.users}
+        for each row when ({_pg_ban_in_force(n, "new")} and not {_pg_ban_in_force(n, "old")})
+        execute function auth_enforce_ban()"""
         )
     return statements + _postgres_drop_triggers(n) + triggers
 
@@ -184,7 +231,7 @@ def sqlite_uninstall() -> list[str]:
 
 
 def postgres_uninstall(n: FeedNames) -> list[str]:
-    """PostgreSQL statements removing every trigger, both functions and the table (idempotent)."""
+    """PostgreSQL statements removing every trigger, the functions and the table (idempotent)."""
     return [
         *_postgres_drop_triggers(n),
         *(f"drop function if exists {name}()" for name in FUNCTIONS),

@@ -150,16 +150,20 @@ class AuthTables:
         return col
 
 
-def js_truthy(value: Any) -> bool:
-    """JavaScript truthiness, the rule better-auth applies to a stored flag: a ban stored as 1, "true" or even
-    "false" (a non-empty string) is a ban. Only null, false, 0 and "" are false.
+_FALSE_SPELLINGS = frozenset({"", "0", "f", "false", "n", "no", "off"})
+
+
+def ban_flag_set(value: Any) -> bool:
+    """Whether a stored `banned` value means "banned": anything but null, false, 0 or a recognisable "no" (fail
+    closed). The "no" spellings are PostgreSQL's boolean input forms for false, so a value means the same in
+    both databases; Gatehouse's auth server applies the same rule (`isBanFlagSet`), in code and in its triggers.
     """
     if value is None or value is False:
         return False
     if isinstance(value, int | float):
         return value != 0
     if isinstance(value, str):
-        return value != ""
+        return value.strip().lower() not in _FALSE_SPELLINGS
     return True
 
 
@@ -183,8 +187,10 @@ def user_from_row(row: Mapping[Any, Any], *, known_roles: frozenset[str], defaul
     """An `AuthUser` from a row selected with `AuthTables.user_columns`."""
     role = row.get("u_role")
     role = role if isinstance(role, str) else None
-    banned = js_truthy(row.get("u_banned"))
-    ban_expires = _timestamp(row.get("u_banExpires"))  # unreadable: None, so the ban counts as permanent
+    banned = ban_flag_set(row.get("u_banned"))
+    raw_expiry = row.get("u_banExpires")
+    # No end date (null or ""), or one that cannot be read: the ban counts until lifted (fail closed).
+    ban_expires = None if raw_expiry == "" else _timestamp(raw_expiry)
     image = row.get("u_image")
     ban_reason = row.get("u_banReason")
     return AuthUser(

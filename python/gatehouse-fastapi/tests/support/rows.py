@@ -130,6 +130,13 @@ class AuthRows:
             email = (await conn.execute(self.users.select().where(self.users.c.id == user_id))).one().email
         return Actor(user_id=user_id, session_id=session_id, token=token, email=email)
 
+    async def session_token(self, session_id: str) -> str:
+        """The token of session `session_id`."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(self.sessions.select().where(self.sessions.c.id == session_id))).one()
+        token: str = row.token
+        return token
+
     async def account(self, user_id: str, *, password: str | None = "hash-1") -> str:
         """Insert a credential account for `user_id`; returns its id."""
         now = utcnow()
