@@ -44,6 +44,10 @@ async def change_script(db: TestDb) -> None:
     await rows.session("alice", session_id="s1")
     await rows.session("alice", session_id="s2")
     await rows.account("alice", password="hash-1")
+    await rows.update_session("s2", expiresAt=ahead + timedelta(days=30))  # a refresh: nothing
+    await rows.update_session("s2", expiresAt=ahead)  # expiry brought forward: session_changed
+    await rows.update_session("s2", token="rotated-token")  # session_changed
+    await rows.update_session("s2", userAgent="other")  # not watched: nothing
     await rows.delete_session("s1")  # session
     await rows.update_user("alice", role="admin")  # user_changed
     await rows.update_user("alice", role="admin")  # no change: nothing
@@ -85,6 +89,7 @@ async def test_installed_feed_writes_the_rows_gatehouse_migrations_write(kind: s
     assert [row for row in expected if row[0] == "session"] == [("session", "alice", f"s{i}") for i in range(1, 5)]
     assert [row[0] for row in expected].count("user") == 3
     assert [row[0] for row in expected].count("password") == 1
+    assert [row for row in expected if row[0] == "session_changed"] == [("session_changed", "alice", "s2")] * 2
     assert [row[0] for row in expected].count("user_changed") == (9 if stock.kind == "sqlite" else 8)
     assert await feed_rows(stock) == expected
     assert await triggers(stock) == await triggers_named_like_gatehouse(gatehouse)
@@ -103,6 +108,7 @@ async def test_install_and_uninstall_are_idempotent(db: TestDb, capsys: pytest.C
     for _ in range(2):
         assert await run(["install-feed", *url]) == 0
     assert await triggers(db) == [
+        "auth_feed_session_changed",
         "auth_feed_user_changed",
         "auth_revoke_banned_user",
         "auth_revoke_deleted_user",

@@ -1,13 +1,16 @@
 """The revocation feed's table and triggers for any better-auth schema, as SQL for SQLite and PostgreSQL.
 
 The statements are Gatehouse's own (the auth server's migrations 0002 `revocation_feed`, 0005
-`feed_user_changes` and 0007 `ban_in_force`) with the table and column names of the schema in use, so a stock
-better-auth database gets exactly the feed rows a Gatehouse one does for the same change:
+`feed_user_changes`, 0007 `ban_in_force` and 0008 `feed_session_changes`) with the table and column names of
+the schema in use, so a stock better-auth database gets exactly the feed rows a Gatehouse one does for the same
+change:
   - `session`      a session row was deleted (sign-out, revoke, reset, ban, expiry clean-up), by any writer;
   - `user`         a ban came into force (the flag set, in any spelling, with no end date or one ahead), or a
                    user was deleted; a ban also deletes the user's sessions, each leaving its `session` row;
   - `password`     a credential password changed (the sessions it revoked arrive as their own rows);
-  - `user_changed` role, ban state, ban expiry, verified flag or email changed.
+  - `user_changed` role, ban state, ban expiry, verified flag or email changed;
+  - `session_changed` a session's expiry brought forward, or its token or owner changed (not a revocation:
+                   readers drop their cached copy and the row decides).
 On SQLite, where `banned` is an INTEGER column that keeps `'true'` or `2` as written, it is rewritten to 0/1
 by what it means (anything but a PostgreSQL "false" spelling is a ban). Without the admin plugin's columns the
 ban and role parts are left out. On PostgreSQL every row also NOTIFYs `gatehouse_revocations` with its id.
@@ -27,8 +30,9 @@ TRIGGERS = (
     "auth_feed_user_changed",
     "users_banned_as_boolean_after_update",
     "users_banned_as_boolean_after_insert",
+    "auth_feed_session_changed",
 )
-FUNCTIONS = ("auth_record_revocation", "auth_record_user_change", "auth_enforce_ban")
+FUNCTIONS = ("auth_record_revocation", "auth_record_user_change", "auth_enforce_ban", "auth_record_session_change")
 _FALSE_SPELLINGS = "('', '0', 'f', 'false', 'n', 'no', 'off')"  # PostgreSQL's boolean input forms for false
 
 
@@ -45,6 +49,8 @@ class FeedNames:
     sessions: str
     accounts: str
     session_user_id: str
+    session_expires_at: str
+    session_token: str
     account_user_id: str
     password: str
     banned: str | None  # with ban_expires, only when the admin plugin's columns exist
@@ -61,6 +67,8 @@ class FeedNames:
             sessions=_q(schema.session_table),
             accounts=_q(schema.account_table),
             session_user_id=_q(schema.session_column("userId")),
+            session_expires_at=_q(schema.session_column("expiresAt")),
+            session_token=_q(schema.session_column("token")),
             account_user_id=_q(schema.account_column("userId")),
             password=_q(schema.account_column("password")),
             banned=_q(schema.user_column("banned")) if bans else None,
@@ -138,7 +146,21 @@ def sqlite_install(n: FeedNames) -> list[str]:
         {insert} ('user_changed', new.id, null);
       end""",
         *bans,
+        f"""create trigger auth_feed_session_changed after update of {_session_changed_columns(n)} on {n.sessions}
+        when {_session_changed(n, "is not")} begin
+        {insert} ('session_changed', old.{n.session_user_id}, old.id);
+      end""",
     ]
+
+
+def _session_changed_columns(n: FeedNames) -> str:
+    return f"{n.session_expires_at}, {n.session_token}, {n.session_user_id}"
+
+
+def _session_changed(n: FeedNames, differs: str) -> str:
+    # An expiry brought forward, or the token or owner changed (0008); a later expiry is a refresh, no row.
+    e, t, u = n.session_expires_at, n.session_token, n.session_user_id
+    return f"new.{e} < old.{e} or new.{t} {differs} old.{t} or new.{u} {differs} old.{u}"
 
 
 def _notify(kind: str, user: str, session: str = "null") -> str:
@@ -181,6 +203,14 @@ def postgres_install(n: FeedNames) -> list[str]:
         perform pg_notify('{CHANNEL}', rid::text);
         return null;
       end $$""",
+        f"""create or replace function auth_record_session_change() returns trigger language plpgsql as $$
+      declare
+        rid bigint;
+      begin
+        {_notify("session_changed", f"old.{n.session_user_id}", "old.id")}
+        perform pg_notify('{CHANNEL}', rid::text);
+        return null;
+      end $$""",
     ]
     triggers = [
         f"""create trigger auth_revoke_session after delete on {n.sessions}
@@ -193,6 +223,9 @@ def postgres_install(n: FeedNames) -> list[str]:
         f"""create trigger auth_feed_user_changed after update of {", ".join(n.watched)} on {n.users}
         for each row when ({changed})
         execute function auth_record_user_change()""",
+        f"""create trigger auth_feed_session_changed after update of {_session_changed_columns(n)} on {n.sessions}
+        for each row when ({_session_changed(n, "is distinct from")})
+        execute function auth_record_session_change()""",
     ]
     if n.banned is not None:
         statements.append(
@@ -221,6 +254,7 @@ def _postgres_drop_triggers(n: FeedNames) -> list[str]:
         "auth_revoke_deleted_user": n.users,
         "auth_revoke_password": n.accounts,
         "auth_feed_user_changed": n.users,
+        "auth_feed_session_changed": n.sessions,
     }
     return [f"drop trigger if exists {name} on {table}" for name, table in on.items()]
 
