@@ -1,7 +1,7 @@
 import { createApp } from "./app.js";
 import { type Auth, createAuth } from "./auth.js";
 import { type Database, openDatabase } from "./db/database.js";
-import { migrate } from "./db/migrate.js";
+import { type MigrateOptions, migrate } from "./db/migrate.js";
 import { pruneRevocations } from "./db/prune.js";
 import { createMailer, type Mailer } from "./email/index.js";
 import type { Env } from "./env.js";
@@ -21,8 +21,11 @@ export interface Gatehouse {
   logger: Logger;
   /** Keeps better-auth's Redis session cache in step with the revocation feed (null without Redis). */
   revocationSync: RevocationCacheSync | null;
-  /** Applies pending migrations; returns their names. */
-  migrate(): Promise<string[]>;
+  /**
+   * Applies pending migrations; returns their names. @throws StockSchemaError when the database holds
+   * stock better-auth users never imported (see db/stock-schema.ts).
+   */
+  migrate(options?: MigrateOptions): Promise<string[]>;
   /** Starts background work (the Redis revocation sync when REDIS_URL is set). Call after migrate(). */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -72,7 +75,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     mailer,
     logger,
     revocationSync,
-    migrate: () => migrate(database, auth.options),
+    migrate: (options) => migrate(database, auth.options, options),
     startBackground: async () => {
       await revocationSync?.start();
       // The revocation feed only needs recent rows; every instance prunes, deletes are idempotent.

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import { StockSchemaError } from "./db/stock-schema.js";
 import { ConfigError, loadEnv } from "./env.js";
 import { createGatehouse } from "./gatehouse.js";
 import { REPO_ROOT } from "./paths.js";
@@ -21,7 +22,16 @@ try {
 }
 
 const gatehouse = createGatehouse(env);
-const applied = await gatehouse.migrate();
+let applied: string[];
+try {
+  applied = await gatehouse.migrate();
+} catch (err) {
+  // A stock better-auth schema that was never imported: refuse rather than lock its users out.
+  if (!(err instanceof StockSchemaError)) throw err;
+  process.stderr.write(`auth-server: ${err.message}\n`);
+  await gatehouse.close();
+  process.exit(78); // EX_CONFIG
+}
 if (applied.length > 0) gatehouse.logger.info({ applied }, "migrations applied");
 await gatehouse.startBackground();
 

@@ -28,7 +28,9 @@ describe.each(DB_KINDS)("health and migrations on %s", (kind) => {
 
   it("creates the snake_case tables of the data contract", async () => {
     const tables = (await s.gh.database.db.introspection.getTables()).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(["users", "user_sessions", "accounts", "verifications", "jwks"]));
+    expect(tables).toEqual(
+      expect.arrayContaining(["users", "user_sessions", "accounts", "verifications", "auth_jwks"]),
+    );
     const users = (await s.gh.database.db.introspection.getTables()).find((t) => t.name === "users");
     expect(users?.columns.map((c) => c.name)).toEqual(
       expect.arrayContaining([

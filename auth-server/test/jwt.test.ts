@@ -37,7 +37,7 @@ describe.each(DB_KINDS)("JWTs and JWKS on %s", (kind) => {
   });
 
   it("keeps the private key encrypted at rest", async () => {
-    const row = await s.gh.database.db.selectFrom("jwks").select("private_key").executeTakeFirstOrThrow();
+    const row = await s.gh.database.db.selectFrom("auth_jwks").select("private_key").executeTakeFirstOrThrow();
     expect(row.private_key as string).not.toContain('"d"');
   });
 

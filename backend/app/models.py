@@ -153,9 +153,10 @@ class Verification(Base):
 
 
 class Jwks(Base):
-    """better-auth jwt plugin key store. The backend reads public keys over HTTP, not from here."""
+    """better-auth jwt plugin key store (`auth_jwks`: stock better-auth's own table is `jwks`). The backend reads
+    public keys over HTTP, not from here."""
 
-    __tablename__ = "jwks"
+    __tablename__ = "auth_jwks"
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     public_key: Mapped[str] = mapped_column(Text)
@@ -186,7 +187,7 @@ class AuthEvent(Base):
     details: Mapped[str | None] = mapped_column(Text)
 
 
-AUTH_TABLES = frozenset({"users", "user_sessions", "accounts", "verifications", "jwks", "auth_events"})
+AUTH_TABLES = frozenset({"users", "user_sessions", "accounts", "verifications", "auth_jwks", "auth_events"})
 
 
 class Task(Base):

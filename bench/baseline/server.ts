@@ -12,7 +12,7 @@
  *
  * Env: DATABASE_URL (sqlite:/abs/path.db | postgres://…), BETTER_AUTH_SECRET, BETTER_AUTH_URL, PORT, HOST;
  * BASELINE_ADMIN=1 adds better-auth's admin plugin with its defaults (role and ban columns, /admin routes), as
- * gatehouse-fastapi's acceptance tests run it; the benchmarks leave it off.
+ * gatehouse-fastapi's acceptance tests and the import tests run it; the benchmarks leave it off.
  */
 import { serve } from "@hono/node-server";
 import { betterAuth } from "better-auth";

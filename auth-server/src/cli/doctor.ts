@@ -1,6 +1,7 @@
 import { sql } from "kysely";
-import { openDatabase } from "../db/database.js";
+import { type Database, openDatabase } from "../db/database.js";
 import { GATEHOUSE_MIGRATIONS } from "../db/migrations.js";
+import { findForeignTables, findStockUserTables, IMPORT_COMMAND } from "../db/stock-schema.js";
 import { createMailer } from "../email/index.js";
 import { ConfigError, type Env, loadEnv } from "../env.js";
 import { commonPasswordCount } from "../security/common-passwords.js";
@@ -80,6 +81,7 @@ export async function doctor(source: Record<string, string | undefined> = proces
             fix: "Run `npm run gatehouse -w auth-server -- migrate` (the server also migrates on start).",
           },
     );
+    findings.push(...(await stockSchemaFindings(database)));
   } catch (err) {
     findings.push({
       ok: false,
@@ -120,6 +122,44 @@ export async function doctor(source: Record<string, string | undefined> = proces
     ok: commonPasswordCount() === 10_000,
     what: `common-password list loaded (${commonPasswordCount()} entries)`,
   });
+  return findings;
+}
+
+/**
+ * Stock better-auth tables in this database: never imported (the server refuses to start), imported
+ * with users still missing (conflicts the import listed, or sign-ups on the stock server since), or
+ * imported completely. Tables with Gatehouse's names that are not Gatehouse's are named too.
+ */
+async function stockSchemaFindings(database: Database): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const f of await findForeignTables(database)) {
+    findings.push({
+      ok: false,
+      what: `table ${f.table} has Gatehouse's name but not its columns (no ${f.missing}): a better-auth schema with a custom modelName?`,
+      fix: "Rename it (e.g. ba_users) and import it with --mapping; see docs/COMING-FROM-BETTER-AUTH.md.",
+    });
+  }
+  for (const t of await findStockUserTables(database)) {
+    if (t.users === 0) continue;
+    if (!t.importedAt) {
+      findings.push({
+        ok: false,
+        what: `stock better-auth schema not imported: "${t.table}" holds ${t.users} user(s) Gatehouse cannot see (the server refuses to start)`,
+        fix: `Run \`${IMPORT_COMMAND}\` (add --dry-run first to see what it would do).`,
+      });
+    } else if (t.notImported > 0) {
+      findings.push({
+        ok: false,
+        what: `${t.notImported} of ${t.users} stock better-auth user(s) in "${t.table}" are not in Gatehouse (last import ${t.importedAt})`,
+        fix: `Run \`${IMPORT_COMMAND} --dry-run\`: it lists conflicts to fix in the source; then import again. Drop the stock tables once the cut-over is done.`,
+      });
+    } else {
+      findings.push({
+        ok: true,
+        what: `stock better-auth tables imported (${t.importedAt}); drop "${t.table}" and its siblings when you no longer need a way back`,
+      });
+    }
+  }
   return findings;
 }
 

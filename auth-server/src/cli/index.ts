@@ -3,15 +3,16 @@ import { existsSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { StockSchemaError } from "../db/stock-schema.js";
 import { ConfigError, type Env, loadEnv } from "../env.js";
-import { createGatehouse, type Gatehouse } from "../gatehouse.js";
+import { createGatehouse } from "../gatehouse.js";
 import { REPO_ROOT } from "../paths.js";
+import { type Command, CommandError, EXIT, type Io } from "./command.js";
 import { createAdmin } from "./create-admin.js";
 import { doctor, formatFindings } from "./doctor.js";
 import { rotateKeys } from "./rotate-keys.js";
 
-/** Exit codes: sysexits.h where one fits, so scripts can tell a usage error from a failure. */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, CONFIG: 78 } as const;
+export { EXIT } from "./command.js";
 
 export const USAGE = `Gatehouse auth server command line
 
@@ -32,32 +33,7 @@ Commands:
 Settings come from the environment and the repository's .env (see .env.example).
 `;
 
-/** A command's own failure that is the operator's to fix: printed without a stack trace. */
-export class CommandError extends Error {
-  override name = "CommandError";
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT.FAILURE,
-  ) {
-    super(message);
-  }
-}
-
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
 const HELP_FLAGS = new Set(["help", "--help", "-h"]);
-
-type Options = Record<string, string | boolean | undefined>;
-
-/** A command that needs a configured, migrated auth server: its options and what it does. */
-interface Command {
-  /** node:util parseArgs options; arguments are checked before anything is opened. */
-  options: NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-  run(gh: Gatehouse, values: Options, io: Io): Promise<number>;
-}
 
 const COMMANDS: Record<string, Command> = {
   migrate: {
@@ -125,13 +101,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     const cmd = COMMANDS[command];
     if (!cmd) throw new CommandError(`unknown command "${command}"\n\n${USAGE}`, EXIT.USAGE);
-    const { values } = parseArgs({ args: rest, options: cmd.options, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: cmd.options,
+      strict: true,
+      allowPositionals: (cmd.positionals ?? 0) > 0,
+    });
+    if (positionals.length > (cmd.positionals ?? 0))
+      throw new CommandError(`unexpected argument "${positionals.at(-1)}"`, EXIT.USAGE);
     const env = loadCliEnv(io);
     if (!env) return EXIT.CONFIG;
     const gh = createGatehouse(env);
     try {
-      await gh.migrate();
-      return await cmd.run(gh, values, io);
+      if (cmd.migrates !== false) await gh.migrate();
+      return await cmd.run(gh, values, io, positionals);
     } finally {
       await gh.close();
     }
@@ -139,6 +122,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (err instanceof CommandError) {
       io.err(`gatehouse ${command}: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof StockSchemaError) {
+      io.err(`gatehouse ${command}: ${err.message}\n`);
+      return EXIT.CONFIG;
     }
     // parseArgs: unknown option, missing value, positional where none is allowed.
     if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS_")) {

@@ -1,4 +1,5 @@
 import { createJwk } from "better-auth/plugins";
+import { AUTH_SCHEMA } from "../db/schema-names.js";
 import type { Gatehouse } from "../gatehouse.js";
 
 /**
@@ -11,7 +12,7 @@ export async function rotateKeys(gh: Gatehouse): Promise<{ newKid: string; retir
   const { db, kind } = gh.database;
   const now = new Date();
   const live = await db
-    .selectFrom("jwks")
+    .selectFrom(AUTH_SCHEMA.jwt.jwks.modelName)
     .select("id")
     .where((eb) =>
       eb.or([eb("expires_at", "is", null), eb("expires_at", ">", kind === "sqlite" ? now.toISOString() : now)]),
@@ -24,7 +25,7 @@ export async function rotateKeys(gh: Gatehouse): Promise<{ newKid: string; retir
   const retired = live.map((r) => r.id as string);
   if (retired.length > 0) {
     await db
-      .updateTable("jwks")
+      .updateTable(AUTH_SCHEMA.jwt.jwks.modelName)
       .set({ expires_at: kind === "sqlite" ? now.toISOString() : now })
       .where("id", "in", retired)
       .execute();

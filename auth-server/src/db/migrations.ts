@@ -310,4 +310,43 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
     sqlite: ["alter table auth_events add column details text"],
     postgres: ["alter table auth_events add column if not exists details text"],
   },
+  {
+    // `gatehouse import better-auth` (docs/COMING-FROM-BETTER-AUTH.md): one row per run that imported
+    // something (its report as JSON), and a ledger of every imported source row, so a later run
+    // neither duplicates rows nor brings back what Gatehouse deleted since (a signed-out session).
+    // Start-up reads gatehouse_imports to know that a stock schema in this database was imported.
+    name: "0010_import_records",
+    sqlite: [
+      `create table if not exists gatehouse_imports (
+        id integer primary key autoincrement,
+        source text not null,
+        source_database text not null,
+        in_place integer not null,
+        finished_at text not null,
+        summary text not null
+      )`,
+      `create table if not exists gatehouse_import_ledger (
+        model text not null,
+        source_id text not null,
+        imported_at text not null,
+        primary key (model, source_id)
+      )`,
+    ],
+    postgres: [
+      `create table if not exists gatehouse_imports (
+        id bigserial primary key,
+        source text not null,
+        source_database text not null,
+        in_place boolean not null,
+        finished_at timestamptz not null,
+        summary text not null
+      )`,
+      `create table if not exists gatehouse_import_ledger (
+        model text not null,
+        source_id text not null,
+        imported_at timestamptz not null,
+        primary key (model, source_id)
+      )`,
+    ],
+  },
 ];

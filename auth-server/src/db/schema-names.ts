@@ -46,7 +46,8 @@ export const AUTH_SCHEMA = {
   },
   jwt: {
     jwks: {
-      modelName: "jwks",
+      // Not "jwks": that is stock better-auth's table (camelCase columns), which an import reads.
+      modelName: "auth_jwks",
       fields: { publicKey: "public_key", privateKey: "private_key", createdAt: "created_at", expiresAt: "expires_at" },
     },
   },
