@@ -126,7 +126,7 @@ describe("compiled production build", () => {
   it("runs the compiled CLI: --help exits 0, migrate and doctor work from the build", async () => {
     const help = await node([`${outName}/cli/index.js`, "--help"]);
     expect(help.code).toBe(0);
-    expect(help.out).toContain("npm run gatehouse -w auth-server -- <command>");
+    expect(help.out).toContain("npm run -s gatehouse -w auth-server -- <command>");
 
     const env = { DATABASE_URL: `sqlite:${join(dataDir, "cli.db")}`, BETTER_AUTH_SECRET: TEST_SECRET };
     const migrate = await node([`${outName}/cli/index.js`, "migrate"], env);

@@ -120,7 +120,7 @@ describe("command line entry", () => {
   });
 
   it("shows commands that work from the repository root", () => {
-    expect(USAGE).toContain("npm run gatehouse -w auth-server -- <command>");
+    expect(USAGE).toContain("npm run -s gatehouse -w auth-server -- <command>");
     expect(USAGE).toContain("node auth-server/dist/cli/index.js <command>");
   });
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM script shared with the backend's tests, no type declarations.
 import { freePort } from "../../scripts/embedded-pg.mjs";
 import { doctor, formatFindings } from "../src/cli/doctor.js";
+import { importBetterAuth } from "../src/cli/import/importer.js";
 import { openDatabase } from "../src/db/database.js";
 import { rowCount, tableColumns } from "../src/db/introspect.js";
 import { StockSchemaError } from "../src/db/stock-schema.js";
@@ -90,7 +91,7 @@ describe.each(DB_KINDS)("an unimported stock better-auth database on %s", (kind)
   it("doctor fails with the import command as the fix", async () => {
     const text = formatFindings(await doctor(env()));
     expect(text).toMatch(/FAIL {2}stock better-auth schema not imported: "user" holds 1 user\(s\)/);
-    expect(text).toContain(`fix: Run \`npm run gatehouse -w auth-server -- ${IMPORT_HINT}\``);
+    expect(text).toContain(`fix: Run \`npm run -s gatehouse -w auth-server -- ${IMPORT_HINT}\``);
   });
 
   it("migrate refuses too (so no deploy step creates an empty identity store), without a stack trace", async () => {
@@ -169,7 +170,7 @@ describe.each(DB_KINDS)("Gatehouse databases from before the jwks rename on %s",
 });
 
 describe("a table with a Gatehouse name that is not Gatehouse's", () => {
-  it("is refused by migrate, naming the table", async () => {
+  it("is refused by migrate and import alike, naming the table", async () => {
     const database = await freshDatabaseUrl("sqlite");
     const g = gatehouseOver(database.url);
     try {
@@ -179,6 +180,9 @@ describe("a table with a Gatehouse name that is not Gatehouse's", () => {
       );
       await expect(g.gh.migrate()).rejects.toThrow(StockSchemaError);
       await expect(g.gh.migrate()).rejects.toThrow(/"users" \(no email_verified column\)/);
+      await expect(importBetterAuth(g.gh, { from: database.url })).rejects.toThrow(
+        /"users" \(no email_verified column\)/,
+      );
       expect(formatFindings(await doctor({ DATABASE_URL: database.url, BETTER_AUTH_SECRET: TEST_SECRET }))).toMatch(
         /FAIL {2}table users has Gatehouse's name but not its columns/,
       );

@@ -78,7 +78,7 @@ export async function doctor(source: Record<string, string | undefined> = proces
         : {
             ok: false,
             what: `${missing.length} migration(s) not applied`,
-            fix: "Run `npm run gatehouse -w auth-server -- migrate` (the server also migrates on start).",
+            fix: "Run `npm run -s gatehouse -w auth-server -- migrate` (the server also migrates on start).",
           },
     );
     findings.push(...(await stockSchemaFindings(database)));

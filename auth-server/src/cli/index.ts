@@ -10,6 +10,7 @@ import { REPO_ROOT } from "../paths.js";
 import { type Command, CommandError, EXIT, type Io } from "./command.js";
 import { createAdmin } from "./create-admin.js";
 import { doctor, formatFindings } from "./doctor.js";
+import { importCommand } from "./import/command.js";
 import { rotateKeys } from "./rotate-keys.js";
 
 export { EXIT } from "./command.js";
@@ -17,7 +18,7 @@ export { EXIT } from "./command.js";
 export const USAGE = `Gatehouse auth server command line
 
 Usage, from the repository root (development, runs the TypeScript sources):
-  npm run gatehouse -w auth-server -- <command> [options]
+  npm run -s gatehouse -w auth-server -- <command> [options]
 Compiled (after \`npm run build -w auth-server\`), from the repository root:
   node auth-server/dist/cli/index.js <command> [options]
   (in the Docker image: node dist/cli/index.js <command> [options])
@@ -28,6 +29,11 @@ Commands:
                                   promote E to admin, or create a verified admin account
   rotate-keys                     sign new JWTs with a fresh key; old keys stay published
   doctor                          check configuration, database, mail and say what is wrong
+  import better-auth --from <database-url> [--dry-run] [--mapping file.json]
+                                  copy a stock better-auth database (users, password hashes,
+                                  sessions, verifications, signing keys, admin columns) into
+                                  Gatehouse in one transaction; idempotent; --from may be
+                                  Gatehouse's own DATABASE_URL (in place) or a second database
   help                            show this text
 
 Settings come from the environment and the repository's .env (see .env.example).
@@ -65,6 +71,7 @@ const COMMANDS: Record<string, Command> = {
       return EXIT.OK;
     },
   },
+  import: importCommand,
 };
 
 function loadCliEnv(io: Io): Env | null {
@@ -72,7 +79,7 @@ function loadCliEnv(io: Io): Env | null {
     return loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    io.err(`${err.message}\nRun \`npm run gatehouse -w auth-server -- doctor\` for fixes.\n`);
+    io.err(`${err.message}\nRun \`npm run -s gatehouse -w auth-server -- doctor\` for fixes.\n`);
     return null;
   }
 }

@@ -12,7 +12,7 @@ import { rowCount, tableColumns, tablesWithColumn } from "./introspect.js";
  */
 
 /** The command that imports a stock database in place, as an operator would type it. */
-export const IMPORT_COMMAND = 'npm run gatehouse -w auth-server -- import better-auth --from "$DATABASE_URL"';
+export const IMPORT_COMMAND = 'npm run -s gatehouse -w auth-server -- import better-auth --from "$DATABASE_URL"';
 const IMPORT_COMMAND_COMPILED = 'node dist/cli/index.js import better-auth --from "$DATABASE_URL"';
 
 /** What the start-up check and `doctor` know about one stock user table. */
