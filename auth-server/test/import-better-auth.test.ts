@@ -80,7 +80,12 @@ describe.each(DB_KINDS)("import from stock better-auth 1.7.25 on %s", (kind) => 
       const byModel = Object.fromEntries(report.tables.map((t) => [t.model, t]));
       expect(byModel.user).toMatchObject({ read: 6, imported: 4, already: 0, skipped: { [SKIP.EMAIL_DUPLICATE]: 2 } });
       expect(byModel.account).toMatchObject({ read: 4, imported: 4, skipped: {} });
-      expect(byModel.session).toMatchObject({ read: 5, imported: 4, skipped: { [SKIP.EXPIRED]: 1 } });
+      // Ada's sign-up and sign-in, Björn's sign-up; Una's has expired, Ben is banned.
+      expect(byModel.session).toMatchObject({
+        read: 5,
+        imported: 3,
+        skipped: { [SKIP.EXPIRED]: 1, [SKIP.USER_BANNED]: 1 },
+      });
       expect(byModel.verification).toMatchObject({ read: 1, imported: 1 });
       expect(byModel.jwks).toMatchObject({ read: 1, imported: 1 });
       expect(report.findings.map((f) => [f.id, f.reason]).sort()).toEqual(
@@ -96,7 +101,7 @@ describe.each(DB_KINDS)("import from stock better-auth 1.7.25 on %s", (kind) => 
       expect(report.tables.map((t) => [t.model, t.imported])).toEqual([
         ["user", 4],
         ["account", 4],
-        ["session", 4],
+        ["session", 3],
         ["verification", 1],
         ["jwks", 1],
       ]);
@@ -201,6 +206,7 @@ describe.each(DB_KINDS)("import from stock better-auth 1.7.25 on %s", (kind) => 
       // Ada signed out; the reset revoked Björn's session and used up the link: none of it returns.
       const removed = Object.fromEntries(again.tables.map((t) => [t.model, t.skipped[SKIP.REMOVED] ?? 0]));
       expect(removed).toEqual({ user: 0, account: 0, session: 2, verification: 1, jwks: 0 });
+      expect(again.tables.find((t) => t.model === "session")?.skipped[SKIP.USER_BANNED]).toBe(1);
       expect(again.recorded).toBe(false);
       expect(await snapshot()).toEqual(before);
       const res = await g.call("/api/auth/get-session", { headers: { Authorization: `Bearer ${stock.bearer}` } });

@@ -5,7 +5,7 @@ import type { Gatehouse } from "../../gatehouse.js";
 import { readRow, UnmappableValue, writeRow } from "./convert.js";
 import { inspectSource, type SourceLayout } from "./inspect.js";
 import { copyVerificationsToSecondaryStorage, notices, record, verificationsInSecondaryStorage } from "./outcome.js";
-import { type ImportReport, MAX_FINDINGS, SKIP, type TableReport } from "./report.js";
+import { type ImportReport, LISTED_REASONS, MAX_FINDINGS, SKIP, type TableReport } from "./report.js";
 import { RULES, type Run, SecretMismatchError, type Values } from "./rules.js";
 import { gatehouseSchema, type Mapping, MappingError, MODELS, type Model, stockSchema } from "./schema.js";
 import { checkSourceUrl, openSource, redactUrl, SourceError, sameDatabase } from "./source.js";
@@ -83,6 +83,7 @@ export async function importBetterAuth(gh: Gatehouse, opts: ImportOptions): Prom
         now: new Date(),
         secret: ctx.secretConfig,
         importedUsers: new Set(),
+        bannedUsers: new Set(),
         importedVerifications,
         duplicateEmails: await duplicateEmails(src, layout),
         counters: { lowercased: 0, unknownRoles: new Map(), foreignHashes: 0, plaintextKeys: 0 },
@@ -154,12 +155,7 @@ async function importModel(
   if (!side) return t;
   const skipRow = (id: string, reason: string, detail: string): void => {
     t.skipped[reason] = (t.skipped[reason] ?? 0) + 1;
-    if (
-      report.findings.length < MAX_FINDINGS &&
-      reason !== SKIP.EXPIRED &&
-      reason !== SKIP.USER_NOT_IMPORTED &&
-      reason !== SKIP.REMOVED
-    )
+    if (report.findings.length < MAX_FINDINGS && LISTED_REASONS.has(reason))
       report.findings.push({ model, id, reason, detail });
   };
   const idColumn = side.schema.fields.id?.column ?? "id";

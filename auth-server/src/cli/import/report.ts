@@ -53,6 +53,7 @@ export const SKIP = {
   ACCOUNT_TAKEN: "conflict: provider account linked to another Gatehouse user",
   TOKEN_TAKEN: "conflict: session token already used by another Gatehouse session",
   USER_NOT_IMPORTED: "its user is not imported",
+  USER_BANNED: "its user is banned (a ban ends every session)",
   EXPIRED: "expired",
   REMOVED: "imported before, since removed in Gatehouse (not restored)",
 } as const;

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { ROLE_NAMES } from "../../contract.gen.js";
 import type { DatabaseKind } from "../../db/database.js";
 import { isLegacyHash } from "../../password.js";
+import { readBoolean, readDate } from "./convert.js";
 import { SKIP } from "./report.js";
 import type { Model, Schema } from "./schema.js";
 
@@ -35,6 +36,8 @@ export interface Run {
   verificationsInSecondaryStorage: boolean;
   /** Users this run imports (their sessions and accounts may follow). */
   importedUsers: Set<string>;
+  /** Users this run imports whose ban is in force: their sessions stay behind. */
+  bannedUsers: Set<string>;
   /** Verifications this run imports (copied into Redis after the commit when Redis is configured). */
   importedVerifications: Values[];
   /** Lower-cased emails that more than one source user holds. */
@@ -67,6 +70,28 @@ async function presentUsers(run: Run, batch: Values[]): Promise<Set<string>> {
   return new Set(ids.filter((id) => run.importedUsers.has(id) || inTarget.has(id)));
 }
 
+/** Referenced users already in Gatehouse whose ban is in force (an earlier run imported them banned). */
+async function bannedInTarget(run: Run, batch: Values[]): Promise<Set<string>> {
+  const banned = new Set<string>();
+  const ids = [...new Set(batch.map((v) => String(v.userId ?? "")))];
+  if (!run.targetReady || ids.length === 0) return banned;
+  const { table, fields } = run.target.user;
+  const rows = await run.dst
+    .selectFrom(table)
+    .select([
+      "id",
+      `${fields.banned?.column ?? "banned"} as banned`,
+      `${fields.banExpires?.column ?? "ban_expires"} as ends`,
+    ])
+    .where("id", "in", ids)
+    .execute();
+  for (const r of rows) {
+    const ends = readDate(r.ends);
+    if (readBoolean(r.banned) === true && (!ends || ends > run.now)) banned.add(String(r.id));
+  }
+  return banned;
+}
+
 const skip = (reason: string, detail: string): Verdict => ({ kind: "skip", reason, detail });
 
 const user: Rule = async (batch, run) => {
@@ -81,6 +106,10 @@ const user: Rule = async (batch, run) => {
     const owner = taken.get(email);
     if (owner) return skip(SKIP.EMAIL_TAKEN, `${email} is Gatehouse user ${owner}`);
     if (email !== v.email) run.counters.lowercased++;
+    // A ban ends every session (the admin plugin deletes them; Gatehouse's trigger does too), so
+    // sessions a banned user still has in the stock database do not come along.
+    const banEnds = v.banExpires instanceof Date ? v.banExpires : null;
+    if (v.banned === true && (!banEnds || banEnds > run.now)) run.bannedUsers.add(v.id);
     // Roles are stored as better-auth stores them (comma-joined, never trimmed); names Gatehouse
     // does not define grant nothing, so the operator hears about them.
     if (typeof v.role === "string") {
@@ -125,6 +154,7 @@ const account: Rule = async (batch, run) => {
 
 const session: Rule = async (batch, run) => {
   const users = await presentUsers(run, batch);
+  const banned = await bannedInTarget(run, batch);
   const tokens = await targetIdsBy(
     run,
     "session",
@@ -135,6 +165,8 @@ const session: Rule = async (batch, run) => {
     if (!v.token || !(v.expiresAt instanceof Date)) return skip(SKIP.UNMAPPABLE, "token and expiresAt are required");
     if (v.expiresAt <= run.now) return skip(SKIP.EXPIRED, `expired ${v.expiresAt.toISOString()}`);
     if (!users.has(String(v.userId))) return skip(SKIP.USER_NOT_IMPORTED, `user ${v.userId}`);
+    if (run.bannedUsers.has(String(v.userId)) || banned.has(String(v.userId)))
+      return skip(SKIP.USER_BANNED, `user ${v.userId}`);
     if (tokens.has(String(v.token))) return skip(SKIP.TOKEN_TAKEN, `Gatehouse session ${tokens.get(String(v.token))}`);
     return { kind: "import", values: v };
   });
