@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from gatehouse_fastapi import AuthError, CurrentPrincipal
 
 from app.api.deps import SessionDep
+from app.api.json import JsonBytes, json_response
 from app.schemas.users import AccountPublic, CurrentSession, MePublic, SessionPublic, UserPublic
 from app.services import sessions as session_service
 from app.services import users as user_service
@@ -22,17 +23,20 @@ async def current_session(principal: CurrentPrincipal, db: SessionDep) -> Curren
     return CurrentSession(session=public, user=UserPublic.model_validate(user))
 
 
-@router.get("/me", summary="Current user")
-async def me(principal: CurrentPrincipal) -> MePublic:
+@router.get("/me", summary="Current user", response_model=MePublic)
+async def me(principal: CurrentPrincipal) -> JsonBytes:
     """The caller, as their credential proved them."""
     user = principal.user
-    return MePublic(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        image=user.image,
-        email_verified=user.email_verified,
-        role=user.role,
+    # Built from the already validated `AuthUser`, so constructed without a second validation and serialised once.
+    return json_response(
+        MePublic.model_construct(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            image=user.image,
+            email_verified=user.email_verified,
+            role=user.role,
+        )
     )
 
 

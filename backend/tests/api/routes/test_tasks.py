@@ -52,6 +52,25 @@ async def test_list_tasks_paginates_and_filters(
     assert {t["user_id"] for t in page["data"] + done["data"] + todo["data"]} == {alice.user.id}
 
 
+async def test_list_tasks_past_the_last_page_still_counts(
+    client: httpx.AsyncClient, db: AsyncSession, alice: Actor
+) -> None:
+    for i in range(3):
+        await make_task(db, alice.user, title=f"t{i}")
+    page = (await client.get(TASKS, params={"offset": 10}, headers=alice.bearer())).json()
+    assert page == {"data": [], "count": 3}
+    assert (await client.get(TASKS, headers=(await make_actor(db)).bearer())).json() == {"data": [], "count": 0}
+
+
+async def test_listed_task_reads_exactly_as_created(client: httpx.AsyncClient, alice: Actor) -> None:
+    # The list reads rows through the driver, the rest through the ORM: both must render a task identically.
+    created = (await client.post(TASKS, json={"title": "t", "description": "d"}, headers=alice.bearer())).json()
+    read = (await client.get(f"{TASKS}/{created['id']}", headers=alice.bearer())).json()
+    listed = (await client.get(TASKS, headers=alice.bearer())).json()
+    assert listed == {"data": [created], "count": 1}
+    assert read == created
+
+
 async def test_list_tasks_newest_first(client: httpx.AsyncClient, alice: Actor) -> None:
     for title in ("first", "second", "third"):
         assert (await client.post(TASKS, json={"title": title}, headers=alice.bearer())).status_code == 201
