@@ -94,7 +94,18 @@ async function runPass(
     }
     const stock = await stockStarting;
     log(`servers up${backend ? "" : ` (backend: ${backendWhyNot})`}`);
-    const ctx: Ctx = { mode, db, gatehouse, stock, backend, backendWhyNot, rows, checks, log };
+    const ctx: Ctx = {
+      mode,
+      db,
+      databaseUrl: databases.gatehouseUrl,
+      gatehouse,
+      stock,
+      backend,
+      backendWhyNot,
+      rows,
+      checks,
+      log,
+    };
     const only = arg("only")?.split(",");
     const want = (name: string): boolean => !only || only.includes(name);
     await createUsers(ctx);

@@ -92,6 +92,8 @@ export interface Check {
 export interface Ctx {
   mode: Mode;
   db: DbKind;
+  /** Gatehouse's database (the backend and the peer baseline share it). */
+  databaseUrl: string;
   gatehouse: Service;
   stock: Service;
   backend: Service | null;

@@ -208,30 +208,70 @@ export async function startBackend(
   workers = 2,
   overrides: Record<string, string> = {},
 ): Promise<Service> {
+  return startUvicorn({
+    name: "backend",
+    tag,
+    app: ["app.main:create_production_app", "--factory"],
+    cwd: BACKEND_DIR,
+    env: { ...backendEnv(databaseUrl, authUrl), ...overrides },
+    workers,
+    readyPath: "/api/v1/health",
+  });
+}
+
+/**
+ * The peer baseline (bench/baseline/peer_backend.py: PyJWT + a session query per request, what better-auth's
+ * docs lead a FastAPI team to write) under uvicorn with the backend's interpreter, on the same database.
+ */
+export async function startPeerBackend(
+  databaseUrl: string,
+  authUrl: string,
+  tag: string,
+  workers = 2,
+): Promise<Service> {
+  return startUvicorn({
+    name: "peer",
+    tag,
+    app: ["--app-dir", join(REPO_ROOT, "bench", "baseline"), "peer_backend:app"],
+    cwd: BACKEND_DIR,
+    env: { ...baseEnv(), DATABASE_URL: databaseUrl, AUTH_URL: authUrl, BETTER_AUTH_SECRET: SECRET },
+    workers,
+    readyPath: "/api/v1/health",
+  });
+}
+
+async function startUvicorn(o: {
+  name: string;
+  tag: string;
+  app: string[];
+  cwd: string;
+  env: Record<string, string>;
+  workers: number;
+  readyPath: string;
+}): Promise<Service> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess({
-    name: `backend-${tag}`,
+    name: `${o.name}-${o.tag}`,
     command: BACKEND_PYTHON,
     args: [
       "-m",
       "uvicorn",
-      "app.main:create_production_app",
-      "--factory",
+      ...o.app,
       "--host",
       "127.0.0.1",
       "--port",
       String(port),
       "--workers",
-      String(workers),
+      String(o.workers),
       "--no-access-log",
       "--log-level",
       "warning",
     ],
-    cwd: BACKEND_DIR,
-    env: { ...backendEnv(databaseUrl, authUrl), ...overrides },
-    logFile: logPath(`backend-${tag}`),
-    readyUrl: `${url}/api/v1/health`,
+    cwd: o.cwd,
+    env: o.env,
+    logFile: logPath(`${o.name}-${o.tag}`),
+    readyUrl: `${url}${o.readyPath}`,
   });
   const memoryPids = (): Map<number, string> => {
     const out = new Map<number, string>();
@@ -241,10 +281,10 @@ export async function startBackend(
       const cmd = cmdlineOf(pid);
       if (cmd.includes("multiprocessing") && !cmd.includes("resource_tracker")) out.set(pid, `worker ${++n}`);
     }
-    if (workers === 1 && out.size === 0) out.set(proc.pid, "worker 1");
+    if (o.workers === 1 && out.size === 0) out.set(proc.pid, "worker 1");
     return out;
   };
-  return { name: "backend", url, proc, memoryPids };
+  return { name: o.name, url, proc, memoryPids };
 }
 
 /** A short-lived pg client for setup steps (seeding, revocations). */
