@@ -64,7 +64,7 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
       credentials: true,
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["Content-Type", "Authorization", "X-Request-ID"],
-      exposeHeaders: ["set-auth-token", "set-auth-jwt", "X-Request-ID", "Retry-After"],
+      exposeHeaders: ["set-auth-token", "X-Request-ID", "Retry-After"],
       maxAge: 600,
     }),
   );
@@ -84,8 +84,17 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   app.route("/", healthRoutes(database));
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 
-  // The one-query /me answers the plain case and falls through to sessionRoutes for the rest.
-  app.route("/", fastSessionRoutes({ auth, database, databaseUrl: env.DATABASE_URL }));
+  // The one-lookup get-session and /me answer the plain case and fall through to better-auth
+  // (sessionRoutes for /me) for the rest.
+  app.route(
+    "/",
+    fastSessionRoutes({
+      auth,
+      database,
+      databaseUrl: env.DATABASE_URL,
+      onGetSessionOff: (reason) => logger.warn({ reason }, "get-session is answered by better-auth only"),
+    }),
+  );
   app.route("/", sessionRoutes(auth));
   app.route("/", openApiRoutes(auth));
   app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));

@@ -172,6 +172,9 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       bearer(),
       jwt({
         schema: AUTH_SCHEMA.jwt,
+        // A JWT is signed only when a client asks for one (GET /api/auth/token), not for a
+        // `set-auth-jwt` header on every get-session that the web app and most clients ignore.
+        disableSettingJwtHeader: true,
         jwks: { keyPairConfig: { alg: "EdDSA", crv: "Ed25519" } },
         jwt: {
           issuer: env.JWT_ISSUER,

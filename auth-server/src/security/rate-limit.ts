@@ -26,6 +26,11 @@ export function rateLimitOptions(env: Env, hasRedis: boolean): NonNullable<Bette
       // verifying it costs less than the limiter's own counter write, and a busy admin UI must
       // not be throttled as one client.
       "/internal/admin/*": false,
+      // A session check reads one indexed row; the limiter's counter write would cost more than
+      // the answer, and a 32-character random token cannot be guessed by repetition. Exempt, like
+      // GET /api/auth/me, so a web app's focus refetches are never throttled (and the fast path
+      // in routes/fast-session.ts may answer it).
+      "/get-session": false,
     },
   };
 }

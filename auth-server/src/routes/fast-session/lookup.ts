@@ -1,0 +1,211 @@
+import type { AuthContext } from "better-auth";
+import SQLite from "better-sqlite3";
+import { CompiledQuery } from "kysely";
+import pg from "pg";
+import { type Database, sqlitePath } from "../../db/database.js";
+
+/** A session and its user as better-auth's adapter hands them to `findSession` (before output filtering). */
+export interface FoundSession {
+  session: Record<string, unknown>;
+  user: Record<string, unknown>;
+}
+
+/** How one model field is read: its key in better-auth's objects, its column, its type. */
+interface FieldRead {
+  key: string;
+  column: string;
+  type: string;
+  /** `id`, or a reference to an id: better-auth's adapter stringifies these. */
+  isId: boolean;
+}
+
+/** Field types the fast path converts exactly as better-auth's Kysely adapter does. */
+const PLAIN_TYPES = new Set(["string", "number", "boolean", "date"]);
+
+type Tables = AuthContext["tables"];
+
+/**
+ * The fields of a model in better-auth's own order (schema order, then `id`, as its adapter's
+ * output transform builds objects), or null when a field needs a conversion the fast path does
+ * not reproduce (JSON, arrays, custom output transforms): then the fast path stays off.
+ */
+function fieldsOf(tables: Tables, model: "session" | "user"): FieldRead[] | null {
+  const out: FieldRead[] = [];
+  const table = tables[model];
+  if (!table) return null;
+  for (const [key, field] of Object.entries(table.fields)) {
+    if (key === "id") continue;
+    if (!PLAIN_TYPES.has(String(field.type)) || field.transform?.output) return null;
+    out.push({ key, column: field.fieldName || key, type: String(field.type), isId: field.references?.field === "id" });
+  }
+  out.push({ key: "id", column: "id", type: "string", isId: true });
+  return out;
+}
+
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** The single lookup query and how to turn its row into better-auth's objects. */
+export interface LookupPlan {
+  sql: (kind: Database["kind"]) => string;
+  session: FieldRead[];
+  user: FieldRead[];
+}
+
+/** The plan for this better-auth configuration, or null when the fast path cannot reproduce it. */
+export function lookupPlan(tables: Tables): LookupPlan | null {
+  const session = fieldsOf(tables, "session");
+  const user = fieldsOf(tables, "user");
+  const sessionTable = tables.session;
+  const userTable = tables.user;
+  if (!session || !user || !sessionTable || !userTable) return null;
+  const userIdColumn = sessionTable.fields.userId?.fieldName || "userId";
+  const tokenColumn = sessionTable.fields.token?.fieldName || "token";
+  const select = [
+    ...session.map((f, i) => `s.${quote(f.column)} as s${i}`),
+    ...user.map((f, i) => `u.${quote(f.column)} as u${i}`),
+  ].join(", ");
+  return {
+    session,
+    user,
+    sql: (kind) =>
+      `select ${select} from ${quote(sessionTable.modelName)} s join ${quote(userTable.modelName)} u ` +
+      `on u.id = s.${quote(userIdColumn)} where s.${quote(tokenColumn)} = ${kind === "postgres" ? "$1" : "?"}`,
+  };
+}
+
+/**
+ * One column value as better-auth's Kysely adapter returns it (`transformOutput` with the
+ * dialect's capabilities: SQLite has no dates or booleans, so ISO text becomes a Date and a
+ * number becomes `=== 1`; PostgreSQL's driver already returns both; ids are stringified).
+ */
+function fromColumn(value: unknown, field: FieldRead, kind: Database["kind"]): unknown {
+  if (field.isId) return value === null || value === undefined ? value : String(value);
+  if (kind === "sqlite") {
+    if (field.type === "date" && typeof value === "string") return new Date(value);
+    if (field.type === "boolean" && typeof value === "number") return value === 1;
+  }
+  return value;
+}
+
+function objectFrom(row: Record<string, unknown>, prefix: string, fields: FieldRead[], kind: Database["kind"]) {
+  const out: Record<string, unknown> = {};
+  fields.forEach((f, i) => {
+    out[f.key] = fromColumn(row[`${prefix}${i}`], f, kind);
+  });
+  return out;
+}
+
+type RowLookup = (token: string) => Promise<Record<string, unknown> | undefined>;
+
+/**
+ * The query runner. On SQLite it runs as a statement prepared once, on a connection of its own to
+ * the same WAL file (readers never block the writer); through Kysely each call would prepare it
+ * again, which costs four times the query. On PostgreSQL it is a named prepared statement on a
+ * small pool of its own. (An in-memory SQLite database can only be read through the shared
+ * connection.)
+ */
+function rowLookup(database: Database, databaseUrl: string, sql: string): RowLookup {
+  const file = database.kind === "sqlite" ? sqlitePath(databaseUrl) : ":memory:";
+  if (database.kind === "sqlite" && file !== ":memory:") {
+    let statement: SQLite.Statement<[string], Record<string, unknown>> | null = null;
+    return async (token) => {
+      if (!statement) {
+        // Opened on first use: the file exists by then (migrations ran), and idle test apps open nothing.
+        const conn = new SQLite(file, { fileMustExist: true });
+        conn.pragma("busy_timeout = 5000");
+        conn.pragma("query_only = true");
+        statement = conn.prepare<[string], Record<string, unknown>>(sql);
+      }
+      return statement.get(token);
+    };
+  }
+  if (database.kind === "postgres") {
+    let pool: pg.Pool | null = null;
+    return async (token) => {
+      // A small pool of its own, so the lookup can be a named (server-side prepared) statement:
+      // PostgreSQL parses and plans it once per connection instead of on every request.
+      if (!pool) {
+        pool = new pg.Pool({ connectionString: databaseUrl, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+        // An idle connection the server closed is replaced on next use; it must not crash the process.
+        pool.on("error", () => {});
+      }
+      const result = await pool.query({ name: "gatehouse_fast_session_v2", text: sql, values: [token] });
+      return result.rows[0] as Record<string, unknown> | undefined;
+    };
+  }
+  return async (token) =>
+    (await database.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, [token]))).rows[0];
+}
+
+/** better-auth's secondary-storage reads (`get`), as configured (Gatehouse's guarded Redis storage). */
+export interface SessionStore {
+  get(key: string): Promise<unknown> | unknown;
+}
+
+/** ISO 8601 UTC text, which better-auth's `safeJSONParse` turns back into a Date (core/utils/json). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+
+function parseCached(raw: unknown): FoundSession | null {
+  if (typeof raw !== "string") return null;
+  try {
+    return JSON.parse(raw, (_, v) => {
+      if (typeof v !== "string" || !ISO_UTC.test(v)) return v;
+      const d = new Date(v);
+      return Number.isNaN(d.getTime()) ? v : d;
+    }) as FoundSession | null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the lookup reads from. */
+export interface LookupSources {
+  database: Database;
+  databaseUrl: string;
+  plan: LookupPlan;
+  /** better-auth's secondary storage, when configured (sessions are read there first). */
+  store?: SessionStore;
+}
+
+/**
+ * What `internalAdapter.findSession(token)` returns (better-auth 1.7 db/internal-adapter), before
+ * output filtering: with secondary storage, the cached copy when there is one (refused when the
+ * user's `revoked-sessions-before` cut-off is later than its creation), else the database row
+ * joined with its user. Returns `undefined` where better-auth would find nothing or where the
+ * answer is not the plain case (an unreadable cached copy): the caller leaves those to better-auth.
+ */
+export function createSessionLookup({
+  database,
+  databaseUrl,
+  plan,
+  store,
+}: LookupSources): (token: string) => Promise<FoundSession | undefined> {
+  const rows = rowLookup(database, databaseUrl, plan.sql(database.kind));
+  const fromDatabase = async (token: string): Promise<FoundSession | undefined> => {
+    const row = await rows(token);
+    if (!row) return undefined;
+    return {
+      session: objectFrom(row, "s", plan.session, database.kind),
+      user: objectFrom(row, "u", plan.user, database.kind),
+    };
+  };
+  if (!store) return fromDatabase;
+  return async (token) => {
+    const raw = await store.get(token);
+    if (raw === null || raw === undefined) return fromDatabase(token);
+    const cached = parseCached(raw);
+    if (!cached?.session || !cached.user) return undefined;
+    const revokedBefore = Number(await store.get(`revoked-sessions-before-${String(cached.session.userId)}`));
+    if (new Date(cached.session.createdAt as string).getTime() < revokedBefore) return undefined;
+    const date = (v: unknown) => new Date(v as string);
+    return {
+      session: {
+        ...cached.session,
+        expiresAt: date(cached.session.expiresAt),
+        createdAt: date(cached.session.createdAt),
+        updatedAt: date(cached.session.updatedAt),
+      },
+      user: { ...cached.user, createdAt: date(cached.user.createdAt), updatedAt: date(cached.user.updatedAt) },
+    };
+  };
+}
