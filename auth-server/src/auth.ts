@@ -1,5 +1,9 @@
 import { betterAuth } from "better-auth";
-import { admin, bearer, jwt, openAPI } from "better-auth/plugins";
+// One entry point per plugin: "better-auth/plugins" would load every plugin better-auth ships.
+import { admin } from "better-auth/plugins/admin";
+import { bearer } from "better-auth/plugins/bearer";
+import { jwt } from "better-auth/plugins/jwt";
+import { openAPI } from "better-auth/plugins/open-api";
 import type { Redis } from "ioredis";
 import { decodeJwt } from "jose";
 import { DEFAULT_ROLE, IMPERSONATION_SESSION_LIFETIME_SECONDS } from "./contract.gen.js";

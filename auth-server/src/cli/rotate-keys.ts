@@ -1,4 +1,4 @@
-import { createJwk } from "better-auth/plugins";
+import { createJwk } from "better-auth/plugins/jwt";
 import { AUTH_SCHEMA } from "../db/schema-names.js";
 import type { Gatehouse } from "../gatehouse.js";
 

@@ -1,12 +1,19 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
-import SQLite from "better-sqlite3";
+import type SQLiteDriver from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
-import pg from "pg";
+import type PgDriver from "pg";
 import { REPO_ROOT } from "../paths.js";
 
 /** The repository root (re-exported from paths.ts, where every packaged path is resolved). */
 export { REPO_ROOT };
+
+const load = createRequire(import.meta.url);
+/** better-sqlite3, loaded only by a process that uses SQLite (each driver costs memory). */
+export const sqliteDriver = (): typeof SQLiteDriver => load("better-sqlite3") as typeof SQLiteDriver;
+/** node-postgres, loaded only by a process that uses PostgreSQL. */
+export const pgDriver = (): typeof PgDriver => load("pg") as typeof PgDriver;
 
 /** Which engine a DATABASE_URL selects. */
 export type DatabaseKind = "sqlite" | "postgres";
@@ -39,6 +46,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
   if (databaseKind(url) === "sqlite") {
     const file = sqlitePath(url);
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    const SQLite = sqliteDriver();
     const conn = new SQLite(file);
     conn.pragma("journal_mode = WAL");
     conn.pragma("busy_timeout = 5000");
@@ -61,7 +69,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  const pool = new (pgDriver().Pool)({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that dies (server restart) must not crash the process.
   pool.on("error", () => {});
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });

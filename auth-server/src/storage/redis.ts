@@ -1,5 +1,6 @@
+import { createRequire } from "node:module";
 import { redisStorage } from "@better-auth/redis-storage";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 
 /** The secondary-storage contract better-auth takes (sessions cache, rate limits, verification). */
 export type SecondaryStorage = ReturnType<typeof redisStorage>;
@@ -14,7 +15,9 @@ export const REDIS_KEY_PREFIX = "gatehouse:";
  * API's jti store (SET NX).
  */
 export function connectRedis(url: string): { storage: SecondaryStorage; client: Redis; close(): Promise<void> } {
-  const client = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });
+  // Loaded only when REDIS_URL is set: a server without Redis saves its memory.
+  const { Redis: RedisClient } = createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+  const client = new RedisClient(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });
   // Connection errors surface on the commands that need Redis; an idle reconnect must not crash us.
   client.on("error", () => {});
   return {

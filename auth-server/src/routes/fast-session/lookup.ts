@@ -1,8 +1,8 @@
 import type { AuthContext } from "better-auth";
-import SQLite from "better-sqlite3";
+import type SQLite from "better-sqlite3";
 import { CompiledQuery } from "kysely";
-import pg from "pg";
-import { type Database, sqlitePath } from "../../db/database.js";
+import type pg from "pg";
+import { type Database, pgDriver, sqliteDriver, sqlitePath } from "../../db/database.js";
 
 /** A session and its user as better-auth's adapter hands them to `findSession` (before output filtering). */
 export interface FoundSession {
@@ -111,7 +111,7 @@ function rowLookup(database: Database, databaseUrl: string, sql: string): RowLoo
     return async (token) => {
       if (!statement) {
         // Opened on first use: the file exists by then (migrations ran), and idle test apps open nothing.
-        const conn = new SQLite(file, { fileMustExist: true });
+        const conn = new (sqliteDriver())(file, { fileMustExist: true });
         conn.pragma("busy_timeout = 5000");
         conn.pragma("query_only = true");
         statement = conn.prepare<[string], Record<string, unknown>>(sql);
@@ -125,7 +125,12 @@ function rowLookup(database: Database, databaseUrl: string, sql: string): RowLoo
       // A small pool of its own, so the lookup can be a named (server-side prepared) statement:
       // PostgreSQL parses and plans it once per connection instead of on every request.
       if (!pool) {
-        pool = new pg.Pool({ connectionString: databaseUrl, max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+        pool = new (pgDriver().Pool)({
+          connectionString: databaseUrl,
+          max: 4,
+          idleTimeoutMillis: 10_000,
+          allowExitOnIdle: true,
+        });
         // An idle connection the server closed is replaced on next use; it must not crash the process.
         pool.on("error", () => {});
       }
