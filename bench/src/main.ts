@@ -33,6 +33,7 @@ import {
 } from "./servers.js";
 
 const AUTH_RSS_LIMIT_MB = 200;
+const AUTH_BOOT_RSS_LIMIT_MB = 120;
 const WORKER_RSS_LIMIT_MB = 150;
 
 function arg(name: string): string | undefined {
@@ -81,6 +82,8 @@ async function runPass(
     const stockStarting = startStock(databases.stockUrl, db);
     stockStarting.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     const gatehouse = await startGatehouse(databases.gatehouseUrl, db, gatehouseOverrides());
+    // Boot RSS: the compiled server answering /health, before any user or load exists.
+    const bootMB = MB(memoryOf(gatehouse.serverPid ?? gatehouse.proc.pid).rssMiB * 1024);
     let backend: Service | null = null;
     let backendWhyNot = backendUnavailable();
     if (!backendWhyNot) {
@@ -145,6 +148,12 @@ async function runPass(
       target: `auth server peak RSS ≤ ${AUTH_RSS_LIMIT_MB} MB`,
       measured: `${auth.hwmMB.toFixed(0)} MB`,
       met: auth.hwmMB <= AUTH_RSS_LIMIT_MB,
+    });
+    checks.push({
+      db,
+      target: `auth server boot RSS ≤ ${AUTH_BOOT_RSS_LIMIT_MB} MB`,
+      measured: `${bootMB.toFixed(0)} MB`,
+      met: bootMB <= AUTH_BOOT_RSS_LIMIT_MB,
     });
     const workers = lines.filter((l) => l.process.startsWith("backend"));
     checks.push({

@@ -1,6 +1,6 @@
 /**
  * `npm run profile -w bench -- --path /api/auth/me [--db sqlite|postgres] [--conns 50] [--seconds 10]`
- * Runs the Gatehouse auth server under `node --cpu-prof`, loads one endpoint with a signed-in
+ * Runs the Gatehouse auth server's compiled build (build it first) under `node --cpu-prof`, loads one endpoint with a signed-in
  * user's Bearer token (or signs in, for --path /api/auth/sign-in/email), stops the server and prints
  * the functions with the most self time and the packages they live in. The .cpuprofile stays in
  * bench/.work/profile/ for Chrome DevTools.
@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     const proc = await startProcess({
       name: "gatehouse-profile",
       command: process.execPath,
-      args: ["--cpu-prof", "--cpu-prof-dir", outDir, "--import", "tsx", "src/index.ts"],
+      // The compiled build, as production and `make bench` run it (`npm run build -w auth-server`).
+      args: ["--cpu-prof", "--cpu-prof-dir", outDir, "dist/index.js"],
       cwd: join(REPO_ROOT, "auth-server"),
       env: {
         PATH: process.env.PATH ?? "",

@@ -86,7 +86,7 @@ export function renderReport(rep: Report, notesFile: string): string {
           "",
         ]
       : []),
-    "## Targets (issue 8)",
+    "## Targets (issues 8 and 16)",
     "",
     `| target | ${rep.dbs.map((d) => DB_TITLE[d]).join(" | ")} |`,
     `|---|${rep.dbs.map(() => "---").join("|")}|`,
