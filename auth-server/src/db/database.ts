@@ -5,6 +5,7 @@ import type SQLiteDriver from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import type PgDriver from "pg";
 import { REPO_ROOT } from "../paths.js";
+import { withStatementCache } from "./statement-cache.js";
 
 /** The repository root (re-exported from paths.ts, where every packaged path is resolved). */
 export { REPO_ROOT };
@@ -52,7 +53,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
     conn.pragma("busy_timeout = 5000");
     conn.pragma("foreign_keys = ON");
     conn.pragma("synchronous = NORMAL");
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: conn }) });
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
     return {
       kind: "sqlite",
       db,
