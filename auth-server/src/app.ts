@@ -8,6 +8,7 @@ import { type Logger, requestLogLevel } from "./logger.js";
 import { limitRequestBodies } from "./middleware/body-limit.js";
 import { apiCors } from "./middleware/cors.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
+import { betterAuthOriginCheck } from "./middleware/origin-check.js";
 import { requestId } from "./middleware/request-id.js";
 import { oauthRoutes } from "./oauth/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
@@ -79,6 +80,9 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
         ),
     }),
   );
+
+  // better-auth's origin rule for every state-changing request, Gatehouse's own routes included.
+  app.use("*", betterAuthOriginCheck(auth));
 
   app.route("/", landingRoutes(env));
   app.route("/", healthRoutes(database));

@@ -81,6 +81,9 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
     ...(secondaryStorage ? { secondaryStorage } : {}),
     rateLimit: rateLimitOptions(env, secondaryStorage !== undefined),
     advanced: {
+      // better-auth turns its origin and callback-URL checks off when NODE_ENV is "test"; Gatehouse
+      // keeps them on everywhere, so the suites exercise the rules production runs.
+      disableOriginCheck: false,
       // Our client-ip middleware sets this header from the socket and TRUSTED_PROXIES only.
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },

@@ -178,11 +178,32 @@ describe.each(DB_KINDS)("OAuth callback failures on %s", (kind) => {
     await expectRefused(() => deliverCallback(b, callback), "OAUTH_FAILED");
   });
 
-  it("an error page outside the trusted origins is replaced by the web app's sign-in page", async () => {
-    // better-auth refuses such an errorCallbackURL when the flow starts (its origin check, which
-    // it skips under NODE_ENV=test); the callback route does not rely on that.
+  it("an error page outside the trusted origins is refused at the start, and replaced at the callback", async () => {
+    // better-auth's origin check refuses such an errorCallbackURL when the flow starts.
+    const refused = await browserFor(s).request(`${AUTH_URL}/api/auth/sign-in/social`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: ORIGIN },
+      body: JSON.stringify({ provider: "other", errorCallbackURL: "https://evil.example/phish" }),
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "INVALID_ERROR_CALLBACK_URL" });
+    // The callback route does not rely on that: a stored flow whose error page is foreign (written
+    // here into the state row, standing for any way one got past the start) still lands on sign-in.
     const b = browserFor(s);
-    const url = await startFlow(b, "other", { errorCallbackURL: "https://evil.example/phish" });
+    const trusted = `${ORIGIN}/oauth-error`;
+    const url = await startFlow(b, "other", { errorCallbackURL: trusted });
+    const rows = await s.gh.database.db
+      .selectFrom("verifications")
+      .select(["id", "value"])
+      .where("value", "like", `%${trusted}%`)
+      .execute();
+    expect(rows).toHaveLength(1);
+    for (const row of rows)
+      await s.gh.database.db
+        .updateTable("verifications")
+        .set({ value: String(row.value).replace(trusted, "https://evil.example/phish") })
+        .where("id", "=", row.id)
+        .execute();
     await expectRefused(
       async () => deliverCallback(b, await authorizeAtProvider(b, url, "pat", "deny")),
       "ACCESS_DENIED",
