@@ -68,7 +68,8 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
     // The old hash is a random salt plus key: it identifies its account row uniquely.
     await db.updateTable("accounts").set({ password: newHash }).where("password", "=", oldHash).execute();
   });
-  const password = wrapHasher ? wrapHasher(hasher) : hasher;
+  // The lockout reserves each attempt before the hash runs, so it sits outside everything else.
+  const password = lockout.guard(wrapHasher ? wrapHasher(hasher) : hasher);
 
   return betterAuth({
     appName: "Gatehouse",

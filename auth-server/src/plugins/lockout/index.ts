@@ -1,65 +1,123 @@
+import { tryGetCurrentAuthEndpointContext } from "@better-auth/core/context";
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
+import type { PasswordHasher } from "../../password.js";
 import { bodyOf, errorOf } from "../hook-context.js";
 import type { LockoutStore } from "./store.js";
 
-export { DEFAULT_LOCKOUT, type LockoutPolicy, LockoutStore, lockoutDelaySeconds } from "./store.js";
+export {
+  DEFAULT_LOCKOUT,
+  type LockoutPolicy,
+  LockoutStore,
+  lockoutDelaySeconds,
+  type Reservation,
+} from "./store.js";
 
 /** Longest email the lockout tracks; longer input is not an address (RFC 5321 §4.5.3.1). */
 const MAX_EMAIL = 320;
 
-const emailOf = (ctx: { body?: unknown }): string | null => {
-  const email = bodyOf(ctx).email;
-  return typeof email === "string" && email.length <= MAX_EMAIL ? email : null;
-};
+/** The endpoint that answers an unknown email with a dummy hash, which counts as an attempt too. */
+const SIGN_IN = "/sign-in/email";
+
+/** Answers that can only come after the password was checked and found right. */
+const RIGHT_PASSWORD = new Set(["EMAIL_NOT_VERIFIED", ErrorCode.BANNED_USER]);
+/** Answers to a wrong password (sign-in, and endpoints that re-check the current one). */
+const WRONG_PASSWORD = new Set([ErrorCode.INVALID_EMAIL_OR_PASSWORD, "INVALID_PASSWORD"]);
+
+type EndpointContext = NonNullable<ReturnType<typeof tryGetCurrentAuthEndpointContext>>;
 
 /**
- * Per-account sign-in lockout as a better-auth plugin: a throttled account is refused before the
- * password is hashed (429 RATE_LIMITED with Retry-After), a wrong password counts one failure,
- * and a success or a password reset (`resetCompleted`) ends the streak. The counter lives in the
- * database (store.ts), so every instance sees the same one.
+ * Whose password an endpoint is checking: the email a sign-in names, or the signed-in user's
+ * (change-password, delete-user and any other endpoint that re-checks the current password).
+ */
+function accountOf(ctx: EndpointContext): string | null {
+  if (ctx.path === SIGN_IN) {
+    const email = bodyOf(ctx).email;
+    return typeof email === "string" && email.length <= MAX_EMAIL ? email.toLowerCase() : null;
+  }
+  const session = (ctx.context as { session?: { user?: { email?: unknown } } | null }).session;
+  return typeof session?.user?.email === "string" ? session.user.email.toLowerCase() : null;
+}
+
+/**
+ * Per-account lockout of password guessing as a better-auth plugin, for every endpoint that checks
+ * a password. The attempt is reserved in the database *before* the hash runs (`guard` wraps the
+ * password hasher, so whatever endpoint verifies a password goes through it), atomically, so a
+ * burst of parallel guesses cannot all pass a "not throttled yet" check: while throttled, an
+ * attempt is refused with 429 RATE_LIMITED and Retry-After without hashing anything. An unknown
+ * email is throttled alike (its dummy hash reserves too), so the lockout reveals no accounts.
+ *
+ * After the endpoint answers (after hook): a right password (success, or a refusal that only comes
+ * after one, e.g. EMAIL_NOT_VERIFIED) ends the streak; a wrong one stays counted, its delay running
+ * from the answer; any other answer
+ * (the password was never compared) gives the reservation back. The counter lives in the database
+ * (store.ts), so every instance sees the same one.
  */
 export function signInLockout(store: LockoutStore) {
-  const isSignIn = (ctx: { path?: string }) => ctx.path === "/sign-in/email";
+  /**
+   * Endpoint calls whose attempt is reserved, with the account, keyed by the call's auth context:
+   * the one object the hasher (inside the endpoint) and the after hook both see.
+   */
+  const reserved = new WeakMap<object, string>();
+
+  async function reserve(): Promise<void> {
+    const ctx = tryGetCurrentAuthEndpointContext();
+    // Outside an endpoint (server-side code, tools) nobody is guessing.
+    if (!ctx || reserved.has(ctx.context)) return;
+    const account = accountOf(ctx);
+    if (!account) return;
+    const reservation = await store.reserve(account);
+    if (!reservation.granted) {
+      const wait = reservation.retryAfterSeconds;
+      throw new APIError(
+        "TOO_MANY_REQUESTS",
+        {
+          code: ErrorCode.RATE_LIMITED,
+          message: `Too many failed password attempts for this account. Try again in ${wait} seconds.`,
+        },
+        { "Retry-After": String(wait) },
+      );
+    }
+    reserved.set(ctx.context, account);
+  }
+
   return {
     id: "gatehouse-lockout",
     $ERROR_CODES: {
-      RATE_LIMITED: { code: ErrorCode.RATE_LIMITED, message: "Too many failed sign-ins for this account." },
+      RATE_LIMITED: { code: ErrorCode.RATE_LIMITED, message: "Too many failed password attempts for this account." },
     },
     hooks: {
-      before: [
-        {
-          matcher: isSignIn,
-          handler: createAuthMiddleware(async (ctx) => {
-            const email = emailOf(ctx);
-            if (!email) return;
-            const wait = await store.retryAfter(email);
-            if (wait > 0) {
-              throw new APIError(
-                "TOO_MANY_REQUESTS",
-                {
-                  code: ErrorCode.RATE_LIMITED,
-                  message: `Too many failed sign-ins for this account. Try again in ${wait} seconds.`,
-                },
-                { "Retry-After": String(wait) },
-              );
-            }
-          }),
-        },
-      ],
       after: [
         {
-          matcher: isSignIn,
+          matcher: () => true,
           handler: createAuthMiddleware(async (ctx) => {
-            const email = emailOf(ctx);
-            if (!email) return;
+            const account = reserved.get(ctx.context);
+            if (account === undefined) return;
+            reserved.delete(ctx.context);
             const err = errorOf(ctx.context.returned);
-            if (!err) await store.clear(email);
-            else if (err.status === 401) await store.recordFailure(email);
+            if (!err || RIGHT_PASSWORD.has(err.code)) await store.clear(account);
+            else if (WRONG_PASSWORD.has(err.code)) await store.confirmFailure(account);
+            else await store.release(account);
           }),
         },
       ],
+    },
+    /**
+     * Wraps better-auth's password hasher: every verification, and the dummy hash a sign-in runs
+     * for an unknown email, first reserves its attempt (or is refused) for the account concerned.
+     */
+    guard(hasher: PasswordHasher): PasswordHasher {
+      return {
+        async hash(password) {
+          if (tryGetCurrentAuthEndpointContext()?.path === SIGN_IN) await reserve();
+          return hasher.hash(password);
+        },
+        async verify(data) {
+          await reserve();
+          return hasher.verify(data);
+        },
+      };
     },
     /** For `emailAndPassword.onPasswordReset`: a reset proves the owner, so the streak ends. */
     async resetCompleted(email: string): Promise<void> {
