@@ -116,8 +116,13 @@ def auth_server(
 
 @pytest_asyncio.fixture
 async def auth(auth_server: AuthServer) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the auth server (no cookie jar: credentials are passed explicitly)."""
-    async with httpx.AsyncClient(base_url=auth_server.url, timeout=30, cookies=None) as http:
+    """An HTTP client for the auth server (no cookie jar: credentials are passed explicitly).
+
+    It sends the server's own origin as `Origin`, as a browser on a trusted page does: better-auth refuses a
+    state-changing request that carries a cookie without a trusted Origin (403 MISSING_OR_NULL_ORIGIN).
+    """
+    headers = {"Origin": auth_server.url}
+    async with httpx.AsyncClient(base_url=auth_server.url, timeout=30, cookies=None, headers=headers) as http:
         yield http
 
 

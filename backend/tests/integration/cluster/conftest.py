@@ -90,8 +90,15 @@ def cluster(
 
 @pytest_asyncio.fixture
 async def clients(cluster: Cluster) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """One HTTP client per service, by name (auth-1, auth-2, backend-1, backend-2)."""
-    http = {s.name: httpx.AsyncClient(base_url=s.url, timeout=30) for s in [*cluster.auth_servers, *cluster.workers]}
+    """One HTTP client per service, by name (auth-1, auth-2, backend-1, backend-2).
+
+    The auth servers' clients keep cookies like a browser, so they send the server's own origin as `Origin`
+    like a browser on a trusted page: better-auth refuses a state-changing request with a cookie and no Origin.
+    """
+    http = {s.name: httpx.AsyncClient(base_url=s.url, timeout=30) for s in cluster.workers}
+    http |= {
+        s.name: httpx.AsyncClient(base_url=s.url, timeout=30, headers={"Origin": s.url}) for s in cluster.auth_servers
+    }
     try:
         yield http
     finally:
