@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { normalizePassword } from "../password.js";
 import { packageFile } from "../paths.js";
 
 /** Shipped list (data/common-passwords.txt): the 10,000 most common passwords, lower-cased. */
@@ -17,12 +18,12 @@ function load(): Set<string> {
 }
 
 /**
- * True when the password is one of the 10,000 most common (case-insensitive, surrounding
- * whitespace ignored): the first guesses of any credential-stuffing run, refused on sign-up,
+ * True when the password is one of the 10,000 most common (compared in NFKC as it is hashed,
+ * case-insensitive, surrounding whitespace ignored): the first guesses of any credential-stuffing run, refused on sign-up,
  * change and reset as NIST SP 800-63B asks.
  */
 export function isCommonPassword(password: string): boolean {
-  return load().has(password.trim().toLowerCase());
+  return load().has(normalizePassword(password).trim().toLowerCase());
 }
 
 /** Number of entries, for tests and `doctor`. */
