@@ -22,6 +22,7 @@ import { type Logger, logAuthError } from "./logger.js";
 import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { accountLinks } from "./plugins/account-links/index.js";
+import { adminEmails } from "./plugins/admin-emails/index.js";
 import { AuditTrail, announceRevocation, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { contractCodes } from "./plugins/contract-codes/index.js";
@@ -61,6 +62,12 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
   const { db } = database;
   const auditing = audit(new AuditTrail(db, database.kind, logger));
   const lockout = signInLockout(new LockoutStore(db, database.kind));
+  const admins = adminEmails({
+    adminEmails: env.ADMIN_EMAILS,
+    mailer,
+    frontendUrl: env.FRONTEND_URL,
+    activationTtlSeconds: RESET_PASSWORD_TTL_S,
+  });
   const oauth = oauthAuthOptions(env);
   const link = (path: string, token: string): string => `${env.FRONTEND_URL.replace(/\/$/, "")}${path}?token=${token}`;
 
@@ -130,6 +137,7 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       },
       onPasswordReset: async ({ user }, request) => {
         await lockout.resetCompleted(user.email);
+        await admins.passwordReset(user);
         auditing.resetCompleted(user.id, request);
       },
       onExistingUserSignUp: async ({ user }) => {
@@ -148,6 +156,8 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
     },
     emailVerification: {
       sendOnSignUp: true,
+      // ADMIN_EMAILS are granted here, to a proven owner only (plugins/admin-emails).
+      afterEmailVerification: async (user) => admins.emailVerified(user),
       autoSignInAfterVerification: true,
       expiresIn: VERIFY_EMAIL_TTL_S,
       sendVerificationEmail: async ({ user, token }) => {
@@ -169,7 +179,7 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       // Gatehouse's own rules first, so their hooks run before the stock plugins' (plugin order).
       // A session the rule refuses is revoked; the audit trail says why.
       sessionRule({ onViolation: (s, why) => announceRevocation(s.id, why === "banned" ? "ban" : "expired") }),
-      roles({ adminEmails: env.ADMIN_EMAILS }),
+      roles(),
       auditing,
       lockout,
       commonPasswords({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD }),
@@ -207,6 +217,7 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       // routes/openapi.ts).
       openAPI({ disableDefaultReference: true }),
       accountLinks({ mailer, frontendUrl: env.FRONTEND_URL }),
+      admins,
       ...oauth.plugins,
     ],
   });

@@ -62,7 +62,12 @@ export async function signedIn(inst: Instance, email: string): Promise<{ bearer:
   const mail = inst.outbox.list(email).find((m) => m.text.includes("/verify-email"));
   const token = mail?.text.match(/\/verify-email\?token=([^\s]+)/)?.[1];
   if (!token) throw new Error(`no verification mail for ${email}`);
-  const verified = await inst.call(`/api/auth/verify-email?token=${token}`);
+  // In the browser that signed up, as a person would (ADMIN_EMAILS needs it).
+  const cookie = up.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const verified = await inst.call(`/api/auth/verify-email?token=${token}`, { headers: { Cookie: cookie } });
   if (verified.status !== 200) throw new Error(`verify ${verified.status}`);
   return signInAgain(inst, email);
 }

@@ -40,11 +40,11 @@ const ROLE_CHANGING_PATHS = new Set(["/admin/set-role", "/admin/update-user"]);
  *   that is not exactly configured names (`"user, admin"`, `"root"`), and pass the valid ones on
  *   as a list, the form better-auth's own check takes;
  * - the database hooks refuse such a role from any other writer too, and an admin cannot change
- *   their own role (400 CANNOT_CHANGE_OWN_ROLE, as on the backend);
- * - ADMIN_EMAILS get the admin role when their account is created.
+ *   their own role (400 CANNOT_CHANGE_OWN_ROLE, as on the backend).
+ *
+ * ADMIN_EMAILS are not granted here but by plugins/admin-emails, to a proven owner only.
  */
-export function roles({ adminEmails }: { adminEmails: readonly string[] }) {
-  const admins = new Set(adminEmails.map((e) => e.toLowerCase()));
+export function roles() {
   const checkedRole = (value: unknown): string => {
     const role = parseRoleInput(value);
     if (role === null) throw invalidRole();
@@ -79,7 +79,6 @@ export function roles({ adminEmails }: { adminEmails: readonly string[] }) {
             user: {
               create: {
                 before: async (user) => {
-                  if (admins.has(user.email.toLowerCase())) return { data: { ...user, role: "admin" } };
                   if ("role" in user && user.role != null) return { data: { ...user, role: checkedRole(user.role) } };
                   return undefined;
                 },
