@@ -32,6 +32,7 @@ import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
 import { sessionRule } from "./plugins/session-rule/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
+import { withHashSlots } from "./security/hash-slots.js";
 import { rateLimitOptions } from "./security/rate-limit.js";
 import type { SecondaryStorage } from "./storage/redis.js";
 
@@ -75,8 +76,9 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
     // The old hash is a random salt plus key: it identifies its account row uniquely.
     await db.updateTable("accounts").set({ password: newHash }).where("password", "=", oldHash).execute();
   });
-  // The lockout reserves each attempt before the hash runs, so it sits outside everything else.
-  const password = lockout.guard(wrapHasher ? wrapHasher(hasher) : hasher);
+  // The lockout reserves each attempt before the hash runs, so it sits outside everything else;
+  // inside it, one hash per core at a time: more would only add 19 MiB each to the peak (hash-slots.ts).
+  const password = lockout.guard(withHashSlots(wrapHasher ? wrapHasher(hasher) : hasher));
 
   return betterAuth({
     appName: "Gatehouse",
