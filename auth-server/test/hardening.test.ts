@@ -99,8 +99,13 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
     expect(new Set(ips.map((r) => r.ip)).size).toBe(5);
     const blocked = await attempt(STRONG_PASSWORD, "198.51.100.99");
     expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(await blocked.json()).toMatchObject({ code: "RATE_LIMITED" });
+    const wait = Number(blocked.headers.get("retry-after"));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    // The wait in words, singular when it is one second (the first throttled attempt's).
+    expect(await blocked.json()).toEqual({
+      code: "RATE_LIMITED",
+      message: `Too many failed password attempts for this account. Try again in ${wait === 1 ? "1 second" : `${wait} seconds`}.`,
+    });
     // An unknown email is throttled the same way: the lockout reveals nothing about accounts.
     for (let i = 0; i < 5; i++)
       await s.call("/api/auth/sign-in/email", {

@@ -1,10 +1,14 @@
+import { durationInWords } from "../wording.js";
 import { layout } from "./templates.js";
 import type { Mail } from "./types.js";
 
-/** An admin added this person: the link lets them choose their password (and proves the address). */
-export function inviteMail(to: string, name: string, invitedBy: string, url: string, validDays: number): Mail {
+/**
+ * An admin added this person: the link lets them choose their password (and proves the address).
+ * `validForS` is how long the link works, in seconds (worded "7 days", "1 day", "1 hour").
+ */
+export function inviteMail(to: string, name: string, invitedBy: string, url: string, validForS: number): Mail {
   const intro = `Hi ${name || "there"}, ${invitedBy} invited you to Gatehouse. Choose a password to start.`;
-  const outro = `The link is valid for ${validDays} days and works once. If you did not expect this, ignore this message.`;
+  const outro = `The link is valid for ${durationInWords(validForS)} and works once. If you did not expect this, ignore this message.`;
   return {
     to,
     subject: "You're invited to Gatehouse",

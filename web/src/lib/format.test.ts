@@ -1,4 +1,4 @@
-import { formatDateTime, formatDuration, formatRelative } from "./format";
+import { durationInWords, formatDateTime, formatRelative, plural } from "./format";
 
 describe("formatRelative", () => {
   const now = Date.parse("2026-03-12T12:00:00Z");
@@ -25,14 +25,28 @@ describe("formatDateTime", () => {
   });
 });
 
-describe("formatDuration", () => {
+describe("durationInWords", () => {
   it.each([
+    [1, "1 second"],
+    [0.4, "1 second"],
+    [2, "2 seconds"],
+    [60, "1 minute"],
+    [61, "1 minute 1 second"],
+    [125, "2 minutes 5 seconds"],
+    [900, "15 minutes"],
     [3600, "1 hour"],
+    [5400, "1 hour 30 minutes"],
     [7200, "2 hours"],
     [86400, "1 day"],
     [604800, "7 days"],
-    [900, "15 minutes"],
+    [0, "0 seconds"],
+    [-3, "0 seconds"],
   ])("%d s → %s", (s, label) => {
-    expect(formatDuration(s)).toBe(label);
+    expect(durationInWords(s)).toBe(label);
+  });
+  it("pluralises every count but one", () => {
+    expect(plural(1, "session")).toBe("1 session");
+    expect(plural(0, "session")).toBe("0 sessions");
+    expect(plural(3, "session")).toBe("3 sessions");
   });
 });

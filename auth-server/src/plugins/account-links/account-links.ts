@@ -95,7 +95,7 @@ export function accountLinks(options: AccountLinksOptions) {
             const admin = ctx.context.session?.user;
             const by = admin ? admin.name || admin.email : "An administrator";
             await options.mailer.send(
-              inviteMail(user.email, user.name, by, `${frontend}/accept-invite?token=${token}`, inviteTtl / 86400),
+              inviteMail(user.email, user.name, by, `${frontend}/accept-invite?token=${token}`, inviteTtl),
             );
           }),
         },

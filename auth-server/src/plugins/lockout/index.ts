@@ -3,6 +3,7 @@ import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import type { PasswordHasher } from "../../password.js";
+import { durationInWords } from "../../wording.js";
 import { bodyOf, errorOf } from "../hook-context.js";
 import type { LockoutStore } from "./store.js";
 
@@ -74,7 +75,7 @@ export function signInLockout(store: LockoutStore) {
         "TOO_MANY_REQUESTS",
         {
           code: ErrorCode.RATE_LIMITED,
-          message: `Too many failed password attempts for this account. Try again in ${wait} seconds.`,
+          message: `Too many failed password attempts for this account. Try again in ${durationInWords(wait)}.`,
         },
         { "Retry-After": String(wait) },
       );

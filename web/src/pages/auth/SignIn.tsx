@@ -9,6 +9,7 @@ import { authClient } from "../../lib/auth-client";
 import { unwrap, withRetryAfter } from "../../lib/errors";
 import { oauthRedirectError } from "../../lib/oauth-errors";
 import { safeNext } from "../../lib/redirect";
+import { durationInWords } from "../../lib/format";
 import { clearExit, exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { formatWait, useCountdown } from "../../lib/use-countdown";
@@ -30,14 +31,6 @@ const rules = () => ({
   // No minimum here: an account may predate a stricter policy; the server decides.
   password: [required("Password"), maxLength("Password", LIMITS.passwordMax)],
 });
-
-/** "30 seconds", "1 minute", "2 minutes 5 seconds": the wait as a sentence says it, once. */
-function waitInWords(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  const s = seconds % 60;
-  const part = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  return [m ? part(m, "minute") : "", s || !m ? part(s, "second") : ""].filter(Boolean).join(" ");
-}
 
 export function SignInPage(): ReactElement {
   const [params] = useSearchParams();
@@ -107,7 +100,7 @@ export function SignInPage(): ReactElement {
               <Alert tone="error" title="Too many attempts">
                 {/* Said once; the button counts down without re-announcing every second. */}
                 <p>
-                  For your safety, sign-in is paused. Try again in {waitInWords(Math.max(1, error.retryAfter ?? 30))}.
+                  For your safety, sign-in is paused. Try again in {durationInWords(Math.max(1, error.retryAfter ?? 30))}.
                 </p>
               </Alert>
             )

@@ -5,7 +5,7 @@ import { ConfirmDialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
 import { type AppError, toAppError } from "../../lib/errors";
-import { formatDateTime, formatRelative } from "../../lib/format";
+import { formatDateTime, formatRelative, plural } from "../../lib/format";
 import { useAction } from "../../lib/use-action";
 import {
   type DeviceSession,
@@ -143,10 +143,7 @@ export function SessionsPage(): ReactElement {
         onCancel={() => setConfirmOthers(false)}
         onConfirm={() => void revokeOthers.run()}
       >
-        <p>
-          {others === 1 ? "1 other device" : `${others} other devices`} will need to sign in again. This device stays
-          signed in.
-        </p>
+        <p>{plural(others, "other device")} will need to sign in again. This device stays signed in.</p>
       </ConfirmDialog>
     </div>
   );

@@ -6,6 +6,7 @@ import { TextAreaField, TextField } from "../../components/Field";
 import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
 import type { Task } from "../../lib/backend";
+import { plural } from "../../lib/format";
 import { useForm } from "../../lib/use-form";
 import { TaskItem } from "./TaskItem";
 import { taskRules } from "./task-rules";
@@ -120,7 +121,7 @@ export function TasksPage(): ReactElement {
           ))}
         </fieldset>
         <span className="muted small" aria-live="polite">
-          {state.count === 1 ? "1 task" : `${state.count} tasks`}
+          {plural(state.count, "task")}
         </span>
       </div>
 
