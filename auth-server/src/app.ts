@@ -11,6 +11,7 @@ import { normalizeErrorResponse } from "./middleware/error-body.js";
 import { betterAuthOriginCheck } from "./middleware/origin-check.js";
 import { requestId } from "./middleware/request-id.js";
 import { oauthRoutes } from "./oauth/index.js";
+import type { SessionActivity } from "./plugins/session-activity/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
 import { fastSessionRoutes } from "./routes/fast-session.js";
 import { healthRoutes } from "./routes/health.js";
@@ -29,6 +30,7 @@ export interface AppDeps {
   database: Database;
   mailer: Mailer;
   logger: Logger;
+  sessionActivity: SessionActivity;
 }
 
 type AppEnv = { Variables: { requestId: string } };
@@ -37,7 +39,7 @@ type AppEnv = { Variables: { requestId: string } };
  * The Hono app. Order matters: request id and logging first, CORS before anything that can answer,
  * the body limit before any handler reads a body, custom routes before the better-auth catch-all.
  */
-export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hono<AppEnv> {
+export function createApp({ env, auth, database, mailer, logger, sessionActivity }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", requestId());
@@ -89,17 +91,18 @@ export function createApp({ env, auth, database, mailer, logger }: AppDeps): Hon
   if (env.NODE_ENV !== "production" && mailer instanceof OutboxMailer) app.route("/", devOutboxRoutes(mailer));
 
   // The one-lookup get-session and /me answer the plain case and fall through to better-auth
-  // (sessionRoutes for /me) for the rest.
+  // (sessionRoutes for /me) for the rest; each session they answer for counts as a use.
   app.route(
     "/",
     fastSessionRoutes({
       auth,
       database,
       databaseUrl: env.DATABASE_URL,
+      onSessionUsed: (sessionId) => sessionActivity.touch(sessionId),
       onGetSessionOff: (reason) => logger.warn({ reason }, "get-session is answered by better-auth only"),
     }),
   );
-  app.route("/", sessionRoutes(auth));
+  app.route("/", sessionRoutes(auth, sessionActivity));
   app.route("/", openApiRoutes(auth));
   app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));
   app.on(["GET", "POST"], "/api/auth/*", async (c) => normalizeErrorResponse(await auth.handler(c.req.raw)));

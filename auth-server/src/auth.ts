@@ -30,6 +30,7 @@ import { internalAdminApi } from "./plugins/internal-admin/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
 import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
+import { type SessionActivity, sessionActivity as sessionActivityPlugin } from "./plugins/session-activity/index.js";
 import { sessionRule } from "./plugins/session-rule/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
 import { withHashSlots } from "./security/hash-slots.js";
@@ -48,6 +49,8 @@ export interface AuthDeps {
   redis?: Redis;
   /** Wraps the password hasher (tests count calls through it). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+  /** Records sessions' last-active time; lists answer it. */
+  sessionActivity: SessionActivity;
 }
 
 const MIN_PASSWORD = 8;
@@ -59,7 +62,16 @@ const RESET_PASSWORD_TTL_S = 60 * 60;
  * The one place better-auth is configured. Gatehouse's own behaviour is a set of better-auth
  * plugins (plugins/<concern>/); this function only wires them in.
  */
-export function createAuth({ env, database, mailer, logger, secondaryStorage, redis, wrapHasher }: AuthDeps) {
+export function createAuth({
+  env,
+  database,
+  mailer,
+  logger,
+  secondaryStorage,
+  redis,
+  wrapHasher,
+  sessionActivity,
+}: AuthDeps) {
   const { db } = database;
   const auditing = audit(new AuditTrail(db, database.kind, logger));
   const lockout = signInLockout(new LockoutStore(db, database.kind));
@@ -187,6 +199,7 @@ export function createAuth({ env, database, mailer, logger, secondaryStorage, re
       commonPasswords({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD }),
       resetLinkExpiry(),
       contractCodes(),
+      sessionActivityPlugin(sessionActivity),
       // The backend's identity changes (POST /api/auth/internal/admin/*, service token only).
       internalAdminApi({ secret: env.BETTER_AUTH_SECRET, db, redis }),
       bearer(),

@@ -72,6 +72,11 @@ const schema = z
           "must be 0: a session-cookie cache would let a revoked or banned session through until it expires (remove the setting)",
       })
       .default(0),
+    /**
+     * Sessions' last-active time is written at most once per this many seconds per session and
+     * instance (default 60); 0 turns recording off. Session lists show it to people and admins.
+     */
+    SESSION_ACTIVITY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
     /** Comma-separated emails that become admins when their account is created. */
     ADMIN_EMAILS: csv,
     /** `outbox` (keeps mail in memory, served at /api/dev/outbox), `smtp` or `resend`. */

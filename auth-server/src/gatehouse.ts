@@ -7,6 +7,7 @@ import { createMailer, type Mailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { PasswordHasher } from "./password.js";
+import { SessionActivity } from "./plugins/session-activity/index.js";
 import { connectRedis, REDIS_KEY_PREFIX } from "./storage/redis.js";
 import { RevocationCacheSync } from "./storage/revocation-sync.js";
 import { guardSessionReads, RedisSessionCache } from "./storage/session-cache.js";
@@ -19,6 +20,8 @@ export interface Gatehouse {
   database: Database;
   mailer: Mailer;
   logger: Logger;
+  /** Records sessions' last-active time (throttled, batched; plugins/session-activity). */
+  sessionActivity: SessionActivity;
   /** Keeps better-auth's Redis session cache in step with the revocation feed (null without Redis). */
   revocationSync: RevocationCacheSync | null;
   /**
@@ -55,6 +58,9 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
       )
     : null;
   let pruneTimer: NodeJS.Timeout | null = null;
+  const sessionActivity = new SessionActivity(database.db, database.kind, logger, {
+    intervalSeconds: env.SESSION_ACTIVITY_INTERVAL_SECONDS,
+  });
   const auth = createAuth({
     env,
     database,
@@ -65,8 +71,9 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
       redis && revocationSync ? guardSessionReads(redis.storage, () => revocationSync.isCurrent()) : undefined,
     redis: redis?.client,
     wrapHasher: overrides.wrapHasher,
+    sessionActivity,
   });
-  const app = createApp({ env, auth, database, mailer, logger });
+  const app = createApp({ env, auth, database, mailer, logger, sessionActivity });
   return {
     env,
     app,
@@ -74,6 +81,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     database,
     mailer,
     logger,
+    sessionActivity,
     revocationSync,
     migrate: (options) => migrate(database, auth.options, options),
     startBackground: async () => {
@@ -89,6 +97,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     },
     async close() {
       if (pruneTimer) clearInterval(pruneTimer);
+      await sessionActivity.close();
       await revocationSync?.stop();
       await mailer.close();
       await redis?.close();

@@ -99,11 +99,11 @@ test("admin lifecycle: verify, resend, reset link, set password, admin with a na
     }
   });
 
-  await test.step("sessions show when they were last refreshed and are revoked only after a named confirmation", async () => {
+  await test.step("sessions show when they were last active and are revoked only after a named confirmation", async () => {
     await page.reload();
     const sessions = page.getByRole("region", { name: "Sessions" });
     await expect(sessions.getByText("1 active")).toBeVisible();
-    await expect(sessions.getByText("Last refreshed:")).toBeVisible();
+    await expect(sessions.getByText("Last active:")).toBeVisible();
     await sessions.getByRole("button", { name: "Revoke all…" }).click();
     await page
       .getByRole("dialog", { name: `Sign ${email} out everywhere?` })

@@ -349,4 +349,12 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
       )`,
     ],
   },
+  {
+    // Sessions' real last-active time (plugins/session-activity): written at most once a minute per
+    // session, so two sessions of one browser can be told apart. Declared like better-auth's own
+    // date columns (ISO text on SQLite); no trigger watches it.
+    name: "0011_session_last_active",
+    sqlite: ["alter table user_sessions add column last_active_at date"],
+    postgres: ["alter table user_sessions add column if not exists last_active_at timestamptz"],
+  },
 ];

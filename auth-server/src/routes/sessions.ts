@@ -3,6 +3,7 @@ import type { Auth } from "../auth.js";
 import { HttpError } from "../errors.js";
 import { announceRevocation } from "../plugins/audit/index.js";
 import { canonicalRole } from "../plugins/roles/index.js";
+import { type SessionActivity, withLastActive } from "../plugins/session-activity/index.js";
 import { sessionViolation } from "../plugins/session-rule/index.js";
 import { describeDevice, tokenExcerpt } from "./session-view.js";
 
@@ -17,9 +18,9 @@ async function requireSession(auth: Auth, headers: Headers): Promise<SessionWith
 
 /**
  * Custom routes under /api/auth, mounted before better-auth's catch-all:
- * GET /me, GET /sessions, DELETE /sessions/:id.
+ * GET /me, GET /sessions (each with `lastActiveAt`, from `activity`), DELETE /sessions/:id.
  */
-export function sessionRoutes(auth: Auth): Hono {
+export function sessionRoutes(auth: Auth, activity: SessionActivity): Hono {
   const app = new Hono();
 
   app.get("/api/auth/me", async (c) => {
@@ -40,16 +41,21 @@ export function sessionRoutes(auth: Auth): Hono {
     const ctx = await auth.$context;
     const sessions = await ctx.internalAdapter.listSessions(current.user.id);
     const now = Date.now();
+    // get-session above noted the caller's use (plugins/session-activity), so its row reads "now".
+    const live = await withLastActive(
+      activity,
+      // The session rule, as for the caller's own session (whose user passed it just now).
+      sessions.filter((s) => !sessionViolation(s, {}, now)),
+    );
     c.header("Cache-Control", "no-store");
     return c.json(
-      sessions
-        // The session rule, as for the caller's own session (whose user passed it just now).
-        .filter((s) => !sessionViolation(s, {}, now))
+      live
         .sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime())
         .map((s) => ({
           id: s.id,
           tokenExcerpt: tokenExcerpt(s.token),
           createdAt: new Date(s.createdAt).toISOString(),
+          lastActiveAt: s.lastActiveAt,
           expiresAt: new Date(s.expiresAt).toISOString(),
           ipAddress: s.ipAddress ?? null,
           userAgent: s.userAgent ?? null,

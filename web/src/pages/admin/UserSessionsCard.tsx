@@ -100,9 +100,9 @@ export function UserSessionsCard({
                       <dt>Signed in:</dt> <dd title={formatDateTime(s.createdAt)}>{formatRelative(s.createdAt)}</dd>
                     </div>
                     <div>
-                      <dt>Last refreshed:</dt>{" "}
-                      <dd title={formatDateTime(s.updatedAt ?? s.createdAt)}>
-                        {formatRelative(s.updatedAt ?? s.createdAt)}
+                      <dt>Last active:</dt>{" "}
+                      <dd title={formatDateTime(s.lastActiveAt ?? s.createdAt)}>
+                        {formatRelative(s.lastActiveAt ?? s.createdAt)}
                       </dd>
                     </div>
                     <div>
@@ -117,7 +117,7 @@ export function UserSessionsCard({
                   variant="secondary"
                   size="sm"
                   onClick={() => ask(s)}
-                  aria-label={`Revoke session …${s.id.slice(-6)}, signed in ${formatRelative(s.createdAt)}`}
+                  aria-label={`Revoke session …${s.id.slice(-6)}, last active ${formatRelative(s.lastActiveAt ?? s.createdAt)}`}
                 >
                   Revoke…
                 </Button>
@@ -142,7 +142,7 @@ export function UserSessionsCard({
           {confirm === "all"
             ? "Every device they are signed in on is signed out within a second."
             : confirm
-              ? `${deviceLabel(describeDevice(confirm.userAgent), confirm.userAgent)}, signed in ${formatRelative(confirm.createdAt)} (session …${confirm.id.slice(-6)}), is signed out within a second.`
+              ? `${deviceLabel(describeDevice(confirm.userAgent), confirm.userAgent)}, signed in ${formatRelative(confirm.createdAt)}, last active ${formatRelative(confirm.lastActiveAt ?? confirm.createdAt)} (session …${confirm.id.slice(-6)}), is signed out within a second.`
               : null}
         </p>
         <ErrorAlert error={revokeOne.error ?? revokeAll.error} />

@@ -19,8 +19,8 @@ export interface AdminSession {
   id: string;
   token: string;
   createdAt: string | Date;
-  /** When better-auth last refreshed the session (at most once per SESSION_UPDATE_AGE_SECONDS). */
-  updatedAt?: string | Date;
+  /** Last use seen by the auth server (recorded at most once a minute); createdAt until then. */
+  lastActiveAt?: string;
   expiresAt: string | Date;
   ipAddress?: string | null;
   userAgent?: string | null;

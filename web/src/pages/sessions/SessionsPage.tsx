@@ -42,6 +42,10 @@ function DeviceRow({
             <dt>IP address:</dt> <dd>{s.ipAddress || "unknown"}</dd>
           </div>
           <div>
+            <dt>Last active:</dt>{" "}
+            <dd title={formatDateTime(s.lastActiveAt)}>{s.isCurrent ? "now" : formatRelative(s.lastActiveAt)}</dd>
+          </div>
+          <div>
             <dt>Signed in:</dt> <dd title={formatDateTime(s.createdAt)}>{formatRelative(s.createdAt)}</dd>
           </div>
           <div>

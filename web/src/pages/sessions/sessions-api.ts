@@ -8,6 +8,8 @@ export interface DeviceSession {
   id: string;
   tokenExcerpt: string;
   createdAt: string;
+  /** Last use seen by the auth server (recorded at most once a minute); createdAt until then. */
+  lastActiveAt: string;
   expiresAt: string;
   ipAddress: string | null;
   userAgent: string | null;
