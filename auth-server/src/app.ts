@@ -12,6 +12,7 @@ import { betterAuthOriginCheck } from "./middleware/origin-check.js";
 import { requestId } from "./middleware/request-id.js";
 import { oauthRoutes } from "./oauth/index.js";
 import type { SessionActivity } from "./plugins/session-activity/index.js";
+import { WAITER_HEADER } from "./plugins/verification-waiter/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
 import { fastSessionRoutes } from "./routes/fast-session.js";
 import { healthRoutes } from "./routes/health.js";
@@ -66,7 +67,7 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
       origin: env.CORS_ORIGINS,
       credentials: true,
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Content-Type", "Authorization", "X-Request-ID"],
+      allowHeaders: ["Content-Type", "Authorization", "X-Request-ID", WAITER_HEADER],
       exposeHeaders: ["set-auth-token", "X-Request-ID", "Retry-After"],
       maxAge: 600,
     }),

@@ -32,6 +32,7 @@ import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
 import { type SessionActivity, sessionActivity as sessionActivityPlugin } from "./plugins/session-activity/index.js";
 import { sessionRule } from "./plugins/session-rule/index.js";
+import { verificationWaiter } from "./plugins/verification-waiter/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
 import { withHashSlots } from "./security/hash-slots.js";
 import { rateLimitOptions } from "./security/rate-limit.js";
@@ -81,6 +82,7 @@ export function createAuth({
     frontendUrl: env.FRONTEND_URL,
     activationTtlSeconds: RESET_PASSWORD_TTL_S,
   });
+  const waiter = verificationWaiter();
   const oauth = oauthAuthOptions(env);
   const link = (path: string, token: string): string => `${env.FRONTEND_URL.replace(/\/$/, "")}${path}?token=${token}`;
 
@@ -174,10 +176,17 @@ export function createAuth({
       afterEmailVerification: async (user) => admins.emailVerified(user),
       autoSignInAfterVerification: true,
       expiresIn: VERIFY_EMAIL_TTL_S,
-      sendVerificationEmail: async ({ user, token }) => {
+      sendVerificationEmail: async ({ user, token }, request) => {
         // The second step of an email change comes here too, addressed to the new address.
-        const mail = isEmailChange(token) ? confirmNewEmailMail : verificationMail;
-        await mailer.send(mail(user.email, user.name, link("/verify-email", token)));
+        if (isEmailChange(token)) {
+          await mailer.send(confirmNewEmailMail(user.email, user.name, link("/verify-email", token)));
+          return;
+        }
+        // Off the answer's path: binding the waiting page's secret must not time the sign-up.
+        waiter
+          .bind(request, user)
+          .catch((err: unknown) => logger.warn({ err }, "could not bind a verification waiter"));
+        await mailer.send(verificationMail(user.email, user.name, link("/verify-email", token)));
       },
     },
     session: {
@@ -233,6 +242,8 @@ export function createAuth({
       openAPI({ disableDefaultReference: true }),
       accountLinks({ mailer, frontendUrl: env.FRONTEND_URL }),
       admins,
+      // "Check your inbox" learns of a verification made on another device (plugins/verification-waiter).
+      waiter,
       ...oauth.plugins,
     ],
   });

@@ -46,6 +46,33 @@ test("verification links: the waiting tab moves on, a re-used link says 'already
   });
 });
 
+test("verification on another device: the waiting tab moves on to sign-in, saying the address is confirmed", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const email = uniqueEmail("phone");
+  await signUpViaUi(page, "Pho Ne", email);
+  await expect(page).toHaveURL(/\/check-inbox/);
+  const link = linkIn(await waitForMail(page.request, email, /Verify your email address/), "/verify-email");
+  // Another device: its own browser context, sharing no cookie, storage or BroadcastChannel.
+  const phone = await browser.newContext({ baseURL });
+  try {
+    const other = await phone.newPage();
+    await other.goto(link);
+    await expect(other.getByRole("heading", { name: "Email verified" })).toBeVisible();
+  } finally {
+    await phone.close();
+  }
+  // The waiting tab asks the server every 5 s; it is not signed in here, so it goes to sign-in.
+  await expect(page).toHaveURL(/\/sign-in\?/, { timeout: 20_000 });
+  await expect(page.getByText("Your email address is confirmed. Sign in to continue.")).toBeVisible();
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await checkPage(page, "sign-in-verified-elsewhere", async () => {
+    await expect(page.getByText("Your email address is confirmed. Sign in to continue.")).toBeVisible();
+  });
+});
+
 test("an expired verification link sends a new one to the address it was for, and says so", async ({ page }) => {
   const email = uniqueEmail("late");
   await signUpViaUi(page, "La Te", email);

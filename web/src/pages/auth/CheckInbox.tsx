@@ -1,4 +1,4 @@
-import { type ReactElement, useEffect, useState } from "react";
+import { type ReactElement, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
@@ -12,13 +12,75 @@ import { useAction } from "../../lib/use-action";
 import { useCountdown } from "../../lib/use-countdown";
 import { useForm } from "../../lib/use-form";
 import { email } from "../../lib/validation";
+import {
+  forgetWaiter,
+  pollDelayS,
+  WAIT_LIMIT_S,
+  type Waiter,
+  waiterFor,
+  waiterHeaders,
+  waiterStatus,
+} from "../../lib/verification-waiter";
 
 /** Seconds to wait between two re-sends, so an impatient double-click doesn't flood the inbox. */
 const RESEND_COOLDOWN_S = 30;
 
+/**
+ * Asks the auth server, every few seconds while the tab is visible, whether the address `waiter`
+ * waits on was verified (on any device), and calls `onVerified` once it was. Bounded: stops after
+ * WAIT_LIMIT_S; a failed ask (offline, rate limit) just waits for the next turn.
+ */
+function usePollVerification(waiter: Waiter | null, onVerified: () => void): void {
+  const latest = useRef(onVerified);
+  latest.current = onVerified;
+  useEffect(() => {
+    if (!waiter) return;
+    const started = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let asking = false;
+    const ask = async (): Promise<void> => {
+      if (stopped || asking || document.visibilityState !== "visible") return;
+      asking = true;
+      try {
+        if ((await waiterStatus(waiter)) === "verified" && !stopped) {
+          stopped = true;
+          latest.current();
+        }
+      } catch {
+        // Try again at the next turn.
+      } finally {
+        asking = false;
+      }
+    };
+    const schedule = (): void => {
+      const elapsedS = (Date.now() - started) / 1000;
+      if (stopped || elapsedS > WAIT_LIMIT_S) return;
+      timer = setTimeout(async () => {
+        await ask();
+        schedule();
+      }, pollDelayS(elapsedS) * 1000);
+    };
+    const onVisible = (): void => {
+      if (document.visibilityState === "visible") void ask();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    schedule();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [waiter]);
+}
+
 export function CheckInboxPage(): ReactElement {
   const [params] = useSearchParams();
   const navigate = useNavigate();
+  const address = params.get("email");
+  // Made by this tab's sign-up (none when the page was reached otherwise: then only this
+  // browser's own tabs can tell it, below).
+  const waiter = useMemo(() => waiterFor(address), [address]);
   // The link opened in another tab of this browser signs in there: this tab moves on too. The
   // same check runs whenever the tab comes back into view (a tab asleep may miss the message).
   useEffect(() => {
@@ -38,16 +100,26 @@ export function CheckInboxPage(): ReactElement {
       stop();
     };
   }, [navigate]);
+  // Verified on another device: that device is signed in, this one is asked to sign in.
+  usePollVerification(waiter, () => {
+    void (async () => {
+      forgetWaiter();
+      const { data } = await authClient.getSession();
+      if (data) return navigate("/tasks", { replace: true });
+      const email = address ? `email=${encodeURIComponent(address)}&` : "";
+      navigate(`/sign-in?${email}reason=verified-elsewhere`, { replace: true });
+    })();
+  });
   const form = useForm({ email: params.get("email") ?? "" }, () => ({ email: [email] }));
   const [sentAt, setSentAt] = useState<number | null>(null);
-  const resend = useAction(async (address: string) => {
-    unwrap(await authClient.sendVerificationEmail({ email: address.trim() }));
+  const resend = useAction(async (to: string) => {
+    // This tab's own re-send keeps its wait going (a wait is never started by a re-send).
+    unwrap(await authClient.sendVerificationEmail({ email: to.trim() }, { headers: waiterHeaders(waiterFor(to)) }));
     setSentAt(Date.now());
   });
 
   const wait = useCountdown(sentAt ? sentAt + RESEND_COOLDOWN_S * 1000 : null);
 
-  const address = params.get("email");
   return (
     <>
       <div className="card auth-card stack">

@@ -7,9 +7,9 @@ import { ProviderButtons } from "../../components/ProviderButtons";
 import { ErrorCode } from "../../contract.gen";
 import { authClient } from "../../lib/auth-client";
 import { unwrap, withRetryAfter } from "../../lib/errors";
+import { durationInWords } from "../../lib/format";
 import { oauthRedirectError } from "../../lib/oauth-errors";
 import { safeNext } from "../../lib/redirect";
-import { durationInWords } from "../../lib/format";
 import { clearExit, exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { formatWait, useCountdown } from "../../lib/use-countdown";
@@ -19,6 +19,7 @@ import { email, LIMITS, maxLength, required } from "../../lib/validation";
 const REASONS: Record<string, { tone: "info" | "success" | "warning"; text: string }> = {
   "session-ended": { tone: "warning", text: "Your session has ended. Please sign in again." },
   "signed-out": { tone: "success", text: "You have signed out." },
+  "verified-elsewhere": { tone: "success", text: "Your email address is confirmed. Sign in to continue." },
   "password-reset": { tone: "success", text: "Your password has been changed. Sign in with the new one." },
   "password-set": { tone: "success", text: "Your password is set. Sign in with it." },
   "account-deleted": { tone: "success", text: "Your account has been deleted." },
@@ -100,7 +101,8 @@ export function SignInPage(): ReactElement {
               <Alert tone="error" title="Too many attempts">
                 {/* Said once; the button counts down without re-announcing every second. */}
                 <p>
-                  For your safety, sign-in is paused. Try again in {durationInWords(Math.max(1, error.retryAfter ?? 30))}.
+                  For your safety, sign-in is paused. Try again in{" "}
+                  {durationInWords(Math.max(1, error.retryAfter ?? 30))}.
                 </p>
               </Alert>
             )

@@ -10,6 +10,7 @@ import { exitReasonNow } from "../../lib/session-events";
 import { useAction } from "../../lib/use-action";
 import { useForm } from "../../lib/use-form";
 import { email, LIMITS, matches, maxLength, password, required } from "../../lib/validation";
+import { newWaiter, waiterHeaders } from "../../lib/verification-waiter";
 
 type Values = { name: string; email: string; password: string; confirm: string };
 
@@ -24,9 +25,13 @@ export function SignUpPage(): ReactElement {
   const navigate = useNavigate();
   const session = authClient.useSession();
   const form = useForm<keyof Values>({ name: "", email: "", password: "", confirm: "" }, rules);
-  const signUp = useAction(async (v: Values) =>
-    unwrap(await authClient.signUp.email({ name: v.name.trim(), email: v.email.trim(), password: v.password })),
-  );
+  const signUp = useAction(async (v: Values) => {
+    // A new secret per sign-up: "Check your inbox" asks with it whether the address got verified.
+    const headers = waiterHeaders(newWaiter(v.email));
+    return unwrap(
+      await authClient.signUp.email({ name: v.name.trim(), email: v.email.trim(), password: v.password }, { headers }),
+    );
+  });
 
   if (session.data && !exitReasonNow()) return <Navigate to="/tasks" replace />;
 
