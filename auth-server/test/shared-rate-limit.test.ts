@@ -41,7 +41,7 @@ describe.each([
     // Start one first so the second finds the schema migrated (both would also cope together).
     servers.push(await spawnAuthServer(env));
     servers.push(await spawnAuthServer(env));
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));

@@ -51,6 +51,9 @@ test("admin lifecycle: verify, resend, reset link, set password, admin with a na
   browser,
   baseURL,
 }) => {
+  // Seven steps, each a few round trips through the whole stack: the 90 s default fits an idle
+  // machine, not a shared one (each step still waits on conditions with its own bound).
+  test.setTimeout(180_000);
   const email = uniqueEmail("life");
   // Signed up but never verified.
   const res = await page.request.post("/api/auth/sign-up/email", {

@@ -13,6 +13,9 @@ export interface AuthProcess {
   stop(): Promise<void>;
 }
 
+/** How long a spawned server may take to answer /health, in ms. */
+const START_TIMEOUT_MS = 60_000;
+
 /** How to run the server: the TypeScript sources through tsx (default) or a compiled entry. */
 export const TSX_ENTRY = ["--import", "tsx", "src/index.ts"];
 
@@ -48,7 +51,9 @@ export async function spawnAuthServer(
   proc.stderr?.on("data", (d) => {
     out += String(d);
   });
-  const deadline = Date.now() + 30_000;
+  // tsx compiles the sources on start: ~2 s idle, 15 s measured at load 30 on the shared 2-core
+  // machine, and two servers start back to back. The bound fits that; the loop still waits on /health.
+  const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`auth server exited early:\n${out}`);
     try {
@@ -59,7 +64,7 @@ export async function spawnAuthServer(
     }
     if (Date.now() > deadline) {
       proc.kill("SIGKILL");
-      throw new Error(`auth server did not start in 30 s:\n${out}`);
+      throw new Error(`auth server did not start in ${START_TIMEOUT_MS / 1000} s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
