@@ -1,7 +1,9 @@
 """The backend's error registry and its one set of handlers: every error body is `{code, message}`.
 
-Unknown errors become 500 `{code: "INTERNAL_ERROR", message, request_id}`: the detail goes to the log
-line carrying the same request id, never to the client.
+A database that cannot serve (refused, lost, timed out, busy) is 503 `DATABASE_UNAVAILABLE` with `Retry-After`
+on every route, not a 500: the condition is temporary and the next request after it ends succeeds. Other
+unknown errors become 500 `{code: "INTERNAL_ERROR", message, request_id}`: the detail goes to the log line
+carrying the same request id, never to the client.
 """
 
 import logging
@@ -16,6 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.db import is_database_unavailable
 from app.core.logging import request_id_var
 
 log = logging.getLogger("gatehouse.errors")
@@ -127,6 +130,15 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(known[0], known[1], headers)
 
 
+RETRY_AFTER_SECONDS = 5
+"""`Retry-After` of the 503s (database or auth server unavailable): long enough for a restart or failover."""
+
+
+def unavailable_response(code: ErrorCode, message: str) -> JSONResponse:
+    """503 `code` with `Retry-After` (RFC 9110 §10.2.3)."""
+    return error_response(code, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def internal_error_response() -> JSONResponse:
     """500 `INTERNAL_ERROR` with the current request id and nothing about the cause."""
     body = {
@@ -137,9 +149,17 @@ def internal_error_response() -> JSONResponse:
     return JSONResponse(body, status_code=500)
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+def unhandled_error_response(exc: BaseException) -> JSONResponse:
+    """The answer to an exception no handler expected: 503 when the database is unavailable, else 500; logged."""
+    if is_database_unavailable(exc):
+        log.warning("database unavailable", extra={"error": repr(exc)})
+        return unavailable_response(ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable; try again shortly.")
     log.error("unhandled error", exc_info=exc)
     return internal_error_response()
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    return unhandled_error_response(exc)
 
 
 class UnhandledErrorMiddleware:
@@ -168,8 +188,7 @@ class UnhandledErrorMiddleware:
         except Exception as exc:
             if started:  # too late for a body of our own; the server closes the connection
                 raise
-            log.error("unhandled error", exc_info=exc)
-            await internal_error_response()(scope, receive, send)
+            await unhandled_error_response(exc)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

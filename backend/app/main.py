@@ -15,6 +15,7 @@ from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.docs import install_docs
+from app.core.header_limit import HeaderSizeLimitMiddleware
 from app.core.local_writes import watch_local_writes
 from app.core.logging import RequestContextMiddleware, configure_logging, forward_request_id
 from app.core.security_headers import SecurityHeadersMiddleware
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderSizeLimitMiddleware, max_bytes=settings.max_header_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

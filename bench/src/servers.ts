@@ -211,7 +211,13 @@ export async function startBackend(
   return startUvicorn({
     name: "backend",
     tag,
-    app: ["app.main:create_production_app", "--factory"],
+    app: [
+      "app.main:create_production_app",
+      "--factory",
+      "--http",
+      "app.core.http_protocol:HeaderLimitedHttpToolsProtocol",
+      "--no-server-header",
+    ],
     cwd: BACKEND_DIR,
     env: { ...backendEnv(databaseUrl, authUrl), ...overrides },
     workers,

@@ -3,7 +3,8 @@
 Routes declare only their own error codes (`error_responses(ErrorCode.TASK_NOT_FOUND)`); what follows from
 their dependencies is added here, so the document cannot drift from the code: a route behind `CurrentUser`
 answers 401 `UNAUTHORIZED` and 403 `BANNED_USER`, `VerifiedUser` adds `EMAIL_NOT_VERIFIED`, `AdminUser`
-adds `FORBIDDEN`, a body adds 413, parameters add 400 `VALIDATION_ERROR`, and every route may answer 500.
+adds `FORBIDDEN`, a body adds 413, parameters add 400 `VALIDATION_ERROR`, the database (directly or behind a
+credential) adds 503 `DATABASE_UNAVAILABLE`, and every route may answer 431 (request head too large) and 500.
 Each error status lists its codes in `x-error-codes` and points at the one `{code, message}` schema; codes and
 statuses are the contract's (contract/gatehouse.json).
 
@@ -19,6 +20,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from gatehouse_fastapi import error_codes
 from pydantic.json_schema import models_json_schema
 
+from app.api.deps import get_db
 from app.errors import ERROR_DESCRIPTION, ERROR_STATUS, ErrorBody, ErrorCode, InternalErrorBody
 
 DESCRIPTION = """
@@ -78,9 +80,15 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 
 def _implied_codes(route: RouteContext) -> set[ErrorCode]:
-    codes = {ErrorCode.INTERNAL_ERROR}
-    for call in _calls(route.dependant):  # gatehouse-fastapi's dependencies say which codes they answer
-        codes.update(error_codes(call))
+    calls = set(_calls(route.dependant))
+    codes = {ErrorCode.INTERNAL_ERROR, ErrorCode.HEADERS_TOO_LARGE}  # any request may carry too large a head
+    credential = False
+    for call in calls:  # gatehouse-fastapi's dependencies say which codes they answer
+        answered = error_codes(call)
+        codes.update(answered)
+        credential = credential or bool(answered)
+    if credential or get_db in calls:  # a credential may need the database to be checked
+        codes.add(ErrorCode.DATABASE_UNAVAILABLE)
     if route.body_field is not None:
         codes.add(ErrorCode.PAYLOAD_TOO_LARGE)
     return codes

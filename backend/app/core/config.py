@@ -11,10 +11,9 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from app.core.secret_strength import insecure_url, weak_secret_reason
 
-# Placeholders that must never sign cookies in production (better-auth's own default included).
-_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "better-auth-secret-12345678901234567890"}
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _split_csv(value: object) -> object:
@@ -51,7 +50,8 @@ class Settings(DatabaseSettings):
     environment: Literal["development", "test", "production"] = Field(
         default="development", validation_alias=AliasChoices("ENVIRONMENT", "NODE_ENV")
     )
-    """`production` turns on the placeholder-secret check. Falls back to NODE_ENV like the auth server."""
+    """`production` refuses weak secrets and plain-http CORS origins (app.core.secret_strength). Falls back to
+    NODE_ENV like the auth server."""
 
     better_auth_secret: SecretStr
     """The auth server's secret: verifies the HMAC-SHA256 signature of session cookies. Required."""
@@ -140,6 +140,10 @@ class Settings(DatabaseSettings):
     max_body_bytes: int = Field(default=65_536, ge=1024)
     """Request bodies larger than this are refused with 413."""
 
+    max_header_bytes: int = Field(default=16_384, ge=4096, le=1_048_576)
+    """Request heads (target + headers) larger than this are refused with 431, as the auth server does (Node's
+    default `maxHeaderSize`, 16 KiB)."""
+
     backend_public_url: str | None = None
     """The URL clients use to reach this API (e.g. `https://api.example.com`). When it is https, every
     response carries HSTS even if a proxy in between speaks plain HTTP to us; otherwise HSTS is sent only
@@ -177,12 +181,18 @@ class Settings(DatabaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> "Settings":
+    def _refuse_weak_production_settings(self) -> "Settings":
         secret = self.better_auth_secret.get_secret_value()
         if not secret:
             raise ValueError("BETTER_AUTH_SECRET must not be empty")
-        if self.environment == "production" and (secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < 32):
-            raise ValueError("BETTER_AUTH_SECRET is a placeholder or shorter than 32 characters")
+        if self.environment != "production":
+            return self
+        problems = []
+        if reason := weak_secret_reason(secret):
+            problems.append(f"BETTER_AUTH_SECRET {reason}")
+        problems += [f"CORS_ORIGINS: {origin} is plain http" for origin in self.cors_origins if insecure_url(origin)]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property

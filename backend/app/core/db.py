@@ -1,12 +1,13 @@
-"""Async SQLAlchemy engine for the shared database (SQLite file via aiosqlite, PostgreSQL via asyncpg)."""
+"""Async SQLAlchemy engine for the shared database (SQLite file via aiosqlite, PostgreSQL via asyncpg), and what
+counts as the database being unavailable (answered 503 `DATABASE_UNAVAILABLE`, never 500)."""
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -40,6 +41,64 @@ def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
     raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r} (expected sqlite: or postgres://)")
 
 
+def _decode_text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+class DatabaseUnavailableError(Exception):
+    """No connection to the database could be opened (refused, unreachable, timed out)."""
+
+
+# SQLSTATE classes/codes of an unreachable or overloaded server: 08 connection exception, 53 insufficient
+# resources (53300 too many connections), 57P01-57P03 shutdown / crash / starting up (PostgreSQL, Appendix A).
+_PG_UNAVAILABLE_PREFIXES = ("08", "53", "57P01", "57P02", "57P03")
+# SQLite result codes of a database that is there but cannot be used right now (https://sqlite.org/rescode.html):
+# BUSY after busy_timeout (another writer holds the lock), LOCKED, CANTOPEN, IOERR (and its extended codes), FULL.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        pending += [current.__cause__, current.__context__, orig if isinstance(orig, BaseException) else None]
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot serve right now (a temporary condition, retrying later may work),
+    as opposed to a bug or bad data: connection refused / lost / timed out, the pool exhausted, a server shutting
+    down or out of connections, SQLite busy or unable to open its file."""
+    for link in _chain(error):
+        if isinstance(link, DatabaseUnavailableError | exc.TimeoutError):
+            return True
+        if isinstance(link, exc.DBAPIError) and link.connection_invalidated:
+            return True
+        sqlstate = getattr(link, "sqlstate", None) or getattr(link, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_PG_UNAVAILABLE_PREFIXES):
+            return True
+        sqlite_name = getattr(link, "sqlite_errorname", None)
+        if isinstance(sqlite_name, str) and sqlite_name.startswith(_SQLITE_UNAVAILABLE):
+            return True
+    return False
+
+
+def _name_connect_failures(engine: AsyncEngine) -> None:
+    # asyncpg raises plain OSError / TimeoutError when the server cannot be reached, and SQLAlchemy passes them on
+    # unwrapped: name them here, where they are known to come from opening a database connection.
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except (OSError, TimeoutError) as error:
+            raise DatabaseUnavailableError(f"cannot connect to the database: {error!r}") from error
+
+
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     """An engine with the pragmas / timeouts both services rely on."""
     url = make_url(to_async_url(settings.database_url))
@@ -54,6 +113,9 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # SQLite stores whatever bytes a writer gives it, invalid UTF-8 included (a lone surrogate from a
+            # JS string, a cut multi-byte character); read them with U+FFFD instead of failing the request.
+            dbapi_conn.driver_connection.text_factory = _decode_text
             # WAL lets the auth server write while we read; foreign_keys makes ON DELETE CASCADE real;
             # synchronous=NORMAL is WAL's recommended pairing (and the auth server's): no fsync per commit.
             cursor = dbapi_conn.cursor()
@@ -63,13 +125,15 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-        return engine
-    return create_async_engine(
-        url,
-        pool_pre_ping=True,
-        pool_timeout=timeout,
-        connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
-    )
+    else:
+        engine = create_async_engine(
+            url,
+            pool_pre_ping=True,  # a connection that died in an outage is replaced, so service resumes by itself
+            pool_timeout=timeout,
+            connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
+        )
+    _name_connect_failures(engine)
+    return engine
 
 
 class Database:

@@ -60,14 +60,17 @@ def test_errors_follow_from_dependencies_and_routes(document: dict[str, Any]) ->
         responses = document["paths"][path][method]["responses"]
         return {status: r["x-error-codes"] for status, r in responses.items() if "x-error-codes" in r}
 
-    assert codes("/api/v1/health", "get") == {"500": ["INTERNAL_ERROR"]}
+    assert codes("/api/v1/health", "get") == {"431": ["HEADERS_TOO_LARGE"], "500": ["INTERNAL_ERROR"]}
+    assert codes("/api/v1/health/db", "get")["503"] == ["DATABASE_UNAVAILABLE"]
     assert codes("/api/v1/tasks/{task_id}", "patch") == {
         "400": ["VALIDATION_ERROR"],
         "401": ["UNAUTHORIZED"],
         "403": ["BANNED_USER", "EMAIL_NOT_VERIFIED"],
         "404": ["TASK_NOT_FOUND"],
         "413": ["PAYLOAD_TOO_LARGE"],
+        "431": ["HEADERS_TOO_LARGE"],
         "500": ["INTERNAL_ERROR"],
+        "503": ["DATABASE_UNAVAILABLE"],
     }
     assert codes("/api/v1/admin/events", "get")["403"] == ["BANNED_USER", "FORBIDDEN"]
     role = codes("/api/v1/users/{user_id}/role", "put")

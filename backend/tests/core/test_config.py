@@ -1,11 +1,15 @@
 """Settings: defaults, derived values, comma-separated lists, fail-fast validation."""
 
+import base64
+import secrets
 from typing import Any
 
 import pytest
+from gatehouse_fastapi._contract import PLACEHOLDER_SECRETS
 from pydantic import ValidationError
 
-from app.core.config import Settings, get_settings
+from app.core.config import REPO_ROOT, Settings, get_settings
+from app.core.secret_strength import weak_secret_reason
 
 SECRET = "s" * 40
 
@@ -55,11 +59,66 @@ def test_settings_requires_secret(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings(_env_file=None, better_auth_secret="")
 
 
-@pytest.mark.parametrize("secret", ["changeme", "short-secret"])
-def test_settings_production_refuses_placeholder_secret(secret: str) -> None:
-    with pytest.raises(ValidationError, match="placeholder"):
+def env_example_secret() -> str:
+    text = (REPO_ROOT / ".env.example").read_text()
+    return next(line.split("=", 1)[1] for line in text.splitlines() if line.startswith("BETTER_AUTH_SECRET="))
+
+
+WEAK_SECRETS = [
+    *sorted(PLACEHOLDER_SECRETS),
+    env_example_secret(),
+    "CHANGE-ME",
+    "short-secret",
+    "a" * 32,
+    "Z" * 64,
+    "abcdefgh" * 4,
+    "0123456789abcdef" * 2,
+    "ab" * 20 + "c",  # 41 characters, 3 distinct: ~65 bits
+]
+
+
+@pytest.mark.parametrize("secret", WEAK_SECRETS)
+def test_settings_production_refuses_weak_secret(secret: str) -> None:
+    """Issue 12 item 17: the contract's placeholders (.env.example's included), short, repeated, low-entropy."""
+    with pytest.raises(ValidationError, match="BETTER_AUTH_SECRET"):
         Settings(_env_file=None, better_auth_secret=secret, environment="production")
     assert Settings(_env_file=None, better_auth_secret=secret, environment="development")
+
+
+@pytest.mark.parametrize(
+    "random_secret",
+    [secrets.token_hex(16), secrets.token_urlsafe(32), base64.b64encode(secrets.token_bytes(32)).decode()],
+)
+def test_settings_production_accepts_random_secret(random_secret: str) -> None:
+    assert Settings(_env_file=None, better_auth_secret=random_secret, environment="production")
+
+
+def test_weak_secret_rule_keeps_random_hex_of_128_bits() -> None:
+    """The entropy floor refuses patterns, not real secrets: 1,000 draws of `openssl rand -hex 16` all pass
+    (each would be refused with p < 1e-7)."""
+    assert all(weak_secret_reason(secrets.token_hex(16)) is None for _ in range(1_000))
+
+
+@pytest.mark.parametrize(
+    ("origins", "ok"),
+    [
+        ("https://app.example.com", True),
+        ("http://localhost:8080,http://127.0.0.1:5173,http://[::1]:3000", True),
+        ("https://app.example.com,http://app.example.com", False),
+        ("http://10.0.0.5:8080", False),
+    ],
+)
+def test_settings_production_refuses_plain_http_cors_origin(origins: str, ok: bool) -> None:
+    def build() -> Settings:
+        return Settings(
+            _env_file=None, better_auth_secret=secrets.token_urlsafe(32), environment="production", cors_origins=origins
+        )
+
+    if ok:
+        assert build()
+    else:
+        with pytest.raises(ValidationError, match="CORS_ORIGINS"):
+            build()
 
 
 @pytest.mark.parametrize("seconds", [0, 30])

@@ -111,6 +111,10 @@ def start_auth_server(
     return Service(name=name, url=url, port=port, process=process, log=log, command=command, cwd=REPO_ROOT, env=env)
 
 
+# The protocol every launch of the backend uses (app.core.http_protocol: request heads bounded while they arrive).
+UVICORN_HTTP_PROTOCOL = "app.core.http_protocol:HeaderLimitedHttpToolsProtocol"
+
+
 def start_backend_worker(
     *,
     name: str,
@@ -132,7 +136,6 @@ def start_backend_worker(
         "JWKS_URL": jwks_url,
         "JWT_ISSUER": auth_url,
         "JWT_AUDIENCE": auth_url,
-        "ADMIN_ROLES": "admin",
         "LOG_LEVEL": "INFO",
         **(extra or {}),
     }
@@ -147,6 +150,9 @@ def start_backend_worker(
         "--port",
         str(port),
         "--no-access-log",
+        "--no-server-header",
+        "--http",
+        UVICORN_HTTP_PROTOCOL,
     ]
     log = log_dir / f"{name}.log"
     process = _spawn(command, cwd=BACKEND_DIR, env=env, log=log)

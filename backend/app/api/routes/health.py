@@ -9,7 +9,7 @@ from gatehouse_fastapi import Gatehouse
 from pydantic import BaseModel
 
 from app.core.db import Database
-from app.errors import ApiError, ErrorCode
+from app.errors import RETRY_AFTER_SECONDS, ApiError, ErrorCode, error_responses
 
 router = APIRouter(prefix="/health", tags=["health"])
 log = logging.getLogger("gatehouse.health")
@@ -37,7 +37,7 @@ async def health(request: Request) -> HealthStatus:
     return HealthStatus(status="ok", revocation_feed=gatehouse.status().feed or "degraded")
 
 
-@router.get("/db", responses={503: {"description": "The database cannot be reached"}})
+@router.get("/db", responses=error_responses(ErrorCode.DATABASE_UNAVAILABLE))
 async def health_db(request: Request) -> DatabaseHealth:
     """The database answers `SELECT 1` within the connect timeout; 503 otherwise."""
     database: Database = request.app.state.db
@@ -46,5 +46,9 @@ async def health_db(request: Request) -> DatabaseHealth:
         await asyncio.wait_for(database.ping(), timeout=timeout)
     except Exception as exc:  # any failure means "not ready"; the reason goes to the log, not the client
         log.warning("database health check failed", extra={"error": repr(exc)})
-        raise ApiError(ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable.") from exc
+        raise ApiError(
+            ErrorCode.DATABASE_UNAVAILABLE,
+            "The database is unavailable.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
     return DatabaseHealth(status="ok", database=database.dialect)

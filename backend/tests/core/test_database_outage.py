@@ -1,0 +1,160 @@
+"""Issue 12 item 12: while the database cannot serve, every database-backed route answers 503
+`DATABASE_UNAVAILABLE` with `Retry-After` (never 500), and service resumes by itself once it is back.
+
+PostgreSQL: the app reaches the server through a TCP proxy that the test cuts (connections dropped, new ones
+refused) and restores. SQLite: another process holds the write lock past the busy timeout.
+"""
+
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.deps import get_db
+from app.auth.deps import get_current_principal
+from app.core.config import Settings
+from app.main import create_app
+from tests.conftest import truncate_all
+from tests.utils.factories import Actor, make_actor, make_session, make_task
+from tests.utils.tcp_proxy import TcpProxy
+from tests.utils.waiting import eventually
+
+Outage = Callable[[], AbstractAsyncContextManager[None]]
+
+# Valid bodies, so that nothing but the database can be the reason for an answer.
+BODIES: dict[tuple[str, str], object] = {
+    ("POST", "/api/v1/tasks"): {"title": "during the outage"},
+    ("PUT", "/api/v1/tasks/{task_id}"): {"title": "replaced", "completed": True},
+    ("PATCH", "/api/v1/tasks/{task_id}"): {"completed": True},
+    ("PATCH", "/api/v1/users/{user_id}"): {"name": "Renamed"},
+    ("PUT", "/api/v1/users/{user_id}/role"): {"role": "user"},
+    ("POST", "/api/v1/users/{user_id}/ban"): {"reason": "outage"},
+}
+# SQLite keeps serving reads while another process holds its write lock: there, the backend's own writes.
+SQLITE_WRITES = [("POST", "/api/v1/tasks"), ("PUT", "/api/v1/tasks/{task_id}"), ("PATCH", "/api/v1/tasks/{task_id}")]
+
+
+def _calls(dependant: Dependant) -> set[object]:
+    found: set[object] = set()
+    for dependency in dependant.dependencies:
+        found.add(dependency.call)
+        found |= _calls(dependency)
+    return found
+
+
+def database_backed_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) that opens a database session or checks a credential (which may need the database)."""
+    found: list[tuple[str, str]] = []
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute) and _calls(route.dependant) & {get_db, get_current_principal}:
+            found += [(method, str(route.path_format)) for method in sorted(route.methods or ())]
+    return found
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    application = create_app(settings)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://testserver") as http,
+    ):
+        yield application, http
+
+
+@pytest.fixture
+async def outage_app(settings: Settings, db_kind: str) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, Outage]]:
+    """The app, and a context manager during which its database is unavailable."""
+    if db_kind == "postgres":
+        target = urlsplit(settings.database_url)
+        proxy = await TcpProxy(target.hostname or "127.0.0.1", target.port or 5432).start()
+        proxied = settings.database_url.replace(f":{target.port}/", f":{proxy.port}/", 1)
+
+        @asynccontextmanager
+        async def cut() -> AsyncIterator[None]:
+            await proxy.cut()
+            try:
+                yield
+            finally:
+                await proxy.restore()
+
+        try:
+            async with running(settings.model_copy(update={"database_url": proxied})) as (application, http):
+                await truncate_all(application.state.db)
+                yield application, http, cut
+        finally:
+            await proxy.stop()
+        return
+
+    path = settings.database_url.removeprefix("sqlite:")
+
+    @asynccontextmanager
+    async def locked() -> AsyncIterator[None]:
+        # Another process's writer (e.g. the auth server in a long transaction) holds the write lock.
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+    async with running(settings.model_copy(update={"sqlite_busy_timeout_ms": 200})) as (application, http):
+        yield application, http, locked
+
+
+async def test_database_outage_answers_503_with_retry_after_then_recovers(
+    outage_app: tuple[FastAPI, httpx.AsyncClient, Outage], db_kind: str
+) -> None:
+    application, http, outage = outage_app
+    async with application.state.db.sessionmaker() as db:
+        actor = await make_actor(db, role="admin")
+        other = await make_actor(db)
+        task = await make_task(db, actor.user)
+        fresh = Actor(actor.user, await make_session(db, actor.user))  # never seen by this worker yet
+    routes = database_backed_routes(application) if db_kind == "postgres" else SQLITE_WRITES
+    assert len(routes) > 15 or db_kind == "sqlite"
+
+    def request(method: str, path: str) -> Awaitable[httpx.Response]:
+        url = path.format(task_id=task.id, user_id=other.user.id, session_id=other.session.id)
+        return http.request(method, url, json=BODIES.get((method, path)), headers=actor.bearer())
+
+    async with outage():
+        for method, path in routes:
+            response = await request(method, path)
+            assert response.status_code == 503, (method, path, response.status_code, response.text)
+            assert response.json()["code"] == "DATABASE_UNAVAILABLE", (method, path)
+            assert int(response.headers["retry-after"]) > 0, (method, path)
+        if db_kind == "postgres":  # a credential the database must check is neither accepted nor refused
+            response = await http.get("/api/v1/auth/me", headers=fresh.bearer())
+            assert (response.status_code, response.json()["code"]) == (503, "DATABASE_UNAVAILABLE")
+
+    async def serving() -> bool:
+        return (await http.get("/api/v1/tasks", headers=actor.bearer())).status_code == 200
+
+    await eventually(serving, within=10.0, step=0.05)
+    assert (await http.get("/api/v1/auth/me", headers=fresh.bearer())).status_code == 200
+    for method, path in [(m, p) for m, p in routes if m == "GET"] + SQLITE_WRITES:
+        response = await request(method, path)
+        assert response.status_code < 500, (method, path, response.status_code, response.text)
+
+
+async def test_unrelated_database_errors_stay_500(app: FastAPI, db: AsyncSession) -> None:
+    """Only unavailability is a 503: a bug (here, SQL against a missing table) is still a 500 for the logs."""
+
+    @app.get("/api/v1/test-only/bad-sql")
+    async def bad_sql() -> None:
+        async with app.state.db.sessionmaker() as session:
+            await session.execute(text("SELECT * FROM no_such_table"))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.get("/api/v1/test-only/bad-sql")
+    assert (response.status_code, response.json()["code"]) == (500, "INTERNAL_ERROR")
