@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Auth } from "./auth.js";
 import type { Database } from "./db/database.js";
+import { answerDatabaseOutages, databaseUnavailableResponse, isDatabaseUnavailable } from "./db/unavailable.js";
 import { type Mailer, OutboxMailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { codeForStatus, type ErrorBody, ErrorCode, HttpError } from "./errors.js";
@@ -58,6 +59,13 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
       "request",
     );
   });
+  // After the request log (which then shows the final status), before anything that reads the database.
+  app.use(
+    "*",
+    answerDatabaseOutages((c, status) =>
+      logger.warn({ request_id: c.get("requestId"), replaced_status: status }, "database unavailable"),
+    ),
+  );
   app.use("*", securityHeaders(env.BETTER_AUTH_URL.startsWith("https://")));
   app.use("*", clientIp(trustedProxyList(env.TRUSTED_PROXIES)));
   app.use("/api/auth/*", noStore);
@@ -76,10 +84,12 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
     "*",
     limitRequestBodies({
       maxSize: MAX_BODY_BYTES,
+      // The unread rest of the body makes the socket unusable: say so, so clients open a new one.
       onError: (c) =>
         c.json<ErrorBody>(
           { code: ErrorCode.PAYLOAD_TOO_LARGE, message: `Request body is larger than ${MAX_BODY_BYTES} bytes.` },
           413,
+          { Connection: "close" },
         ),
     }),
   );
@@ -113,6 +123,10 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
   );
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json<ErrorBody>({ code: err.code, message: err.message }, err.status);
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ request_id: c.get("requestId"), err }, "database unavailable");
+      return databaseUnavailableResponse();
+    }
     const status = (err as { status?: number }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
       return c.json<ErrorBody>({ code: codeForStatus(status), message: err.message || "Bad request." }, status as 400);

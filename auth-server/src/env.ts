@@ -1,16 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { oauthSettingsProblems, oidcProvidersSetting } from "./oauth/config.js";
-
-/** Secrets that ship in examples and docs; production refuses to start with any of them. */
-const PLACEHOLDER_SECRETS = new Set([
-  "change-me",
-  "changeme",
-  "secret",
-  "better-auth-secret",
-  "replace-with-a-random-secret-of-at-least-32-characters",
-  "dev-secret-change-me-dev-secret-change-me",
-]);
+import { isInsecureUrl, weakSecretReason } from "./security/secret-strength.js";
 
 const csv = z
   .string()
@@ -117,6 +108,11 @@ const schema = z
      * {BETTER_AUTH_URL}/api/auth/callback/<id>. Default scopes: openid email profile.
      */
     OIDC_PROVIDERS: oidcProvidersSetting,
+    /**
+     * Largest request head (request line + headers) in bytes; larger ones get 431 HEADERS_TOO_LARGE.
+     * Node's default maxHeaderSize, and the backend's MAX_HEADER_BYTES default: both refuse the same requests.
+     */
+    MAX_HEADER_BYTES: z.coerce.number().int().min(4096).max(1_048_576).default(16_384),
     /** pino level: fatal, error, warn, info, debug, trace, silent. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** `json` (default: one object per line) or `pretty` (one readable, coloured line; `make dev` sets it). */
@@ -156,9 +152,18 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const secret = env.BETTER_AUTH_SECRET;
   if (env.NODE_ENV === "production") {
     if (!secret) problems.push("BETTER_AUTH_SECRET is missing: set it to a random string of at least 32 characters.");
-    else if (secret.length < 32) problems.push("BETTER_AUTH_SECRET is shorter than 32 characters.");
-    else if (PLACEHOLDER_SECRETS.has(secret.toLowerCase()))
-      problems.push("BETTER_AUTH_SECRET is a placeholder from the examples; generate a real one.");
+    else {
+      const weak = weakSecretReason(secret);
+      if (weak) problems.push(`BETTER_AUTH_SECRET ${weak}.`);
+    }
+    // Plain http anywhere but loopback: cookies lose Secure, mailed tokens and trusted origins travel in clear.
+    for (const [name, urls] of [
+      ["BETTER_AUTH_URL", [env.BETTER_AUTH_URL]],
+      ["FRONTEND_URL", [env.FRONTEND_URL]],
+      ["CORS_ORIGINS", env.CORS_ORIGINS],
+    ] as const) {
+      for (const url of urls) if (isInsecureUrl(url)) problems.push(`${name}: ${url} is plain http; use https://.`);
+    }
     if (env.EMAIL_TRANSPORT === "outbox") problems.push("EMAIL_TRANSPORT=outbox is for development only.");
   } else if (!secret) {
     problems.push("BETTER_AUTH_SECRET is missing: run `make dev` once (it writes one into .env) or set it.");

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { serve } from "@hono/node-server";
 import { StockSchemaError } from "./db/stock-schema.js";
 import { ConfigError, loadEnv } from "./env.js";
 import { createGatehouse } from "./gatehouse.js";
+import { startHttpServer } from "./http-server.js";
 import { REPO_ROOT } from "./paths.js";
 
 // The repo-root .env fills in what the environment does not set (real variables win).
@@ -35,12 +35,15 @@ try {
 if (applied.length > 0) gatehouse.logger.info({ applied }, "migrations applied");
 await gatehouse.startBackground();
 
-const server = serve({ fetch: gatehouse.app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-  gatehouse.logger.info(
-    { url: `http://${info.address}:${info.port}`, database: gatehouse.database.kind },
-    "auth server listening",
-  );
-});
+const server = startHttpServer(
+  { fetch: gatehouse.app.fetch, port: env.PORT, hostname: env.HOST, maxHeaderBytes: env.MAX_HEADER_BYTES },
+  (info) => {
+    gatehouse.logger.info(
+      { url: `http://${info.address}:${info.port}`, database: gatehouse.database.kind },
+      "auth server listening",
+    );
+  },
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import type PgDriver from "pg";
 import { REPO_ROOT } from "../paths.js";
 import { withStatementCache } from "./statement-cache.js";
+import { reportSqliteUnavailable, reportUnavailable } from "./unavailable.js";
 
 /** The repository root (re-exported from paths.ts, where every packaged path is resolved). */
 export { REPO_ROOT };
@@ -53,7 +54,9 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
     conn.pragma("busy_timeout = 5000");
     conn.pragma("foreign_keys = ON");
     conn.pragma("synchronous = NORMAL");
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
+    const db = new Kysely<any>({
+      dialect: new SqliteDialect({ database: reportSqliteUnavailable(withStatementCache(conn)) }),
+    });
     return {
       kind: "sqlite",
       db,
@@ -73,7 +76,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
   const pool = new (pgDriver().Pool)({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that dies (server restart) must not crash the process.
   pool.on("error", () => {});
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: reportUnavailable(pool) }) });
   return {
     kind: "postgres",
     db,

@@ -98,7 +98,9 @@ def _truncated(jwks: JwksServer, actor: Actor) -> str:
 
 
 def _huge(jwks: JwksServer, actor: Actor) -> str:
-    return jwks.mint(sub=actor.user.id, sid=actor.session.id, claims={"pad": "x" * 100_000})
+    return jwks.mint(
+        sub=actor.user.id, sid=actor.session.id, claims={"pad": "x" * 9_000}
+    )  # over JWT_MAX_LENGTH, under the 16 KiB head limit
 
 
 def _raw(value: str) -> Forge:
@@ -149,7 +151,7 @@ CORPUS: dict[str, Forge] = {
     "tampered-payload": _tampered,
     "truncated-signature": _truncated,
     "two-segments": lambda j, a: ".".join(j.mint(sub=a.user.id, sid=a.session.id).split(".")[:2]) + ".",
-    "100kb-token": _huge,
+    "oversized-token": _huge,
     "garbage-segments": _raw("eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"),
     "not-json-header": _raw(b64url(b"not json") + "." + b64url(b"{}") + ".AAAA"),
     "header-is-a-list": _raw(b64url(b"[1,2]") + "." + b64url(b"{}") + ".AAAA"),

@@ -15,11 +15,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from gatehouse_fastapi import current_principal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_db
-from app.auth.deps import get_current_principal
 from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import truncate_all
@@ -54,7 +54,7 @@ def database_backed_routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) that opens a database session or checks a credential (which may need the database)."""
     found: list[tuple[str, str]] = []
     for route in iter_route_contexts(app.routes):
-        if isinstance(route.original_route, APIRoute) and _calls(route.dependant) & {get_db, get_current_principal}:
+        if isinstance(route.original_route, APIRoute) and _calls(route.dependant) & {get_db, current_principal}:
             found += [(method, str(route.path_format)) for method in sorted(route.methods or ())]
     return found
 

@@ -21,6 +21,7 @@ from tests.utils.raw_http import RawConnection, chunked, request
 from tests.utils.services import UVICORN_HTTP_PROTOCOL, Service, start_backend_worker
 
 HEALTH = "/api/v1/health"
+THIS_FILE = "backend/tests/core/test_http_limits.py"
 LIMIT = 16 * 1024
 
 
@@ -128,7 +129,7 @@ def test_every_launch_of_the_backend_bounds_request_heads() -> None:
     launches = 0
     for name in files.split():
         path = REPO_ROOT / name
-        if path.suffix in {".md", ".json"} or name == "backend/app/main.py" or not path.is_file():
+        if path.suffix in {".md", ".json"} or name in {"backend/app/main.py", THIS_FILE} or not path.is_file():
             continue
         text = path.read_text(errors="replace")
         uses = text.count("app.main:create_production_app")

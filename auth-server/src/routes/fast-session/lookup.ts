@@ -3,6 +3,7 @@ import type SQLite from "better-sqlite3";
 import { CompiledQuery } from "kysely";
 import type pg from "pg";
 import { type Database, pgDriver, sqliteDriver, sqlitePath } from "../../db/database.js";
+import { namePostgresError, nameSqliteError } from "../../db/unavailable.js";
 
 /** A session and its user as better-auth's adapter hands them to `findSession` (before output filtering). */
 export interface FoundSession {
@@ -109,14 +110,19 @@ function rowLookup(database: Database, databaseUrl: string, sql: string): RowLoo
   if (database.kind === "sqlite" && file !== ":memory:") {
     let statement: SQLite.Statement<[string], Record<string, unknown>> | null = null;
     return async (token) => {
-      if (!statement) {
-        // Opened on first use: the file exists by then (migrations ran), and idle test apps open nothing.
-        const conn = new (sqliteDriver())(file, { fileMustExist: true });
-        conn.pragma("busy_timeout = 5000");
-        conn.pragma("query_only = true");
-        statement = conn.prepare<[string], Record<string, unknown>>(sql);
+      try {
+        if (!statement) {
+          // Opened on first use: the file exists by then (migrations ran), and idle test apps open nothing.
+          const conn = new (sqliteDriver())(file, { fileMustExist: true });
+          conn.pragma("busy_timeout = 5000");
+          conn.pragma("query_only = true");
+          statement = conn.prepare<[string], Record<string, unknown>>(sql);
+        }
+        return statement.get(token);
+      } catch (err) {
+        // A busy, locked or unreadable file is an outage (503), as on every other database path.
+        throw nameSqliteError(err);
       }
-      return statement.get(token);
     };
   }
   if (database.kind === "postgres") {
@@ -134,7 +140,9 @@ function rowLookup(database: Database, databaseUrl: string, sql: string): RowLoo
         // An idle connection the server closed is replaced on next use; it must not crash the process.
         pool.on("error", () => {});
       }
-      const result = await pool.query({ name: "gatehouse_fast_session_v2", text: sql, values: [token] });
+      const result = await pool
+        .query({ name: "gatehouse_fast_session_v2", text: sql, values: [token] })
+        .catch((err) => Promise.reject(namePostgresError(err)));
       return result.rows[0] as Record<string, unknown> | undefined;
     };
   }

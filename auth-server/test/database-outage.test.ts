@@ -1,0 +1,152 @@
+import SQLite from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sqlitePath } from "../src/db/database.js";
+import { loadEnv } from "../src/env.js";
+import { createGatehouse, type Gatehouse } from "../src/gatehouse.js";
+import { createLogger } from "../src/logger.js";
+import { freshDatabaseUrl, ORIGIN, STRONG_PASSWORD, signUpVerified, TEST_SECRET, type TestServer } from "./harness.js";
+import { TcpProxy } from "./support/tcp-proxy.js";
+
+/**
+ * Issue 12 item 12: while the database cannot serve, every database-backed route answers 503
+ * DATABASE_UNAVAILABLE with Retry-After (never 500, never a misleading 401/422), and service
+ * resumes by itself once it is back. PostgreSQL: the server is reached through a TCP proxy the test
+ * cuts (connections reset, new ones refused) and restores. SQLite: another process holds the write
+ * lock past busy_timeout, so writes (sign-in creates a session) cannot proceed; reads still can.
+ */
+
+async function start(databaseUrl: string): Promise<{ gh: Gatehouse; s: Pick<TestServer, "call" | "outbox"> }> {
+  const env = loadEnv({
+    NODE_ENV: "test",
+    DATABASE_URL: databaseUrl,
+    BETTER_AUTH_SECRET: TEST_SECRET,
+    BETTER_AUTH_URL: "http://localhost:3000",
+    FRONTEND_URL: ORIGIN,
+    LOG_LEVEL: "silent",
+  });
+  const gh = createGatehouse(env, { logger: createLogger("silent") });
+  await gh.migrate();
+  const outbox = gh.mailer as TestServer["outbox"];
+  const call: TestServer["call"] = (path, init = {}) => {
+    const { json, headers, ...rest } = init;
+    const h = new Headers(headers);
+    if (json !== undefined) h.set("Content-Type", "application/json");
+    if (!h.has("Origin")) h.set("Origin", ORIGIN);
+    const body = json !== undefined ? JSON.stringify(json) : rest.body;
+    return Promise.resolve(gh.app.request(path, { ...rest, headers: h, body }));
+  };
+  return { gh, s: { call, outbox } };
+}
+
+function expectUnavailable(res: Response, body: { code?: string }, what: string): void {
+  expect([what, res.status, body.code]).toEqual([what, 503, "DATABASE_UNAVAILABLE"]);
+  expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+}
+
+describe("a PostgreSQL outage", () => {
+  let proxy: TcpProxy;
+  let gh: Gatehouse;
+  let s: Pick<TestServer, "call" | "outbox">;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const db = await freshDatabaseUrl("postgres");
+    drop = db.drop;
+    const target = new URL(db.url);
+    proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
+    target.port = String(proxy.port);
+    ({ gh, s } = await start(target.toString()));
+  });
+  afterAll(async () => {
+    await gh.close();
+    await proxy.cut();
+    await drop();
+  });
+
+  it("answers 503 with Retry-After on every database-backed route, then recovers", async () => {
+    const user = await signUpVerified(s as TestServer, "outage@example.com");
+    const bearer = { Authorization: `Bearer ${user.token}` };
+    const requests: Array<[string, string, RequestInit & { json?: unknown }]> = [
+      ["get-session", "/api/auth/get-session", { headers: bearer }],
+      ["get-session (cookie)", "/api/auth/get-session", { headers: { Cookie: user.cookie } }],
+      ["me", "/api/auth/me", { headers: bearer }],
+      ["token", "/api/auth/token", { headers: bearer }],
+      ["list-sessions", "/api/auth/list-sessions", { headers: bearer }],
+      ["sessions", "/api/auth/sessions", { headers: bearer }],
+      [
+        "sign-in",
+        "/api/auth/sign-in/email",
+        { method: "POST", json: { email: "outage@example.com", password: STRONG_PASSWORD } },
+      ],
+      [
+        "sign-up",
+        "/api/auth/sign-up/email",
+        { method: "POST", json: { email: "new@example.com", password: STRONG_PASSWORD, name: "N" } },
+      ],
+      ["reset", "/api/auth/request-password-reset", { method: "POST", json: { email: "outage@example.com" } }],
+      ["update-user", "/api/auth/update-user", { method: "POST", json: { name: "Renamed" }, headers: bearer }],
+      ["sign-out", "/api/auth/sign-out", { method: "POST", headers: bearer }],
+    ];
+    await proxy.cut();
+    try {
+      for (const [what, path, init] of requests) {
+        const res = await s.call(path, init);
+        expectUnavailable(res, (await res.json().catch(() => ({}))) as { code?: string }, what);
+        // Nothing is handed out or cleared: a sign-out that did not happen must not drop the cookie.
+        expect([what, res.headers.getSetCookie(), res.headers.get("set-auth-token")]).toEqual([what, [], null]);
+      }
+    } finally {
+      await proxy.restore();
+    }
+    const deadline = Date.now() + 15_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await s.call("/api/auth/get-session", { headers: bearer })).status;
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    const signIn = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: "outage@example.com", password: STRONG_PASSWORD },
+    });
+    expect(signIn.status).toBe(200);
+  }, 60_000);
+});
+
+describe("a locked SQLite database", () => {
+  let gh: Gatehouse;
+  let s: Pick<TestServer, "call" | "outbox">;
+  let url: string;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ url, drop } = await freshDatabaseUrl("sqlite"));
+    ({ gh, s } = await start(url));
+  });
+  afterAll(async () => {
+    await gh.close();
+    await drop();
+  });
+
+  it("answers writes 503 with Retry-After while another process holds the lock, then recovers", async () => {
+    await signUpVerified(s as TestServer, "locked@example.com");
+    const holder = new SQLite(sqlitePath(url));
+    holder.exec("BEGIN IMMEDIATE");
+    try {
+      const res = await s.call("/api/auth/sign-in/email", {
+        method: "POST",
+        json: { email: "locked@example.com", password: STRONG_PASSWORD },
+      });
+      expectUnavailable(res, (await res.json()) as { code?: string }, "sign-in");
+    } finally {
+      holder.exec("ROLLBACK");
+      holder.close();
+    }
+    const res = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: "locked@example.com", password: STRONG_PASSWORD },
+    });
+    expect(res.status).toBe(200);
+  }, 60_000);
+});
