@@ -45,8 +45,9 @@ def _decode_text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-class DatabaseUnavailableError(Exception):
-    """No connection to the database could be opened (refused, unreachable, timed out)."""
+class DatabaseUnavailableError(ConnectionError):
+    """No connection to the database could be opened (refused, unreachable, timed out). A `ConnectionError`, as
+    the OSError it names was, so code that expected one (gatehouse-fastapi's start-up) still catches it."""
 
 
 # SQLSTATE classes/codes of an unreachable or overloaded server: 08 connection exception, 53 insufficient
