@@ -5,7 +5,8 @@
 #      checkout has it) and is not excluded by its ignore file (`<Dockerfile>.dockerignore`, else the
 #      context's .dockerignore);
 #   3. the Node images copy every npm workspace's package.json (or `npm ci` in them fails);
-#   4. render.yaml and auth-server/vercel.json point at files that exist.
+#   4. render.yaml and auth-server/vercel.json point at files that exist;
+#   5. files docker-compose.yml bind-mounts from the repository (PostgreSQL init) exist and are tracked.
 # Compose v2 is installed as a docker CLI plugin when missing (built once from the Go module proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,11 +45,11 @@ compose() {
 
 ensure_compose
 # Placeholders for the required secrets; --env-file /dev/null keeps the developer's .env out of it.
-BETTER_AUTH_SECRET=check-only-placeholder POSTGRES_PASSWORD=check0only \
+BETTER_AUTH_SECRET=check-only-placeholder POSTGRES_PASSWORD=check0only POSTGRES_BACKEND_PASSWORD=check0only \
   compose --env-file /dev/null -f docker-compose.yml config --quiet
 echo "docker compose config: ok"
 
-CONFIG_JSON=$(BETTER_AUTH_SECRET=check-only-placeholder POSTGRES_PASSWORD=check0only \
+CONFIG_JSON=$(BETTER_AUTH_SECRET=check-only-placeholder POSTGRES_PASSWORD=check0only POSTGRES_BACKEND_PASSWORD=check0only \
   compose --env-file /dev/null -f docker-compose.yml config --format json)
 export CONFIG_JSON
 python3 - <<'PY'
@@ -152,6 +153,16 @@ for dockerfile in ("auth-server/Dockerfile", "web/Dockerfile"):
         if not re.search(rf"^COPY {re.escape(ws)}/package.json ", text, re.M):
             problems.append(f"{dockerfile}: does not COPY {ws}/package.json (npm ci needs every workspace)")
 
+# Files bind-mounted from the repository (the PostgreSQL init scripts) must exist in a clean checkout.
+for name, service in config.get("services", {}).items():
+    for volume in service.get("volumes", []):
+        if volume.get("type") == "bind":
+            rel = os.path.relpath(volume["source"], root)
+            if not os.path.exists(volume["source"]):
+                problems.append(f"{name}: bind mount {rel} does not exist")
+            elif subprocess.run(["git", "ls-files", "--error-unmatch", rel], capture_output=True).returncode != 0:
+                problems.append(f"{name}: bind mount {rel} is not in the repository")
+
 render = open("render.yaml").read()
 for key in ("dockerfilePath", "dockerContext"):
     for value in re.findall(rf"^\s*{key}:\s*(\S+)", render, re.M):
@@ -166,5 +177,5 @@ if problems:
     problems = list(dict.fromkeys(problems))  # stages that COPY the same path report it once
     print("deploy files: problems found\n  - " + "\n  - ".join(problems), file=sys.stderr)
     sys.exit(1)
-print("Dockerfile paths, workspaces, render.yaml, vercel.json: ok")
+print("Dockerfile paths, bind mounts, workspaces, render.yaml, vercel.json: ok")
 PY

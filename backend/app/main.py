@@ -1,7 +1,8 @@
 """App factory: settings → database → credential pipeline (gatehouse-fastapi) → routers, middleware, error handlers."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -16,10 +17,10 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.docs import install_docs
 from app.core.header_limit import HeaderSizeLimitMiddleware
-from app.core.local_writes import watch_local_writes
 from app.core.logging import RequestContextMiddleware, configure_logging, forward_request_id
 from app.core.security_headers import SecurityHeadersMiddleware
 from app.errors import install_error_handlers
+from app.services.identity import IdentityClient
 
 API_PREFIX = "/api/v1"
 
@@ -60,6 +61,19 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
     )
 
 
+async def see_own_change(auth: Gatehouse) -> None:
+    """Read-your-writes: after the auth server made a change for this worker, drop the worker's caches and read
+    the revocation feed before answering, so the next request here sees the change (other workers learn it from
+    the feed within its poll interval). If that read fails, the feed stays untrusted and requests are checked in
+    the database until one succeeds, so the change is never hidden."""
+    feed = auth.feed
+    if feed is None:  # revocation="database": nothing is cached
+        return
+    feed.note_local_write()
+    with suppress(Exception):  # logged by the feed; it keeps retrying
+        await feed.catch_up()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI application; resources are opened in the lifespan and closed after it."""
     settings = settings or get_settings()
@@ -73,12 +87,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 async with auth.running():
                     app.state.gatehouse = auth
-                    assert auth.feed is not None  # revocation="feed"
-                    unwatch = watch_local_writes(database.engine, auth.feed.note_local_write)
-                    try:
-                        yield
-                    finally:
-                        unwatch()
+                    app.state.identity = IdentityClient(
+                        auth_url=settings.auth_url,
+                        secret=settings.better_auth_secret.get_secret_value(),
+                        http=http,
+                        timeout_seconds=settings.auth_server_timeout_seconds,
+                        after_change=partial(see_own_change, auth),
+                    )
+                    yield
             finally:
                 await database.dispose()
 

@@ -14,20 +14,23 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.config import Settings
-from app.core.db import Database
-from app.core.migrate import alembic_config
+from app.core.config import DatabaseSettings, Settings
+from app.core.db import Database, create_engine
 from app.main import create_app
+from tests.utils.cleanup import truncate_postgres, truncate_sqlite
 from tests.utils.factories import TEST_SECRET, Actor, make_actor
-from tests.utils.jwks_server import JwksServer
-from tests.utils.processes import EmbeddedPostgres, run_auth_migrations, start_embedded_postgres
-
-_BOOKKEEPING = ("gatehouse_migrations", "backend_alembic_version", "kysely_migration", "kysely_migration_lock")
+from tests.utils.jwks_server import JWKS_PATH, JwksServer
+from tests.utils.pg_roles import backend_url, grant_backend_role, migrate_backend
+from tests.utils.processes import (
+    EmbeddedPostgres,
+    build_auth_server,
+    run_auth_migrations,
+    start_embedded_postgres,
+)
+from tests.utils.services import Service, start_auth_server
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,20 +62,24 @@ def postgres() -> Iterator[EmbeddedPostgres]:
 def migrate_fresh_database(database_url: str) -> None:
     """Auth tables from the auth server's migration, then the backend's Alembic migrations."""
     run_auth_migrations(database_url, TEST_SECRET)
-    command.upgrade(alembic_config(database_url), "head")
+    migrate_backend(database_url)
 
 
 @pytest.fixture(scope="session")
 def fresh_database_url(
     db_kind: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Callable[[str], str]:
-    """A factory: `fresh_database_url(name)` → URL of a new, empty database of the kind under test."""
+    """A factory: `fresh_database_url(name)` → URL (the owner's) of a new, empty database of the kind under test.
+    On PostgreSQL the backend's role gets its grants first (deploy/postgres/backend-grants.sql), as in deployment:
+    before the auth server creates its tables."""
 
     def make(name: str) -> str:
         if db_kind == "sqlite":
             return f"sqlite:{tmp_path_factory.mktemp(name) / 'gatehouse.db'}"
         server: EmbeddedPostgres = request.getfixturevalue("postgres")
-        return asyncio.run(server.create_database(name))
+        url = asyncio.run(server.create_database(name))
+        asyncio.run(grant_backend_role(url))
+        return url
 
     return make
 
@@ -86,8 +93,14 @@ def migrated_url(fresh_database_url: Callable[[str], str]) -> str:
 
 
 @pytest.fixture
-def database_url(db_kind: str, migrated_url: str, tmp_path: Path) -> str:
-    """This test's own database (a copy of the migrated template on SQLite)."""
+def database_url(db_kind: str, migrated_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """This test's own database (a copy of the migrated template on SQLite); for `auth_server` tests, the auth
+    server's database, emptied first."""
+    if uses_auth_server(request):
+        url = str(request.getfixturevalue("identity_server").env["DATABASE_URL"])
+        if db_kind == "sqlite":
+            truncate_sqlite(url.removeprefix("sqlite:"))
+        return url
     if db_kind == "postgres":
         return migrated_url
     target = tmp_path / "gatehouse.db"
@@ -113,42 +126,60 @@ def jwks(jwks_server: JwksServer) -> JwksServer:
 
 
 @pytest.fixture
-def settings(database_url: str, jwks: JwksServer) -> Settings:
-    """Settings pointing at this test's database and the JWKS server (nothing read from .env)."""
+def settings(database_url: str, jwks: JwksServer, request: pytest.FixtureRequest) -> Settings:
+    """Settings pointing at this test's database and the JWKS server (nothing read from .env). Identity changes
+    go to the real auth server in `auth_server` tests, nowhere otherwise (the stand-in answers 404)."""
+    auth_url = request.getfixturevalue("identity_server").url if uses_auth_server(request) else jwks.base_url
     return Settings(
         _env_file=None,
         environment="test",
-        database_url=database_url,
+        database_url=backend_url(database_url),
         better_auth_secret=TEST_SECRET,
-        auth_url=jwks.base_url,
+        auth_url=auth_url,
+        jwks_url=jwks.base_url + JWKS_PATH,
+        jwt_issuer=jwks.base_url,
+        jwt_audience=jwks.base_url,
         jwks_timeout_seconds=1.0,
         database_connect_timeout_seconds=2.0,
     )
 
 
 async def truncate_all(database: Database) -> None:
-    """Empty every data table (PostgreSQL), keeping migration bookkeeping.
+    """Empty every data table (PostgreSQL), keeping migration bookkeeping and signing keys."""
+    await truncate_postgres(database.engine)
 
-    DELETE with triggers and FK checks off (replica role) is several times faster than TRUNCATE on tables
-    this small, and leaves the auth server's revocation triggers out of the clean-up.
-    """
-    async with database.engine.begin() as conn:
-        names = (
-            await conn.execute(text("select tablename from pg_tables where schemaname = current_schema()"))
-        ).scalars()
-        await conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for name in names:
-            if name not in _BOOKKEEPING:
-                await conn.execute(text(f'DELETE FROM "{name}"'))
+
+@pytest.fixture(scope="session")
+def identity_server(
+    fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
+    """The real auth server for `@pytest.mark.auth_server` tests: the app under test makes its identity changes
+    through it, on the database they share (its own, emptied before each such test)."""
+    build_auth_server()
+    database_url = fresh_database_url("gatehouse_identity")
+    service = start_auth_server(
+        name="identity", database_url=database_url, log_dir=tmp_path_factory.mktemp("identity-server")
+    )
+    try:
+        service.wait_healthy()
+        migrate_backend(database_url)
+        yield service
+    finally:
+        service.stop()
+
+
+def uses_auth_server(request: pytest.FixtureRequest) -> bool:
+    """Whether the test is marked `auth_server`."""
+    return request.node.get_closest_marker("auth_server") is not None
 
 
 @pytest_asyncio.fixture
-async def app(settings: Settings, db_kind: str) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings, db_kind: str, owner_database: Database) -> AsyncIterator[FastAPI]:
     """The application with its lifespan running, on an empty migrated database."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         if db_kind == "postgres":
-            await truncate_all(application.state.db)
+            await truncate_all(owner_database)
         yield application
 
 
@@ -161,10 +192,20 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest_asyncio.fixture
-async def db(app: FastAPI) -> AsyncIterator[AsyncSession]:
-    """A database session on the app's engine, for arranging and asserting."""
-    database: Database = app.state.db
-    async with database.sessionmaker() as session:
+async def owner_database(database_url: str) -> AsyncIterator[Database]:
+    """The test's database as its owner (the auth server's role) sees it: arranging identity rows is the auth
+    server's part, which the backend's own role could not do."""
+    database = Database(create_engine(DatabaseSettings(_env_file=None, database_url=database_url)))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest_asyncio.fixture
+async def db(app: FastAPI, owner_database: Database) -> AsyncIterator[AsyncSession]:
+    """A database session as the owner, for arranging and asserting (after the app started)."""
+    async with owner_database.sessionmaker() as session:
         yield session
 
 

@@ -1,4 +1,5 @@
-"""Dependencies shared by the routers: the database session, and the admin test for self-or-admin routes."""
+"""Dependencies shared by the routers: the database session, the auth server's internal admin API (every identity
+change), and the admin test for self-or-admin routes."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -8,6 +9,7 @@ from gatehouse_fastapi import AuthUser, Gatehouse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
+from app.services.identity import IdentityClient
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -18,6 +20,15 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
+
+
+async def get_identity(request: Request) -> IdentityClient:
+    """The worker's client of the auth server's internal admin API."""
+    identity: IdentityClient = request.app.state.identity
+    return identity
+
+
+IdentityDep = Annotated[IdentityClient, Depends(get_identity)]
 
 
 def is_admin(request: Request, user: AuthUser) -> bool:

@@ -4,7 +4,8 @@ Routes declare only their own error codes (`error_responses(ErrorCode.TASK_NOT_F
 their dependencies is added here, so the document cannot drift from the code: a route behind `CurrentUser`
 answers 401 `UNAUTHORIZED` and 403 `BANNED_USER`, `VerifiedUser` adds `EMAIL_NOT_VERIFIED`, `AdminUser`
 adds `FORBIDDEN`, a body adds 413, parameters add 400 `VALIDATION_ERROR`, the database (directly or behind a
-credential) adds 503 `DATABASE_UNAVAILABLE`, and every route may answer 431 (request head too large) and 500.
+credential) adds 503 `DATABASE_UNAVAILABLE`, an identity change (made by the auth server) 503
+`AUTH_SERVER_UNAVAILABLE`, and every route may answer 431 (request head too large) and 500.
 Each error status lists its codes in `x-error-codes` and points at the one `{code, message}` schema; codes and
 statuses are the contract's (contract/gatehouse.json).
 
@@ -20,7 +21,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from gatehouse_fastapi import error_codes
 from pydantic.json_schema import models_json_schema
 
-from app.api.deps import get_db
+from app.api.deps import get_db, get_identity
 from app.errors import ERROR_DESCRIPTION, ERROR_STATUS, ErrorBody, ErrorCode, InternalErrorBody
 
 DESCRIPTION = """
@@ -89,6 +90,8 @@ def _implied_codes(route: RouteContext) -> set[ErrorCode]:
         credential = credential or bool(answered)
     if credential or get_db in calls:  # a credential may need the database to be checked
         codes.add(ErrorCode.DATABASE_UNAVAILABLE)
+    if get_identity in calls:  # the change is made by the auth server
+        codes.add(ErrorCode.AUTH_SERVER_UNAVAILABLE)
     if route.body_field is not None:
         codes.add(ErrorCode.PAYLOAD_TOO_LARGE)
     return codes

@@ -59,6 +59,10 @@ class Settings(DatabaseSettings):
     auth_url: str = Field(default="http://localhost:3000", validation_alias=AliasChoices("AUTH_URL", "BETTER_AUTH_URL"))
     """Base URL of the auth server (better-auth mounted under /api/auth)."""
 
+    auth_server_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    """Upper bound of one call to the auth server's internal admin API (identity changes); past it, 503
+    `AUTH_SERVER_UNAVAILABLE`."""
+
     auth_cookie_prefix: str = "better-auth"
     """better-auth's `advanced.cookiePrefix`; the session cookie is `<prefix>.session_token`."""
 

@@ -1,4 +1,4 @@
-"""Reading the audit log (`auth_events`), which the auth server writes; the backend only reads it."""
+"""Reading the audit log (`auth_events`), which the auth server alone writes."""
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass

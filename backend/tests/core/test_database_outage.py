@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_db
 from app.core.config import Settings
+from app.core.db import Database
 from app.main import create_app
-from tests.conftest import truncate_all
+from tests.utils.cleanup import truncate_postgres
 from tests.utils.factories import Actor, make_actor, make_session, make_task
 from tests.utils.tcp_proxy import TcpProxy
 from tests.utils.waiting import eventually
@@ -70,7 +71,9 @@ async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
 
 
 @pytest.fixture
-async def outage_app(settings: Settings, db_kind: str) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, Outage]]:
+async def outage_app(
+    settings: Settings, db_kind: str, owner_database: Database
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, Outage]]:
     """The app, and a context manager during which its database is unavailable."""
     if db_kind == "postgres":
         target = urlsplit(settings.database_url)
@@ -87,7 +90,7 @@ async def outage_app(settings: Settings, db_kind: str) -> AsyncIterator[tuple[Fa
 
         try:
             async with running(settings.model_copy(update={"database_url": proxied})) as (application, http):
-                await truncate_all(application.state.db)
+                await truncate_postgres(owner_database.engine)
                 yield application, http, cut
         finally:
             await proxy.stop()
@@ -111,10 +114,10 @@ async def outage_app(settings: Settings, db_kind: str) -> AsyncIterator[tuple[Fa
 
 
 async def test_database_outage_answers_503_with_retry_after_then_recovers(
-    outage_app: tuple[FastAPI, httpx.AsyncClient, Outage], db_kind: str
+    outage_app: tuple[FastAPI, httpx.AsyncClient, Outage], db_kind: str, owner_database: Database
 ) -> None:
     application, http, outage = outage_app
-    async with application.state.db.sessionmaker() as db:
+    async with owner_database.sessionmaker() as db:  # arranged as the auth server would (the owner)
         actor = await make_actor(db, role="admin")
         other = await make_actor(db)
         task = await make_task(db, actor.user)

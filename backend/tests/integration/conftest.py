@@ -15,13 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import pytest_asyncio
-from alembic import command
 
 from app.core.config import Settings
-from app.core.migrate import alembic_config
 from app.main import create_app
 from tests.utils.factories import TEST_SECRET
 from tests.utils.jwks_server import free_port
+from tests.utils.pg_roles import backend_url, migrate_backend
 from tests.utils.processes import REPO_ROOT, build_auth_server
 
 ADMIN_EMAIL = "root@gatehouse.test"
@@ -108,7 +107,7 @@ def auth_server(
         )
     try:
         wait_until_healthy(process, url, log)
-        command.upgrade(alembic_config(database_url), "head")
+        migrate_backend(database_url)
         yield AuthServer(url=url, database_url=database_url, process=process, log=log)
     finally:
         _stop(process)
@@ -132,7 +131,7 @@ async def backend(auth_server: AuthServer) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         _env_file=None,
         environment="test",
-        database_url=auth_server.database_url,
+        database_url=backend_url(auth_server.database_url),
         better_auth_secret=TEST_SECRET,
         auth_url=auth_server.url,
     )

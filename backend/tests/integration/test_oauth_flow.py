@@ -15,14 +15,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 import httpx
 import pytest
 import pytest_asyncio
-from alembic import command
 
 from app.core.config import Settings
-from app.core.migrate import alembic_config
 from app.main import create_app
 from tests.integration.conftest import AuthServer, _stop, sign_up_and_verify, wait_until_healthy
 from tests.utils.factories import TEST_SECRET
 from tests.utils.jwks_server import free_port
+from tests.utils.pg_roles import backend_url, migrate_backend
 from tests.utils.processes import REPO_ROOT
 
 LAUNCHER = REPO_ROOT / "auth-server" / "test" / "support" / "oidc-provider.ts"
@@ -98,7 +97,7 @@ def oauth_stack(
                 start_new_session=True,
             )
         wait_until_healthy(process, url, log)
-        command.upgrade(alembic_config(database_url), "head")
+        migrate_backend(database_url)
         yield OAuthStack(
             auth=AuthServer(url=url, database_url=database_url, process=process, log=log), issuer=info["issuer"]
         )
@@ -114,7 +113,7 @@ async def backend(oauth_stack: OAuthStack) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         _env_file=None,
         environment="test",
-        database_url=oauth_stack.auth.database_url,
+        database_url=backend_url(oauth_stack.auth.database_url),
         better_auth_secret=TEST_SECRET,
         auth_url=oauth_stack.auth.url,
     )

@@ -14,6 +14,7 @@ import httpx
 
 from tests.utils.factories import TEST_SECRET
 from tests.utils.jwks_server import free_port
+from tests.utils.pg_roles import as_backend
 from tests.utils.processes import REPO_ROOT
 
 BACKEND_DIR = REPO_ROOT / "backend"
@@ -129,7 +130,8 @@ def start_backend_worker(
     port = port or free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        # On PostgreSQL as the backend's own role, as deployed: it can only read the identity tables.
+        "DATABASE_URL": as_backend(database_url) if database_url.startswith("postgres") else database_url,
         "BETTER_AUTH_SECRET": TEST_SECRET,
         "ENVIRONMENT": "test",
         "AUTH_URL": auth_url,

@@ -1983,7 +1983,7 @@ export interface operations {
                     "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
-            /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
+            /** @description `AUTH_SERVER_UNAVAILABLE`: The backend could not reach the auth server to perform an identity change. `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2081,7 +2081,7 @@ export interface operations {
                     "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
-            /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
+            /** @description `AUTH_SERVER_UNAVAILABLE`: The backend could not reach the auth server to perform an identity change. `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,7 +2166,7 @@ export interface operations {
                     "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
-            /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
+            /** @description `AUTH_SERVER_UNAVAILABLE`: The backend could not reach the auth server to perform an identity change. `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2264,7 +2264,7 @@ export interface operations {
                     "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
-            /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
+            /** @description `AUTH_SERVER_UNAVAILABLE`: The backend could not reach the auth server to perform an identity change. `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2416,7 +2416,7 @@ export interface operations {
                     "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
-            /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
+            /** @description `AUTH_SERVER_UNAVAILABLE`: The backend could not reach the auth server to perform an identity change. `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2500,7 +2500,7 @@ export interface operations {
                     "application/json": components["schemas"]["InternalErrorBody"];
                 };
             };
-            /** @description `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
+            /** @description `AUTH_SERVER_UNAVAILABLE`: The backend could not reach the auth server to perform an identity change. `DATABASE_UNAVAILABLE`: The database cannot be reached; Retry-After says when to try again. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -1,16 +1,15 @@
-"""A user's sessions: list and revoke (the user themself or an admin)."""
+"""A user's sessions: list (from the database) and revoke (by the auth server), the user themself or an admin."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 from gatehouse_fastapi import CurrentPrincipal
 
-from app.api.deps import SessionDep
+from app.api.deps import IdentityDep, SessionDep
 from app.api.routes.users import UserId, ensure_self_or_admin
-from app.errors import ApiError, ErrorCode, error_responses
+from app.errors import ErrorCode, error_responses
 from app.schemas.users import SessionPublic, SessionsPublic, SessionsRevoked
 from app.services import sessions as session_service
-from app.services.audit import AuthEventType, record_events
 
 router = APIRouter(prefix="/users/{user_id}/sessions", tags=["sessions"])
 
@@ -33,20 +32,11 @@ async def list_sessions(
 
 @router.delete("", summary="Revoke all of a user's sessions", responses=error_responses(ErrorCode.FORBIDDEN))
 async def revoke_all_sessions(
-    request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId
+    request: Request, principal: CurrentPrincipal, identity: IdentityDep, user_id: UserId
 ) -> SessionsRevoked:
     """Revoke every session of the user (the caller's own included, when it is theirs)."""
     ensure_self_or_admin(request, principal.user, user_id)
-    revoked = await session_service.revoke_all(db, user_id=user_id)
-    if revoked:
-        await record_events(
-            request,
-            type=AuthEventType.SESSION_REVOKED,
-            user_id=user_id,
-            actor_id=principal.user.id,
-            session_ids=revoked,
-            reason="backend:revoke_all",
-        )
+    revoked = await identity.revoke_sessions(actor_id=principal.user.id, user_id=user_id)
     return SessionsRevoked(revoked=len(revoked))
 
 
@@ -57,18 +47,9 @@ async def revoke_all_sessions(
     responses=error_responses(ErrorCode.FORBIDDEN, ErrorCode.SESSION_NOT_FOUND),
 )
 async def revoke_session(
-    request: Request, principal: CurrentPrincipal, db: SessionDep, user_id: UserId, session_id: SessionId
+    request: Request, principal: CurrentPrincipal, identity: IdentityDep, user_id: UserId, session_id: SessionId
 ) -> Response:
     """Revoke one session of the user."""
     ensure_self_or_admin(request, principal.user, user_id)
-    if not await session_service.revoke_one(db, user_id=user_id, session_id=session_id):
-        raise ApiError(ErrorCode.SESSION_NOT_FOUND, "Session not found.")
-    await record_events(
-        request,
-        type=AuthEventType.SESSION_REVOKED,
-        user_id=user_id,
-        actor_id=principal.user.id,
-        session_ids=[session_id],
-        reason="backend:revoke_session",
-    )
+    await identity.revoke_session(actor_id=principal.user.id, user_id=user_id, session_id=session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

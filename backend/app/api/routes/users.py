@@ -1,25 +1,28 @@
-"""User administration: list/search (admin), profile (self or admin), role and ban (admin)."""
+"""User administration: list/search (admin), profile (self or admin), role and ban (admin).
 
-from datetime import timedelta
+Reads come from the database; every change is made by the auth server (`app.services.identity`).
+"""
+
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from gatehouse_fastapi import AdminUser, AuthUser, CurrentUser
 from gatehouse_fastapi._contract import ROLE_NAMES
 
-from app.api.deps import SessionDep, is_admin
+from app.api.deps import IdentityDep, SessionDep, is_admin
 from app.errors import ApiError, ErrorCode, error_responses
-from app.models import User, utcnow
+from app.models import User
 from app.schemas.common import Limit, Offset
 from app.schemas.users import BanRequest, RoleUpdate, UserAdmin, UserPublic, UsersPublic, UserUpdate
 from app.services import users as user_service
-from app.services.audit import AuthEventType, record_events
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 UserId = Annotated[str, Path(min_length=1, max_length=128)]
 Search = Annotated[str | None, Query(min_length=1, max_length=200, description="Matches email or name.")]
 _SELF_OR_ADMIN = error_responses(ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND)
+# The backend's snake_case fields as better-auth names them.
+_AUTH_FIELDS = {"email_verified": "emailVerified"}
 
 
 def ensure_self_or_admin(request: Request, caller: AuthUser, user_id: str) -> None:
@@ -53,7 +56,7 @@ async def read_user(request: Request, caller: CurrentUser, db: SessionDep, user_
 
 @router.patch("/{user_id}", summary="Update a profile", responses=_SELF_OR_ADMIN)
 async def update_user(
-    request: Request, caller: CurrentUser, db: SessionDep, user_id: UserId, body: UserUpdate
+    request: Request, caller: CurrentUser, db: SessionDep, identity: IdentityDep, user_id: UserId, body: UserUpdate
 ) -> UserPublic:
     """Change name / image (self or admin); `email_verified` is for admins only."""
     ensure_self_or_admin(request, caller, user_id)
@@ -63,8 +66,10 @@ async def update_user(
     for field in ("name", "email_verified"):
         if field in changes and changes[field] is None:
             raise ApiError(ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
-    user = await user_service.update_user(db, user=await _existing(db, user_id), changes=changes)
-    return UserPublic.model_validate(user)
+    if not changes:  # nothing to change: the profile as it is
+        return UserPublic.model_validate(await _existing(db, user_id))
+    data = {_AUTH_FIELDS.get(field, field): value for field, value in changes.items()}
+    return UserPublic.model_validate(await identity.update_user(actor_id=caller.id, user_id=user_id, data=data))
 
 
 @router.put(
@@ -72,15 +77,13 @@ async def update_user(
     summary="Set a user's role",
     responses=error_responses(ErrorCode.CANNOT_CHANGE_OWN_ROLE, ErrorCode.USER_NOT_FOUND, ErrorCode.INVALID_ROLE),
 )
-async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: RoleUpdate) -> UserAdmin:
+async def set_role(admin: AdminUser, identity: IdentityDep, user_id: UserId, body: RoleUpdate) -> UserAdmin:
     """Give a user a role (admin only; admins cannot change their own role, so one always remains)."""
     if body.role not in ROLE_NAMES:
         raise ApiError(ErrorCode.INVALID_ROLE, f"Role must be one of: {', '.join(ROLE_NAMES)}.")
     if user_id == admin.id:
         raise ApiError(ErrorCode.CANNOT_CHANGE_OWN_ROLE, "Administrators cannot change their own role.")
-    user = await user_service.set_role(db, user=await _existing(db, user_id), role=body.role)
-    await record_events(request, type=AuthEventType.ROLE_CHANGED, user_id=user_id, actor_id=admin.id, reason=body.role)
-    return UserAdmin.model_validate(user)
+    return UserAdmin.model_validate(await identity.set_role(actor_id=admin.id, user_id=user_id, role=body.role))
 
 
 @router.post(
@@ -88,29 +91,17 @@ async def set_role(request: Request, admin: AdminUser, db: SessionDep, user_id: 
     summary="Ban a user",
     responses=error_responses(ErrorCode.CANNOT_BAN_SELF, ErrorCode.USER_NOT_FOUND),
 )
-async def ban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId, body: BanRequest) -> UserAdmin:
+async def ban_user(admin: AdminUser, identity: IdentityDep, user_id: UserId, body: BanRequest) -> UserAdmin:
     """Ban a user, optionally for a while, and revoke all their sessions (admin only, never oneself)."""
     if user_id == admin.id:
         raise ApiError(ErrorCode.CANNOT_BAN_SELF, "Administrators cannot ban themselves.")
-    user = await _existing(db, user_id)
-    expires = utcnow() + timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None
-    user, revoked = await user_service.ban_user(db, user=user, reason=body.reason or None, expires_at=expires)
-    await record_events(request, type=AuthEventType.USER_BANNED, user_id=user_id, actor_id=admin.id)
-    if revoked:
-        await record_events(
-            request,
-            type=AuthEventType.SESSION_REVOKED,
-            user_id=user_id,
-            actor_id=admin.id,
-            session_ids=revoked,
-            reason="backend:ban",
-        )
+    user, _revoked = await identity.ban_user(
+        actor_id=admin.id, user_id=user_id, reason=body.reason or None, expires_in_seconds=body.expires_in_seconds
+    )
     return UserAdmin.model_validate(user)
 
 
 @router.delete("/{user_id}/ban", summary="Unban a user", responses=error_responses(ErrorCode.USER_NOT_FOUND))
-async def unban_user(request: Request, admin: AdminUser, db: SessionDep, user_id: UserId) -> UserAdmin:
+async def unban_user(admin: AdminUser, identity: IdentityDep, user_id: UserId) -> UserAdmin:
     """Lift a user's ban (admin only)."""
-    user = await user_service.unban_user(db, user=await _existing(db, user_id))
-    await record_events(request, type=AuthEventType.USER_UNBANNED, user_id=user_id, actor_id=admin.id)
-    return UserAdmin.model_validate(user)
+    return UserAdmin.model_validate(await identity.unban_user(actor_id=admin.id, user_id=user_id))

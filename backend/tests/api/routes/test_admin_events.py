@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuthEvent, utcnow
@@ -76,10 +77,12 @@ async def test_events_paginate_with_total_count(
     assert len({event["id"] for page in pages for event in page["data"]}) == 7
 
 
-async def test_events_written_by_the_backend_are_listed(client: httpx.AsyncClient, admin: Actor, bob: Actor) -> None:
+@pytest.mark.auth_server
+async def test_changes_made_through_the_backend_are_listed(client: httpx.AsyncClient, admin: Actor, bob: Actor) -> None:
+    """The auth server records them (one writer), naming the admin who acted through the backend."""
     await client.put(f"/api/v1/users/{bob.user.id}/role", json={"role": "admin"}, headers=admin.bearer())
     [event] = (await client.get(EVENTS, params={"user_id": bob.user.id}, headers=admin.bearer())).json()["data"]
-    assert (event["type"], event["actor_id"], event["reason"]) == ("role_changed", admin.user.id, "admin")
+    assert (event["type"], event["actor_id"], event["reason"]) == ("role_changed", admin.user.id, "role=admin")
 
 
 async def test_events_filters_are_validated(client: httpx.AsyncClient, admin: Actor) -> None:

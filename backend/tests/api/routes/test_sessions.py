@@ -1,13 +1,16 @@
-"""Sessions: list (never the token, is_current), revoke one, revoke all."""
+"""Sessions: list (never the token, is_current), revoke one, revoke all (by the real auth server)."""
 
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import UserSession, utcnow
 from tests.utils.factories import Actor, make_session
+
+pytestmark = pytest.mark.auth_server
 
 
 def sessions_url(actor: Actor) -> str:

@@ -1,4 +1,5 @@
-"""Users: admin listing and search, profile read/update, roles, bans (RBAC, acceptance 5)."""
+"""Users: admin listing and search, profile read/update, roles, bans (RBAC, acceptance 5). Changes are made by the
+real auth server (issue 11, one writer), which shares the database with the app under test."""
 
 from datetime import timedelta
 
@@ -12,6 +13,8 @@ from tests.utils.factories import Actor, make_session, make_user
 from tests.utils.jwks_server import JwksServer
 
 USERS = "/api/v1/users"
+
+pytestmark = pytest.mark.auth_server
 
 
 async def test_list_users_admin_paginates(client: httpx.AsyncClient, db: AsyncSession, admin: Actor) -> None:

@@ -260,6 +260,7 @@ async def test_killed_listen_connection_reconnects_and_catches_up(
     await eventually(lambda: feed.status is FeedStatus.LIVE)
 
 
+@pytest.mark.auth_server  # the rename is made by the auth server (one writer), this worker then reads its feed
 async def test_own_auth_write_clears_caches_but_a_task_write_does_not(
     client: httpx.AsyncClient, jwks: JwksServer, feed: RevocationFeed, alice: Actor
 ) -> None:

@@ -12,10 +12,9 @@ import httpx
 import jwt
 import pytest
 import pytest_asyncio
-from alembic import command
 
-from app.core.migrate import alembic_config
 from tests.integration.conftest import ADMIN_EMAIL, SignedIn, sign_in, sign_up_and_verify
+from tests.utils.pg_roles import migrate_backend
 from tests.utils.services import Service, start_auth_server, start_backend_worker
 
 ME = "/api/v1/auth/me"
@@ -66,7 +65,7 @@ def cluster(
         )
         deployment.auth_servers.append(first)
         first.wait_healthy()  # it migrates the auth tables; a second instance starting at once would race it
-        command.upgrade(alembic_config(database_url), "head")
+        migrate_backend(database_url)  # as the backend's role, which owns its tables
         if db_kind == "postgres":
             deployment.auth_servers.append(
                 start_auth_server(
