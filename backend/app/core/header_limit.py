@@ -31,16 +31,19 @@ class HeaderSizeLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            headers = scope["headers"]
             size = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
-            size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            size += 4 * len(headers)
+            for name, value in headers:  # a plain loop: the cheapest way in CPython, on every request
+                size += len(name) + len(value)
             if size > self.max_bytes:
                 body = headers_too_large_body(self.max_bytes)
-                headers = [
+                response_headers = [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
                 ]
-                await send({"type": "http.response.start", "status": 431, "headers": headers})
+                await send({"type": "http.response.start", "status": 431, "headers": response_headers})
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
