@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.main import create_app
 from tests.utils.factories import Actor, make_actor
-from tests.utils.jwks_server import JwksServer, SigningKey, free_port
+from tests.utils.jwks_server import JWKS_PATH, JwksServer, SigningKey, free_port
 
 ME = "/api/v1/auth/me"
 TIMEOUT = 0.5
@@ -31,7 +31,9 @@ def auth_server() -> Iterator[JwksServer]:
 
 @pytest_asyncio.fixture
 async def backend(settings: Settings, auth_server: JwksServer) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"auth_url": auth_server.base_url, "jwks_timeout_seconds": TIMEOUT}))
+    base = auth_server.base_url
+    own = {"auth_url": base, "jwks_url": base + JWKS_PATH, "jwt_issuer": base, "jwt_audience": base}
+    app = create_app(settings.model_copy(update={**own, "jwks_timeout_seconds": TIMEOUT}))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import User, UserSession, utcnow
 from tests.utils.factories import TEST_SECRET, Actor, make_actor, make_session
 from tests.utils.jwks_server import JwksServer
+from tests.utils.waiting import eventually
 
 ME = "/api/v1/auth/me"
 NO_CREDENTIAL = 'Bearer realm="gatehouse"'
@@ -83,8 +84,15 @@ async def test_me_revoked_session_returns_401(
 ) -> None:
     headers = CREDENTIALS[kind](jwks, alice)
     assert (await client.get(ME, headers=headers)).status_code == 200
+    # Deleted by another writer (here the test, as the auth server's role): the worker's cached copy goes when
+    # the revocation feed delivers the deletion, within its poll interval, not on the next request.
     await db.execute(delete(UserSession).where(UserSession.id == alice.session.id))
     await db.commit()
+
+    async def refused() -> bool:
+        return (await client.get(ME, headers=headers)).status_code == 401
+
+    await eventually(refused, within=1.0)
     response = await client.get(ME, headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == INVALID_TOKEN
