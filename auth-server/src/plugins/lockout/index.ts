@@ -91,7 +91,9 @@ export function signInLockout(store: LockoutStore) {
     hooks: {
       after: [
         {
-          matcher: () => true,
+          // Every endpoint that may check a password; get-session never does, and a hook matching
+          // it would keep the fast get-session (routes/fast-session) off.
+          matcher: (ctx: { path?: string }) => ctx.path !== "/get-session",
           handler: createAuthMiddleware(async (ctx) => {
             const account = reserved.get(ctx.context);
             if (account === undefined) return;
