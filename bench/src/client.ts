@@ -7,10 +7,16 @@ async function expectOk(res: Response, what: string): Promise<Response> {
   return res;
 }
 
+/**
+ * POST JSON. To an auth server (`/api/auth/`) as a browser on a trusted page would: with the
+ * server's own origin as `Origin`, which better-auth trusts on both servers (its base URL); without
+ * one it refuses state-changing requests. The backend is called with a Bearer JWT only.
+ */
 function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const origin: Record<string, string> = url.includes("/api/auth/") ? { origin: new URL(url).origin } : {};
   return fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", ...origin, ...headers },
     body: JSON.stringify(body),
   });
 }

@@ -70,6 +70,8 @@ export async function signInScenario(ctx: Ctx): Promise<void> {
     load: {
       url: `${service.url}/api/auth/sign-in/email`,
       method: "POST",
+      // Each server's own origin, which better-auth trusts (see client.ts).
+      headers: { origin: new URL(service.url).origin },
       connections: conns,
       durationS: ctx.mode.signInS,
       body: body(),
