@@ -1,15 +1,19 @@
-"""Real helper processes for tests: embedded PostgreSQL, the auth server's build and its migration CLI."""
+"""Real helper processes for tests: embedded PostgreSQL, redis-server, the auth server's build and its
+migration CLI."""
 
 import fcntl
 import json
 import os
 import select
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+
+from tests.utils.jwks_server import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PG_SCRIPT = REPO_ROOT / "scripts" / "embedded-pg.mjs"
@@ -82,6 +86,51 @@ def start_embedded_postgres(timeout: float = 90.0) -> EmbeddedPostgres:
             buffer += chunk
     info = json.loads(buffer.split(b"\n", 1)[0])
     return EmbeddedPostgres(url=info["url"], port=int(info["port"]), process=process)
+
+
+@dataclass
+class RedisServer:
+    """A running redis-server (Debian's, installed by scripts/ensure-redis.sh) without persistence."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        """SIGTERM and wait; SIGKILL after 10 s."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_redis(timeout: float = 10.0) -> RedisServer:
+    """Start redis-server on a free 127.0.0.1 port (the twin of auth-server/test/support/redis-server.ts) and
+    wait until it answers PING."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return RedisServer(url=f"redis://127.0.0.1:{port}", process=process)
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise RuntimeError("redis-server did not start")
+        time.sleep(0.05)
 
 
 def run_auth_migrations(database_url: str, secret: str) -> None:

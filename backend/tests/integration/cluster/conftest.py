@@ -5,6 +5,7 @@ single writer one auth server is enough to exercise) and 2 backend workers, each
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,17 +53,16 @@ class Cluster:
         )
 
 
-@pytest.fixture(scope="package")
-def cluster(
-    db_kind: str, fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def deployed(
+    db_kind: str, database_url: str, log_dir: Path, auth_env: dict[str, str] | None = None
 ) -> Iterator[Cluster]:
-    database_url = fresh_database_url("gatehouse_cluster")
-    log_dir = tmp_path_factory.mktemp("cluster")
+    """Start the deployment on `database_url` (every service healthy, workers' feeds live); stop it on exit.
+    `auth_env` is added to every auth server's environment (e.g. REDIS_URL)."""
+    extra = {"ADMIN_EMAILS": ADMIN_EMAIL, **(auth_env or {})}
     deployment = Cluster(kind=db_kind, database_url=database_url, auth_servers=[], workers=[], log_dir=log_dir)
     try:
-        first = start_auth_server(
-            name="auth-1", database_url=database_url, log_dir=log_dir, extra={"ADMIN_EMAILS": ADMIN_EMAIL}
-        )
+        first = start_auth_server(name="auth-1", database_url=database_url, log_dir=log_dir, extra=extra)
         deployment.auth_servers.append(first)
         first.wait_healthy()  # it migrates the auth tables; a second instance starting at once would race it
         migrate_backend(database_url)  # as the backend's role, which owns its tables
@@ -73,7 +73,7 @@ def cluster(
                     database_url=database_url,
                     log_dir=log_dir,
                     public_url=first.url,  # behind one load balancer: same issuer, so JWTs are interchangeable
-                    extra={"ADMIN_EMAILS": ADMIN_EMAIL},
+                    extra=extra,
                 )
             )
         deployment.workers.extend(deployment.backend_worker(f"backend-{i}") for i in (1, 2))
@@ -85,6 +85,14 @@ def cluster(
     finally:
         for service in [*deployment.workers, *deployment.auth_servers]:
             service.stop()
+
+
+@pytest.fixture(scope="package")
+def cluster(
+    db_kind: str, fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    with deployed(db_kind, fresh_database_url("gatehouse_cluster"), tmp_path_factory.mktemp("cluster")) as deployment:
+        yield deployment
 
 
 @pytest_asyncio.fixture
