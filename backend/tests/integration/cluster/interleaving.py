@@ -8,8 +8,10 @@ ever after; admin access follows the user's role within the same bound. A restar
 bound from the moment it reports ready."""
 
 import asyncio
+import contextlib
+import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
@@ -25,6 +27,8 @@ READY_WITHIN = 180.0
 """A restarted service not ready after this long fails the test (npm + node or uvicorn start-up, loaded CI)."""
 FOREVER = float("inf")
 AUTH_PATHS = ("/api/auth/get-session", "/api/auth/me", "/api/auth/token")
+ADMIN_PATHS = ("/api/auth/admin/list-users?limit=1", "/api/v1/users?limit=1")
+"""Where admin access is asked: the auth server (better-auth's admin plugin), a backend worker (AdminUser)."""
 
 
 def client_for(url: str) -> httpx.AsyncClient:
@@ -188,11 +192,38 @@ class World:
                     admin = session is None or session.user.role == "admin"
                     changed = self.role_changed_at.get(user_id, 0.0)
                     role_deadline = max(changed, ready) + BOUND + GRACE
-                    path = "/api/auth/admin/list-users?limit=1" if is_auth else "/api/v1/users?limit=1"
+                    path = ADMIN_PATHS[0] if is_auth else ADMIN_PATHS[1]
                     headers = creds.bearer() if is_auth else creds.jwt_header()
                     what = f"{_label(session)} admin access ({'admin' if admin else 'user'}) {path}"
                     found.append(Probe(name, what, _get(http, path, headers), admin, role_deadline))
         return found
+
+    @contextlib.asynccontextmanager
+    async def traffic(self, streams: int = 3) -> AsyncIterator[None]:
+        """Requests for live sessions on ready services while a step makes its change, answers unchecked: caches
+        fill up concurrently with the change and its eviction, where a stale copy written back would hide."""
+        rng = random.Random(f"{self.seed}-{len(self.log)}")  # apart from the steps' source: replays stay exact
+
+        async def stream() -> None:
+            while True:
+                ready = [(n, a) for n, a in self.services() if n in self.ready_at]
+                live = self.live_sessions()
+                if ready and live:
+                    name, is_auth = rng.choice(ready)
+                    creds = rng.choice(live).creds
+                    _kind, headers = rng.choice(_auth_kinds(creds) if is_auth else _backend_kinds(creds))
+                    path = rng.choice([*AUTH_PATHS, ADMIN_PATHS[0]] if is_auth else [ME, ADMIN_PATHS[1]])
+                    with contextlib.suppress(httpx.HTTPError):
+                        await self.clients[name].get(path, headers=headers)
+                await asyncio.sleep(0.005)
+
+        tasks = [asyncio.create_task(stream()) for _ in range(streams)]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def check(self, step: str) -> None:
         """Every ready service answers as the model says, each probe retried until its deadline."""

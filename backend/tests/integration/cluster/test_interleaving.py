@@ -41,7 +41,10 @@ def redis_cluster(
     try:
         log_dir = tmp_path_factory.mktemp("interleaving")
         database_url = fresh_database_url("gatehouse_interleaving")
-        with deployed(db_kind, database_url, log_dir, auth_env={"REDIS_URL": redis.url}) as deployment:
+        # The JWT minted at each sign-in is used for the whole run: it must outlive the slowest CI machine (JWT
+        # expiry is tested with the JWT verifier; here a JWT dies only with its session).
+        auth_env = {"REDIS_URL": redis.url, "JWT_EXPIRES_IN_SECONDS": "3600"}
+        with deployed(db_kind, database_url, log_dir, auth_env=auth_env) as deployment:
             yield deployment
     finally:
         redis.stop()
@@ -87,11 +90,12 @@ async def run(world: World, steps: Steps, rng: random.Random, count: int) -> Non
         world.note(await steps.new_user() or "")
     await world.check("set-up")
     for planned in schedule(rng, steps, count):
-        line = await planned() if planned else None
-        for attempt in range(20):  # steps that do not apply to the world as it is are drawn again
-            if line is not None:
-                break
-            line = await draw(rng, steps, attempt)()
+        async with world.traffic():
+            line = await planned() if planned else None
+            for attempt in range(20):  # steps that do not apply to the world as it is are drawn again
+                if line is not None:
+                    break
+                line = await draw(rng, steps, attempt)()
         world.expect(line is not None, "no step applied twenty times in a row")
         world.note(str(line))
         await world.check(str(line))
