@@ -62,8 +62,10 @@ class Steps:
         session = self.w.adopt(user, creds)
         return f"new user {email.split('@')[0]} signs up and in on {name}: {session.label}"
 
-    async def sign_in(self) -> str | None:
-        user = self.user()
+    async def sign_in(self, *, banned_too: bool = True) -> str | None:
+        """A new session for a user; a banned one (when `banned_too`) must be refused with 403 BANNED_USER."""
+        pool = [u for u in self.w.users if banned_too or u.ban_state() is False]
+        user = self.rng.choice(pool) if pool else None
         if user is None or len(self.w.live_sessions(user)) >= 3 or (banned := user.ban_state()) is None:
             return None
         name, auth = self.auth()

@@ -72,7 +72,7 @@ def draw(rng: random.Random, steps: Steps) -> Callable[[], Awaitable[str | None]
         (steps.revoke_one, 3),
         (steps.revoke_all, 2),
         (steps.ban, 2),
-        (steps.unban, 1.5),
+        (steps.unban, 2.5),
         (steps.set_role, 3),
         (steps.delete_user, 0.7),
         (steps.expire_by_sql, 1.5),
@@ -91,7 +91,7 @@ async def run(world: World, steps: Steps, rng: random.Random, count: int) -> Non
         for _ in range(LIVE):  # keep LIVE sessions for the steps to end (new ones are checked with the next step)
             if len(world.live_sessions()) >= LIVE:
                 break
-            world.note(await steps.sign_in() or await steps.new_user() or "no one can sign in")
+            world.note(await steps.sign_in(banned_too=False) or await steps.new_user() or "no one can sign in")
         async with world.traffic():
             line = await planned() if planned else None
             for _ in range(20):  # steps that do not apply to the world as it is are drawn again
