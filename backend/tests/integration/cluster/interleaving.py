@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from itertools import count
 from typing import Any
 
@@ -32,9 +33,17 @@ ADMIN_PATHS = ("/api/auth/admin/list-users?limit=1", "/api/v1/users?limit=1")
 
 
 def client_for(url: str) -> httpx.AsyncClient:
-    """A client that drops idle connections after 1 s: Node and uvicorn close theirs after 5 s, and a request
-    sent on a connection the server is closing at that moment fails with no answer (a race of the test's own)."""
-    return httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(keepalive_expiry=1.0))
+    """A client that keeps no cookies (each probe names its credential, and only that one) and sends the
+    service's own origin, as a browser on a trusted page does. It drops idle connections after 1 s: Node and
+    uvicorn close theirs after 5 s, and a request sent on a connection the server is closing at that moment
+    fails with no answer (a race of the test's own)."""
+    return httpx.AsyncClient(
+        base_url=url,
+        timeout=30,
+        headers={"Origin": url},
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        limits=httpx.Limits(keepalive_expiry=1.0),
+    )
 
 
 @dataclass
