@@ -32,15 +32,15 @@ ADMIN_PATHS = ("/api/auth/admin/list-users?limit=1", "/api/v1/users?limit=1")
 """Where admin access is asked: the auth server (better-auth's admin plugin), a backend worker (AdminUser)."""
 
 
-def client_for(url: str) -> httpx.AsyncClient:
-    """A client that keeps no cookies (each probe names its credential, and only that one) and sends the
-    service's own origin, as a browser on a trusted page does. It drops idle connections after 1 s: Node and
+def client_for(url: str, origin: str) -> httpx.AsyncClient:
+    """A client that keeps no cookies (each probe names its credential, and only that one) and sends `origin`
+    (the deployment's public URL), as a browser on a trusted page does. It drops idle connections after 1 s: Node and
     uvicorn close theirs after 5 s, and a request sent on a connection the server is closing at that moment
     fails with no answer (a race of the test's own)."""
     return httpx.AsyncClient(
         base_url=url,
         timeout=30,
-        headers={"Origin": url},
+        headers={"Origin": origin},
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         limits=httpx.Limits(keepalive_expiry=1.0),
     )

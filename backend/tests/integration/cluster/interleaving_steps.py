@@ -323,5 +323,5 @@ class Steps:
         del self.w.ready_at[service.name]
         self.w.launched_at[service.name] = time.perf_counter()
         await self.w.clients[service.name].aclose()  # its pooled connections died with it
-        self.w.clients[service.name] = client_for(service.url)
+        self.w.clients[service.name] = client_for(service.url, self.w.cluster.public_url)
         return f"restart {service.name} ({how.name})"

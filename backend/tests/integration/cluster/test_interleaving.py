@@ -116,7 +116,7 @@ async def test_random_interleavings_keep_every_service_in_step_with_the_model(
         print(f"\n[interleaving] seed {seed} (replay: GATEHOUSE_INTERLEAVING_SEED={seed}), {count} steps")
     rng = random.Random(seed)
     cluster = redis_cluster
-    clients = {s.name: client_for(s.url) for s in [*cluster.auth_servers, *cluster.workers]}
+    clients = {s.name: client_for(s.url, cluster.public_url) for s in [*cluster.auth_servers, *cluster.workers]}
     started = time.perf_counter()
     try:
         root = await new_user(clients["auth-1"], ADMIN_EMAIL)  # ADMIN_EMAILS makes it an admin
