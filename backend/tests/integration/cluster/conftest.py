@@ -42,10 +42,11 @@ class Cluster:
         return self.auth_servers[0].url
 
     def backend_worker(self, name: str, **extra: str) -> Service:
-        """One more worker on this deployment (not yet waited for); the caller stops it."""
+        """One more worker on this deployment (not yet waited for); the caller stops it. `extra` overrides its
+        environment: a DATABASE_URL there is used as given (e.g. another role), not turned into the backend's."""
         return start_backend_worker(
             name=name,
-            database_url=extra.pop("DATABASE_URL", self.database_url),
+            database_url=self.database_url,
             auth_url=self.public_url,
             jwks_url=f"{self.public_url}/api/auth/jwks",
             log_dir=self.log_dir,
@@ -99,13 +100,13 @@ def cluster(
 async def clients(cluster: Cluster) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """One HTTP client per service, by name (auth-1, auth-2, backend-1, backend-2).
 
-    The auth servers' clients keep cookies like a browser, so they send the server's own origin as `Origin`
-    like a browser on a trusted page: better-auth refuses a state-changing request with a cookie and no Origin.
+    The auth servers' clients keep cookies like a browser, so they send the deployment's public origin as
+    `Origin` like a browser on a trusted page: better-auth refuses a state-changing request with a cookie and no
+    Origin, or with one other than BETTER_AUTH_URL (auth-2's own address is not: it serves auth-1's URL).
     """
     http = {s.name: httpx.AsyncClient(base_url=s.url, timeout=30) for s in cluster.workers}
-    http |= {
-        s.name: httpx.AsyncClient(base_url=s.url, timeout=30, headers={"Origin": s.url}) for s in cluster.auth_servers
-    }
+    origin = {"Origin": cluster.public_url}
+    http |= {s.name: httpx.AsyncClient(base_url=s.url, timeout=30, headers=origin) for s in cluster.auth_servers}
     try:
         yield http
     finally:
