@@ -187,6 +187,7 @@ export function createAuth({
           .bind(request, user)
           .catch((err: unknown) => logger.warn({ err }, "could not bind a verification waiter"));
         await mailer.send(verificationMail(user.email, user.name, link("/verify-email", token)));
+        auditing.verificationMailed(user.id, request);
       },
     },
     session: {

@@ -191,6 +191,22 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     expect(tokenFromOutbox(s.outbox, "details-mail@example.com", "/reset-password")).toBeTruthy();
     expect(await detailsOf(u.userId, "password_reset_requested")).toEqual([{ actor_id: admin.userId, details: null }]);
 
+    // A verification link sent again (asked for without credentials, as the sign-in page and the
+    // admin's account card both do): recorded for the account, once per link.
+    const pending = await s.call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: "details-unverified@example.com", password: STRONG_PASSWORD, name: "Not Yet" },
+    });
+    const pendingId = ((await pending.json()) as { user: { id: string } }).user.id;
+    const own = await s.call("/api/auth/send-verification-email", {
+      method: "POST",
+      json: { email: "details-unverified@example.com" },
+    });
+    expect(own.status).toBe(200);
+    expect(await detailsOf(pendingId, "verification_email_sent")).toEqual([{ actor_id: null, details: null }]);
+    // The sign-up's own link is part of the sign-up, not a row of its own.
+    expect(await detailsOf(pendingId, "sign_up")).toHaveLength(1);
+
     const change = await s.call("/api/auth/change-email", {
       method: "POST",
       headers: { Authorization: `Bearer ${u.token}` },

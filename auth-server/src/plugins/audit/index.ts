@@ -1,10 +1,11 @@
 import type { AuthContext, BetterAuthPlugin } from "better-auth";
-import { createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
+import { createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import { bodyOf, errorOf, type HookContext, requestMeta } from "../hook-context.js";
 import { serviceActorOf } from "./actor.js";
 import { ADMIN_ACTIONS } from "./admin-actions.js";
 import { revocationCause } from "./causes.js";
+import { mailedLinks } from "./mailed-links.js";
 import { type AuditEvent, AuditEventType, type AuditTrail } from "./trail.js";
 import { userChangeEvents } from "./user-changes.js";
 
@@ -40,8 +41,9 @@ const MAX_EMAIL = 320;
  */
 export function audit(trail: AuditTrail) {
   const record = (ctx: AnyContext, e: AuditEvent): void => trail.record({ ...requestMeta(ctx?.request), ...e });
-  // Reset links mailed during a request, by request: recorded after it, with the admin who asked.
-  const resetsMailed = new WeakMap<Request, string>();
+  // Links mailed during a request: recorded after it, with the admin who asked (mailed-links.ts).
+  const resets = mailedLinks(AuditEventType.PASSWORD_RESET_REQUESTED);
+  const verifications = mailedLinks(AuditEventType.VERIFICATION_EMAIL_SENT);
   let authContext: AuthContext | null = null;
   const changes = userChangeEvents(
     (ctx) => ctx?.context?.internalAdapter ?? (authContext as AuthContext).internalAdapter,
@@ -140,16 +142,9 @@ export function audit(trail: AuditTrail) {
             details: { from: s.user.email, to: to.toLowerCase().slice(0, MAX_EMAIL) },
           });
         }),
-        afterPath("/request-password-reset", async (ctx) => {
-          const userId = ctx.request ? resetsMailed.get(ctx.request) : undefined;
-          if (!ctx.request || !userId) return;
-          resetsMailed.delete(ctx.request);
-          // Someone signed in asked for another's link (an admin's "send a reset link"): name them.
-          const credentialed = ctx.request.headers.has("cookie") || ctx.request.headers.has("authorization");
-          const asker = credentialed ? await getSessionFromCtx(ctx).catch(() => null) : null;
-          const actorId = asker && asker.user.id !== userId ? asker.user.id : null;
-          record(ctx, { type: AuditEventType.PASSWORD_RESET_REQUESTED, userId, actorId, success: true });
-        }),
+        afterPath("/request-password-reset", (ctx) => resets.recordAfter(ctx, (e) => record(ctx, e))),
+        // A verification link sent again (the sign-up's own link is part of the sign-up).
+        afterPath("/send-verification-email", (ctx) => verifications.recordAfter(ctx, (e) => record(ctx, e))),
         afterPath("/admin/stop-impersonating", (ctx) => {
           const s = ctx.context.session;
           if (errorOf(ctx.context.returned) || !s) return;
@@ -286,8 +281,12 @@ export function audit(trail: AuditTrail) {
     },
     /** For `emailAndPassword.sendResetPassword`: a reset link went to a real account. */
     resetRequested(userId: string, request: Request | undefined): void {
-      if (request) resetsMailed.set(request, userId);
+      if (request) resets.note(request, userId);
       else trail.record({ type: AuditEventType.PASSWORD_RESET_REQUESTED, userId, success: true });
+    },
+    /** For `emailVerification.sendVerificationEmail`: a verification link went to the account's address. */
+    verificationMailed(userId: string, request: Request | undefined): void {
+      if (request) verifications.note(request, userId);
     },
     /** For `emailAndPassword.onPasswordReset`: the account's password was reset with a link. */
     resetCompleted(userId: string, request: Request | undefined): void {
