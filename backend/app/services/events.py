@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, case, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuthEvent, User
@@ -17,7 +18,8 @@ class EventFilter:
     user_id: str | None = None
     type: str | None = None
     q: str | None = None
-    """Part of an email address or a name: events about, or by, the users it matches."""
+    """Part of an email address or a name: events about, or by, the users it matches, and events whose details
+    name it (a deleted user's address and name, the address a failed sign-in tried, an email change's addresses)."""
     since: datetime | None = None
     until: datetime | None = None
     success: bool | None = None
@@ -27,7 +29,43 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
+# Email changes, whose details' `from` and `to` are addresses.
+_EMAIL_CHANGES = ("email_change_requested", "email_changed")
+
+
+# The shape the auth server writes `details` in (JSON.stringify of a flat object whose values are strings,
+# booleans, null or lists of strings): checked before PostgreSQL parses it, so a row edited by hand into
+# something else is skipped by the search instead of failing it.
+_STR = r'"([^"\\\x01-\x1f]|\\(["\\/bfnrt]|u[0-9a-fA-F]{4}))*"'
+_VALUE = rf"({_STR}|true|false|null|\[({_STR}(,{_STR})*)?\])"
+_PAIR = rf'"[a-z_]+":{_VALUE}'
+_DETAILS_SHAPE = rf"^\{{({_PAIR}(,{_PAIR})*)?\}}$"
+
+
+def _details_mention(pattern: str, dialect: str) -> ColumnElement[bool]:
+    """Events whose details name someone matching `pattern` (a LIKE pattern, lower-case, `\\` escapes).
+
+    Reads the keys one by one (SQLite's json_extract, PostgreSQL's ->>) so a pattern never matches across two
+    values; `from`/`to` are addresses only in email changes (a role change's are role names). Details that are
+    not a JSON object in the auth server's shape match nothing.
+    """
+
+    def value(key: str) -> ColumnElement[str]:
+        if dialect == "postgresql":
+            return case((AuthEvent.details.op("~")(_DETAILS_SHAPE), cast(AuthEvent.details, JSONB)[key].astext))
+        return case((func.json_valid(AuthEvent.details) == 1, func.json_extract(AuthEvent.details, f"$.{key}")))
+
+    def like(key: str) -> ColumnElement[bool]:
+        return func.lower(value(key)).like(pattern, escape="\\")
+
+    return AuthEvent.details.is_not(None) & or_(
+        like("email"),
+        like("name"),
+        AuthEvent.type.in_(_EMAIL_CHANGES) & or_(like("from"), like("to")),
+    )
+
+
+def _conditions(f: EventFilter, dialect: str) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if f.user_id is not None:
         conditions.append(AuthEvent.user_id == f.user_id)
@@ -38,7 +76,9 @@ def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
         people = select(User.id).where(
             or_(func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\"))
         )
-        conditions.append(or_(AuthEvent.user_id.in_(people), AuthEvent.actor_id.in_(people)))
+        conditions.append(
+            or_(AuthEvent.user_id.in_(people), AuthEvent.actor_id.in_(people), _details_mention(pattern, dialect))
+        )
     if f.since is not None:
         conditions.append(AuthEvent.created_at >= f.since)
     if f.until is not None:
@@ -46,6 +86,10 @@ def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
     if f.success is not None:
         conditions.append(AuthEvent.success == f.success)
     return conditions
+
+
+def _dialect(db: AsyncSession) -> str:
+    return db.get_bind().dialect.name
 
 
 async def list_events(
@@ -56,7 +100,7 @@ async def list_events(
     The user and type filters and the ordering match the auth server's indexes (user_id, created_at) and
     (type, created_at); `q` looks people up in `users` by email or name (case-insensitive substring).
     """
-    conditions = _conditions(filters)
+    conditions = _conditions(filters, _dialect(db))
     count = await db.scalar(select(func.count()).select_from(AuthEvent).where(*conditions))
     rows = await db.scalars(
         select(AuthEvent)
@@ -70,7 +114,7 @@ async def list_events(
 
 async def stream_events(db: AsyncSession, *, filters: EventFilter, batch: int = 500) -> AsyncIterator[AuthEvent]:
     """Every matching event, newest first, read in batches (keyset on created_at, id) for CSV export."""
-    conditions = _conditions(filters)
+    conditions = _conditions(filters, _dialect(db))
     last: tuple[datetime, int] | None = None
     while True:
         query = select(AuthEvent).where(*conditions)

@@ -399,6 +399,13 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Details
+             * @description What the event is about, for people reading the log (snake_case keys; strings, booleans, null or lists of strings; never a secret): role_changed {from, to}; user_banned {reason, expires_at}; sign_in {method}; sign_in_failed {email}; session_revoked {cause}; user_created {email, role, invited}; user_deleted {email, name}; user_updated {fields}; email_verified {email}; email_change_requested and email_changed {from, to}; oauth_linked and oauth_unlinked {provider}. Null on older rows.
+             */
+            details?: {
+                [key: string]: unknown;
+            } | null;
             /** Id */
             id: number;
             /** Ip */
@@ -417,7 +424,7 @@ export interface components {
             success: boolean;
             /**
              * Type
-             * @description sign_up, email_verified, sign_in, sign_in_failed, sign_out, password_reset_requested, password_reset_completed, password_changed, session_revoked, role_changed, user_banned, user_unbanned, impersonation_started, impersonation_stopped, oauth_linked, oauth_unlinked, user_deleted
+             * @description sign_up, email_verified, sign_in, sign_in_failed, sign_out, password_reset_requested, password_reset_completed, password_changed, session_revoked, role_changed, user_banned, user_unbanned, impersonation_started, impersonation_stopped, oauth_linked, oauth_unlinked, user_deleted, user_created, email_change_requested, email_changed
              */
             type: string;
             /** User Agent */
@@ -763,7 +770,7 @@ export interface operations {
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
-                /** @description Part of an email address or name: events about, or by, the people it matches. */
+                /** @description Part of an email address or name: events about, or by, the people it matches, and events whose details name it (a deleted user, the address a failed sign-in tried, an email change). */
                 q?: string | null;
                 /** @description Only successes (true) or only failures (false). */
                 success?: boolean | null;
@@ -850,7 +857,7 @@ export interface operations {
             query?: {
                 /** @description Events at or after this time (ISO 8601). */
                 from?: string | null;
-                /** @description Part of an email address or name: events about, or by, the people it matches. */
+                /** @description Part of an email address or name: events about, or by, the people it matches, and events whose details name it (a deleted user, the address a failed sign-in tried, an email change). */
                 q?: string | null;
                 /** @description Only successes (true) or only failures (false). */
                 success?: boolean | null;

@@ -27,7 +27,8 @@ PeopleFilter = Annotated[
     Query(
         min_length=1,
         max_length=200,
-        description="Part of an email address or name: events about, or by, the people it matches.",
+        description="Part of an email address or name: events about, or by, the people it matches, and events "
+        "whose details name it (a deleted user, the address a failed sign-in tried, an email change).",
     ),
 ]
 SinceFilter = Annotated[datetime | None, Query(alias="from", description="Events at or after this time (ISO 8601).")]
@@ -46,6 +47,7 @@ CSV_COLUMNS = (
     "ip",
     "user_agent",
     "session_id",
+    "details",
 )
 
 
@@ -139,6 +141,7 @@ async def export_events(
                         row.ip,
                         row.user_agent,
                         row.session_id,
+                        row.details,
                     )
                 )
             yield out.getvalue()

@@ -153,3 +153,63 @@ async def test_events_export_csv_with_emails_and_no_formulas(
     assert ",'=HYPERLINK(1)," in lines[1]  # newest first; the formula is defused
     refused = await client.get(f"{EVENTS}.csv", headers=alice.bearer())
     assert refused.status_code == 403
+
+
+async def test_events_carry_their_details_and_are_found_by_them(
+    client: httpx.AsyncClient, db: AsyncSession, admin: Actor, alice: Actor
+) -> None:
+    now = utcnow()
+    db.add_all(
+        [
+            # Written by the auth server as JSON text; the subject of the first is gone.
+            AuthEvent(
+                type="user_deleted",
+                user_id="gone-user-id",
+                actor_id=admin.user.id,
+                success=True,
+                details='{"email":"departed@example.com","name":"Dee Parted"}',
+                created_at=now - timedelta(minutes=3),
+            ),
+            AuthEvent(
+                type="role_changed",
+                user_id=alice.user.id,
+                actor_id=admin.user.id,
+                success=True,
+                reason="role=admin",
+                details='{"from":"user","to":"admin"}',
+                created_at=now - timedelta(minutes=2),
+            ),
+            AuthEvent(
+                type="sign_in_failed",
+                user_id=None,
+                success=False,
+                reason="INVALID_EMAIL_OR_PASSWORD",
+                details='{"email":"nobody-here@example.com"}',
+                created_at=now - timedelta(minutes=1),
+            ),
+            AuthEvent(type="sign_in", user_id=alice.user.id, success=True, details="not json", created_at=now),
+        ]
+    )
+    await db.commit()
+    listed = (await client.get(EVENTS, params={"limit": 4}, headers=admin.bearer())).json()["data"]
+    assert [(e["type"], e["details"]) for e in listed] == [
+        ("sign_in", None),  # unreadable details read as none, never a 500
+        ("sign_in_failed", {"email": "nobody-here@example.com"}),
+        ("role_changed", {"from": "user", "to": "admin"}),
+        ("user_deleted", {"email": "departed@example.com", "name": "Dee Parted"}),
+    ]
+
+    async def found(q: str) -> list[str]:
+        data = (await client.get(EVENTS, params={"q": q}, headers=admin.bearer())).json()["data"]
+        return [e["type"] for e in data]
+
+    assert await found("DEPARTED@") == ["user_deleted"]  # the row is all that is left of them
+    assert await found("dee part") == ["user_deleted"]
+    assert await found("nobody-here") == ["sign_in_failed"]  # an address with no account
+    # A role name in a role change's details is not a person.
+    assert "role_changed" not in await found("user")
+
+    csv_text = (await client.get(f"{EVENTS}.csv", params={"q": "departed"}, headers=admin.bearer())).text
+    header, row = csv_text.strip().splitlines()
+    assert header.endswith(",session_id,details")
+    assert '"{""email"":""departed@example.com"",""name"":""Dee Parted""}"' in row

@@ -1,4 +1,5 @@
 import { tokens } from "../../lib/backend";
+import { formatDateTime } from "../../lib/format";
 import { describeEvent, eventName, listEvents, paramsFromQuery, queryFromParams, usersForEvents } from "./audit-log";
 
 const json = (body: unknown, status = 200): Response =>
@@ -105,6 +106,63 @@ describe("describeEvent", () => {
     expect(describeEvent(ev("user_banned", { actor_id: "gone" }), names)).toBe("Banned by a deleted user");
     expect(describeEvent(ev("password_changed", { actor_id: "a1" }), names)).toBe("Password set by Ada Admin");
     expect(describeEvent(ev("mfa_enrolled"), names)).toBe("Mfa enrolled");
+  });
+
+  it("reads the row's details: from → to, a ban's end and reason, who a deleted user was, email changes", () => {
+    const role = ev("role_changed", { actor_id: "a1", reason: "role=admin", details: { from: "user", to: "admin" } });
+    expect(describeEvent(role, names)).toBe("Role changed from user to admin by Ada Admin");
+    const end = "2026-03-12T14:00:00.000Z";
+    const ban = ev("user_banned", { actor_id: "a1", details: { reason: "spam", expires_at: end } });
+    expect(describeEvent(ban, names)).toBe(`Banned by Ada Admin until ${formatDateTime(end)}: spam`);
+    expect(
+      describeEvent(ev("user_banned", { actor_id: "a1", details: { reason: null, expires_at: null } }), names),
+    ).toBe("Banned by Ada Admin");
+    const gone = ev("user_deleted", { user_id: "gone", actor_id: "a1", details: { email: "ann@x.io", name: "Ann" } });
+    expect(describeEvent(gone, names)).toBe("Account deleted by Ada Admin: ann@x.io (Ann)");
+    expect(describeEvent(ev("email_changed", { details: { from: "a@x.io", to: "b@x.io" } }), names)).toBe(
+      "Email changed from a@x.io to b@x.io",
+    );
+    expect(describeEvent(ev("email_change_requested", { details: { from: "a@x.io", to: "b@x.io" } }), names)).toBe(
+      "Email change requested from a@x.io to b@x.io",
+    );
+    const created = ev("user_created", { actor_id: "a1", details: { email: "n@x.io", role: "user", invited: true } });
+    expect(describeEvent(created, names)).toBe("Account created by Ada Admin (invited)");
+    const failed = ev("sign_in_failed", {
+      user_id: null,
+      success: false,
+      reason: "INVALID_EMAIL_OR_PASSWORD",
+      details: { email: "who@x.io" },
+    });
+    expect(describeEvent(failed, names)).toBe("Sign-in failed for who@x.io: wrong email or password");
+    expect(describeEvent(ev("sign_in", { details: { method: "oauth:acme" } }), names)).toBe("Signed in with acme");
+  });
+
+  it("says why a session ended and who marked an address verified or sent a reset link", () => {
+    const ended = (cause: string, actor_id: string | null = null) =>
+      describeEvent(ev("session_revoked", { actor_id, details: { cause } }), names);
+    expect(ended("admin", "a1")).toBe("Session ended by Ada Admin");
+    expect(ended("user")).toBe("Session ended: signed out from another device");
+    expect(ended("password_reset")).toBe("Session ended: the password was reset");
+    expect(ended("ban", "a1")).toBe("Session ended by Ada Admin: the account was banned");
+    expect(ended("expired")).toBe("Session ended: it expired");
+    expect(ended("something_new")).toBe("Session ended: something_new");
+    expect(describeEvent(ev("email_verified", { actor_id: "a1", details: { email: "u@x.io" } }), names)).toBe(
+      "Email address marked verified by Ada Admin",
+    );
+    expect(describeEvent(ev("password_reset_requested", { actor_id: "a1" }), names)).toBe(
+      "Reset link sent by Ada Admin",
+    );
+    expect(describeEvent(ev("user_updated", { actor_id: "a1", details: { fields: ["name", "image"] } }), names)).toBe(
+      "Profile changed by Ada Admin (name, picture)",
+    );
+  });
+
+  it("never trusts a value's type: odd details read as if absent", () => {
+    const odd = ev("role_changed", { reason: "role=admin", details: { from: 3, to: ["x"] } });
+    expect(describeEvent(odd, names)).toBe("Role changed to admin");
+    expect(describeEvent(ev("user_updated", { actor_id: "a1", details: { fields: "name" } }), names)).toBe(
+      "Profile changed by Ada Admin",
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import type { components } from "../../api/schema.gen";
 import { backend, ok } from "../../lib/backend";
+import { formatDateTime } from "../../lib/format";
 import { type AdminUser, listUsersById } from "./admin-api";
 
 /** One row of the audit log (`auth_events`), as the backend's GET /api/v1/admin/events returns it. */
@@ -24,6 +25,11 @@ export const EVENT_NAMES: Record<string, string> = {
   oauth_linked: "Provider linked",
   oauth_unlinked: "Provider unlinked",
   user_deleted: "Account deleted",
+  user_created: "Account created",
+  user_updated: "Profile changed",
+  email_change_requested: "Email change requested",
+  email_changed: "Email changed",
+  verification_email_sent: "Verification link sent again",
 };
 
 /** "Signed in" for a known type; an unknown one (newer server) still reads: "some_thing" → "Some thing". */
@@ -142,44 +148,109 @@ const REASONS: Record<string, string> = {
   email_verification: "by verifying the email address",
 };
 
+/** Why a session ended (`details.cause`, written by the auth server), as the end of a sentence. */
+const CAUSES: Record<string, string> = {
+  user: "signed out from another device",
+  password_change: "the password was changed",
+  password_reset: "the password was reset",
+  ban: "the account was banned",
+  delete: "the account was deleted",
+  expired: "it expired",
+};
+
+/** Field names in `user_updated` details, as words. */
+const FIELDS: Record<string, string> = { name: "name", image: "picture", email_verified: "email verified" };
+
+/** A string value of the row's details, or null (older rows have none; values are never trusted to be strings). */
+function detail(e: AuthEvent, key: string): string | null {
+  const value = e.details?.[key];
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+const known = (table: Record<string, string>, key: string): string | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
+/** How someone signed in, from `details.method` (or the older `reason`). */
+function signInMethod(method: string): string {
+  if (method.startsWith("oauth:")) return ` with ${method.slice(6)}`;
+  return method === "email_verification" ? " by verifying the email address" : "";
+}
+
 /**
- * One event as a sentence an admin reads at a glance: "Role changed to admin by Ada",
- * "Sign-in failed: wrong email or password", "Signed in with acme". Uses what the row records
- * (type, reason, actor); unknown reasons are shown as they are rather than guessed at.
+ * One event as a sentence an admin reads at a glance: "Role changed from user to admin by Ada",
+ * "Sign-in failed for a@b.io: wrong email or password", "Banned by Ada until 12 Mar 2026, 14:00:
+ * spam", "Account deleted by Ada: a@b.io (Ann)". Uses what the row records (type, details, reason,
+ * actor); rows written before `details` existed read from `reason`; unknown values are shown as
+ * they are rather than guessed at.
  */
 export function describeEvent(e: AuthEvent, nameOf: (id: string) => string): string {
   const by = e.actor_id && e.actor_id !== e.user_id ? ` by ${nameOf(e.actor_id)}` : "";
   const reason = e.reason ?? "";
+  const from = detail(e, "from");
+  const to = detail(e, "to");
   switch (e.type) {
     case "role_changed": {
-      const role = reason.replace(/^role=/, "");
-      return `Role changed${role ? ` to ${role}` : ""}${by}`;
+      const role = to ?? reason.replace(/^role=/, "");
+      return `Role changed${from ? ` from ${from}` : ""}${role ? ` to ${role}` : ""}${by}`;
     }
     case "sign_in":
-      if (reason.startsWith("oauth:")) return `Signed in with ${reason.slice(6)}`;
-      return reason === "email_verification" ? "Signed in by verifying the email address" : "Signed in";
-    case "sign_in_failed":
-      return `Sign-in failed${reason ? `: ${REASONS[reason] ?? reason}` : ""}`;
-    case "session_revoked":
-      return `Session ended${by}`;
-    case "user_banned":
-      return `Banned${by}`;
+      return `Signed in${signInMethod(detail(e, "method") ?? reason)}`;
+    case "sign_in_failed": {
+      const email = detail(e, "email");
+      const why = reason ? `: ${known(REASONS, reason) ?? reason}` : "";
+      return `Sign-in failed${email ? ` for ${email}` : ""}${why}`;
+    }
+    case "session_revoked": {
+      const cause = detail(e, "cause");
+      if (cause === "admin" || !cause) return `Session ended${by}`;
+      const why = known(CAUSES, cause) ?? cause;
+      return cause === "ban" ? `Session ended${by}: ${why}` : `Session ended: ${why}`;
+    }
+    case "user_banned": {
+      const until = detail(e, "expires_at");
+      const why = detail(e, "reason");
+      return `Banned${by}${until ? ` until ${formatDateTime(until)}` : ""}${why ? `: ${why}` : ""}`;
+    }
     case "user_unbanned":
       return `Ban lifted${by}`;
+    case "user_created": {
+      const how = e.details?.invited === true ? "invited" : e.details?.invited === false ? "with a password" : "";
+      const role = detail(e, "role");
+      const parts = [how, role && role !== "user" ? `as ${role}` : ""].filter(Boolean).join(", ");
+      return `Account created${by}${parts ? ` (${parts})` : ""}`;
+    }
+    case "user_deleted": {
+      const email = detail(e, "email");
+      const name = detail(e, "name");
+      return `Account deleted${by}${email ? `: ${email}${name ? ` (${name})` : ""}` : ""}`;
+    }
+    case "email_verified":
+      return by ? `Email address marked verified${by}` : "Email verified";
+    case "email_change_requested":
+      return `Email change requested${from ? ` from ${from}` : ""}${to ? ` to ${to}` : ""}${by}`;
+    case "email_changed":
+      return `Email changed${from ? ` from ${from}` : ""}${to ? ` to ${to}` : ""}${by}`;
     case "password_changed":
       return by ? `Password set${by}` : "Password changed";
-    case "user_updated":
-      return `Profile changed${by}${reason.startsWith("fields=") ? ` (${reason.slice(7).replace(/,/g, ", ")})` : ""}`;
+    case "password_reset_requested":
+      return by ? `Reset link sent${by}` : "Password reset requested";
+    case "user_updated": {
+      const listed = Array.isArray(e.details?.fields)
+        ? (e.details.fields as unknown[]).filter((f): f is string => typeof f === "string")
+        : reason.startsWith("fields=")
+          ? reason.slice(7).split(",")
+          : [];
+      const words = listed.map((f) => known(FIELDS, f) ?? f.replace(/_/g, " "));
+      return `Profile changed${by}${words.length ? ` (${words.join(", ")})` : ""}`;
+    }
     case "impersonation_started":
       return `Impersonated${by}`;
     case "impersonation_stopped":
       return `Impersonation ended${by}`;
     case "oauth_linked":
-      return `Linked ${reason || "a provider"}`;
+      return `Linked ${detail(e, "provider") ?? (reason || "a provider")}`;
     case "oauth_unlinked":
-      return `Unlinked ${reason || "a provider"}`;
-    case "user_deleted":
-      return `Account deleted${by}`;
+      return `Unlinked ${detail(e, "provider") ?? (reason || "a provider")}`;
     default:
       return `${eventName(e.type)}${by}`;
   }
