@@ -117,6 +117,8 @@ class UserSession(Base):
     user_agent: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[str] = mapped_column(Text, ForeignKey("users.id", ondelete="CASCADE"))
     impersonated_by: Mapped[str | None] = mapped_column(Text)
+    # Last use the auth server saw (plugins/session-activity, written at most once a minute); null until then.
+    last_active_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Account(Base):
