@@ -49,9 +49,32 @@ export function loadContract(path = CONTRACT_PATH) {
   for (const r of roles.names ?? [])
     if (r.includes(roles.separator) || r.trim() !== r || r === "")
       problems.push(`role name ${JSON.stringify(r)} is invalid`);
+  for (const [name, limit] of fieldLimitEntries(contract)) {
+    if (!/^[a-z][A-Za-z0-9]*$/.test(name)) problems.push(`field limit ${name} is not lowerCamel`);
+    const ok = isRange(limit)
+      ? Number.isInteger(limit.min) && Number.isInteger(limit.max) && limit.min <= limit.max
+      : Number.isInteger(limit.minLength) &&
+        Number.isInteger(limit.maxLength) &&
+        limit.minLength >= 0 &&
+        limit.minLength <= limit.maxLength &&
+        typeof limit.trim === "boolean" &&
+        (limit.prefixes ?? []).every((p) => typeof p === "string" && p !== "");
+    if (!ok) problems.push(`field limit ${name} needs {min, max} or {minLength, maxLength, trim, prefixes?}`);
+  }
   if (problems.length) throw new Error(`contract/gatehouse.json: ${problems.join("; ")}`);
   return { contract, digest: createHash("sha256").update(text).digest("hex").slice(0, 16) };
 }
+
+/** `[name, limit]` of contract.fieldLimits, without its comment. */
+function fieldLimitEntries(contract) {
+  return Object.entries(contract.fieldLimits ?? {}).filter(([name]) => !name.startsWith("$"));
+}
+
+/** A number range (`{min, max}`) rather than a text limit. */
+const isRange = (limit) => "min" in limit || "max" in limit;
+
+/** lowerCamel → UPPER_SNAKE (`banExpiresInSeconds` → `BAN_EXPIRES_IN_SECONDS`). */
+const upperSnake = (s) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 
 const q = (s) => JSON.stringify(s);
 const pyStr = (s) => JSON.stringify(s); // JSON string literals are valid Python string literals for our text
@@ -102,6 +125,22 @@ function renderTypeScript({ contract, digest }) {
     "/** Secrets from examples and docs; production refuses to start with any of them (compared lower-cased). */",
   );
   out.push(`export const PLACEHOLDER_SECRETS: readonly string[] = ${q(contract.placeholderSecrets)};`, "");
+  out.push("/** A limit on a text field (contract.fieldLimits: lengths in code points unless said otherwise). */");
+  out.push("export interface TextLimit {");
+  out.push("  readonly minLength: number;", "  readonly maxLength: number;", "  readonly trim: boolean;");
+  out.push("  readonly prefixes: readonly string[];", "}", "");
+  out.push("/** An inclusive range of a number field. */");
+  out.push("export interface NumberRange {", "  readonly min: number;", "  readonly max: number;", "}", "");
+  out.push("/** Limits on what people type, enforced alike by both services (see contract.fieldLimits). */");
+  out.push("export const FIELD_LIMITS = {");
+  for (const [name, l] of fieldLimitEntries(contract)) {
+    if (isRange(l)) out.push(`  ${name}: { min: ${l.min}, max: ${l.max} } satisfies NumberRange,`);
+    else {
+      const fields = `minLength: ${l.minLength}, maxLength: ${l.maxLength}, trim: ${l.trim}, prefixes: ${q(l.prefixes ?? [])}`;
+      out.push(`  ${name}: { ${fields} } satisfies TextLimit,`);
+    }
+  }
+  out.push("} as const;", "");
   return out.join("\n");
 }
 
@@ -111,7 +150,7 @@ function renderPython({ contract, digest }) {
     `"""The vocabulary shared with the auth server (contract/gatehouse.json)."""`,
     "",
   ];
-  out.push("from enum import StrEnum", "from typing import Final", "");
+  out.push("from enum import StrEnum", "from typing import Final, NamedTuple", "");
   out.push(
     "",
     "class ErrorCode(StrEnum):",
@@ -148,6 +187,41 @@ function renderPython({ contract, digest }) {
   out.push("    {");
   for (const s of contract.placeholderSecrets) out.push(`        ${pyStr(s)},`);
   out.push("    }", ")", "");
+  out.push(
+    "",
+    "class TextLimit(NamedTuple):",
+    '    """A limit on a text field (contract.fieldLimits: lengths in code points unless said otherwise)."""',
+    "",
+    "    min_length: int",
+    "    max_length: int",
+    "    trim: bool",
+    "    prefixes: tuple[str, ...]",
+    "",
+    "",
+    "class NumberRange(NamedTuple):",
+    '    """An inclusive range of a number field."""',
+    "",
+    "    min: int",
+    "    max: int",
+    "",
+    "",
+    "class FieldLimits:",
+    '    """Limits on what people type, enforced alike by both services (see contract.fieldLimits)."""',
+    "",
+  );
+  for (const [name, l] of fieldLimitEntries(contract)) {
+    if (isRange(l)) out.push(`    ${upperSnake(name)}: Final = NumberRange(min=${l.min}, max=${l.max})`);
+    else {
+      const prefixes = (l.prefixes ?? []).map(pyStr);
+      const tuple = `(${prefixes.join(", ")}${prefixes.length === 1 ? "," : ""})`;
+      const args = `min_length=${l.minLength}, max_length=${l.maxLength}, trim=${l.trim ? "True" : "False"}, prefixes=${tuple}`;
+      const line = `    ${upperSnake(name)}: Final = TextLimit(${args})`;
+      // Laid out as ruff format would (line length 120), so the package's format check passes.
+      if (line.length <= 120) out.push(line);
+      else out.push(`    ${upperSnake(name)}: Final = TextLimit(`, `        ${args}`, "    )");
+    }
+  }
+  out.push("");
   return out.join("\n");
 }
 

@@ -6,7 +6,7 @@ import { jwt } from "better-auth/plugins/jwt";
 import { openAPI } from "better-auth/plugins/open-api";
 import type { Redis } from "ioredis";
 import { decodeJwt } from "jose";
-import { DEFAULT_ROLE, IMPERSONATION_SESSION_LIFETIME_SECONDS } from "./contract.gen.js";
+import { DEFAULT_ROLE, FIELD_LIMITS, IMPERSONATION_SESSION_LIFETIME_SECONDS } from "./contract.gen.js";
 import type { Database } from "./db/database.js";
 import { AUTH_SCHEMA } from "./db/schema-names.js";
 import {
@@ -32,6 +32,7 @@ import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
 import { type SessionActivity, sessionActivity as sessionActivityPlugin } from "./plugins/session-activity/index.js";
 import { sessionRule } from "./plugins/session-rule/index.js";
+import { userFields } from "./plugins/user-fields/index.js";
 import { verificationWaiter } from "./plugins/verification-waiter/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
 import { withHashSlots } from "./security/hash-slots.js";
@@ -54,8 +55,8 @@ export interface AuthDeps {
   sessionActivity: SessionActivity;
 }
 
-const MIN_PASSWORD = 8;
-const MAX_PASSWORD = 128;
+const MIN_PASSWORD = FIELD_LIMITS.password.minLength;
+const MAX_PASSWORD = FIELD_LIMITS.password.maxLength;
 const VERIFY_EMAIL_TTL_S = 15 * 60;
 const RESET_PASSWORD_TTL_S = 60 * 60;
 
@@ -203,6 +204,8 @@ export function createAuth({
       // Gatehouse's own rules first, so their hooks run before the stock plugins' (plugin order).
       // A session the rule refuses is revoked; the audit trail says why.
       sessionRule({ onViolation: (s, why) => announceRevocation(s.id, why === "banned" ? "ban" : "expired") }),
+      // Field limits and well-formed text before any other plugin reads a body (contract fieldLimits).
+      userFields(),
       roles(),
       auditing,
       lockout,

@@ -19,6 +19,7 @@ from app.core.docs import install_docs
 from app.core.header_limit import HeaderSizeLimitMiddleware
 from app.core.logging import RequestContextMiddleware, configure_logging, forward_request_id
 from app.core.security_headers import SecurityHeadersMiddleware
+from app.core.text_guard import WellFormedTextMiddleware
 from app.errors import install_error_handlers
 from app.services.identity import IdentityClient
 
@@ -118,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
 
     install_error_handlers(app)
+    # Added first, so it runs innermost: after the body-size limit bounded what it buffers.
+    app.add_middleware(WellFormedTextMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderSizeLimitMiddleware, max_bytes=settings.max_header_bytes)
     app.add_middleware(

@@ -3,12 +3,13 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from gatehouse_fastapi._contract import FieldLimits
+from pydantic import BaseModel, ConfigDict
 
-from app.schemas.common import STRICT_INPUT, Page
+from app.schemas.common import STRICT_INPUT, Page, limited_text
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
+Title = Annotated[str, limited_text(FieldLimits.TASK_TITLE)]
+Description = Annotated[str, limited_text(FieldLimits.TASK_DESCRIPTION)]
 
 
 class TaskBase(BaseModel):

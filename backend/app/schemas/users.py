@@ -3,14 +3,15 @@
 from datetime import datetime
 from typing import Annotated
 
+from gatehouse_fastapi._contract import FieldLimits
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import STRICT_INPUT, Page
+from app.schemas.common import STRICT_INPUT, Page, limited_text
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ImageUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^(https?://|data:image/)")
-]
+# The contract's limits (fieldLimits), the ones the auth server applies to the same fields.
+Name = Annotated[str, limited_text(FieldLimits.USER_NAME)]
+ImageUrl = Annotated[str, limited_text(FieldLimits.USER_IMAGE)]
+BanReason = Annotated[str, limited_text(FieldLimits.BAN_REASON)]
 # Checked against the contract's role names by the route (unknown → 400 INVALID_ROLE), exactly as written:
 # never trimmed, as better-auth compares stored roles exactly.
 Role = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -65,8 +66,10 @@ class BanRequest(BaseModel):
 
     model_config = STRICT_INPUT
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    expires_in_seconds: int | None = Field(default=None, ge=60, le=10 * 365 * 24 * 3600)
+    reason: BanReason | None = None
+    expires_in_seconds: int | None = Field(
+        default=None, ge=FieldLimits.BAN_EXPIRES_IN_SECONDS.min, le=FieldLimits.BAN_EXPIRES_IN_SECONDS.max
+    )
 
 
 class SessionPublic(BaseModel):

@@ -1,17 +1,19 @@
+import { FIELD_LIMITS } from "../contract.gen";
+
 /**
- * Field validation that runs before any request, so bad input never reaches a server. Limits
- * mirror the servers' (better-auth: password 8–128; backend: task title/description lengths) — the
+ * Field validation that runs before any request, so bad input never reaches a server. Limits are
+ * the contract's (contract/gatehouse.json `fieldLimits`), the ones both servers enforce — the
  * servers still check; this only spares people a round trip and gives precise messages.
  */
 export const LIMITS = {
-  passwordMin: 8,
-  passwordMax: 128,
-  nameMax: 100,
-  emailMax: 254,
-  urlMax: 2048,
-  taskTitleMax: 200,
-  taskDescriptionMax: 2000,
-  banReasonMax: 500,
+  passwordMin: FIELD_LIMITS.password.minLength,
+  passwordMax: FIELD_LIMITS.password.maxLength,
+  nameMax: FIELD_LIMITS.userName.maxLength,
+  emailMax: FIELD_LIMITS.userEmail.maxLength,
+  urlMax: FIELD_LIMITS.userImage.maxLength,
+  taskTitleMax: FIELD_LIMITS.taskTitle.maxLength,
+  taskDescriptionMax: FIELD_LIMITS.taskDescription.maxLength,
+  banReasonMax: FIELD_LIMITS.banReason.maxLength,
 } as const;
 
 /** A validator returns a message for people, or null when the value is fine. */
@@ -29,7 +31,8 @@ export const required =
 export const maxLength =
   (label: string, max: number): Validator =>
   (v) =>
-    v.length > max ? `${label} must be at most ${max} characters.` : null;
+    // Code points, as both servers count (an emoji is one character, not two UTF-16 units).
+    [...v].length > max ? `${label} must be at most ${max} characters.` : null;
 
 export const email: Validator = (v) => {
   const t = v.trim();

@@ -1,9 +1,10 @@
 import { APIError, createAuthEndpoint } from "better-auth/api";
 import { parseUserOutput } from "better-auth/db";
 import * as z from "zod";
-import { ErrorCode } from "../../contract.gen.js";
+import { ErrorCode, FIELD_LIMITS } from "../../contract.gen.js";
 import type { HookContext } from "../hook-context.js";
 import { parseRoleInput } from "../roles/parse.js";
+import { zodRange, zodText } from "../user-fields/fields.js";
 import { type Actor, authenticateService, requireAdmin, requireSelfOrAdmin } from "./guard.js";
 import type { JtiStore } from "./replay.js";
 
@@ -11,25 +12,17 @@ import type { JtiStore } from "./replay.js";
 export const INTERNAL_PREFIX = "/internal/admin";
 
 const id = z.string().min(1).max(255);
-/** The backend's limits (backend/app/schemas/users.py), so both services accept the same profiles. */
-const name = z
-  .string()
-  .max(100)
-  .refine((s) => s.trim().length > 0, "must not be blank");
-const image = z
-  .string()
-  .max(2048)
-  .regex(/^(https?:\/\/|data:image\/)/, "must be an http(s) URL or a data:image URI")
-  .nullable();
-const TEN_YEARS_S = 10 * 365 * 24 * 3600;
+// The contract's limits (fieldLimits), as better-auth's own endpoints and the backend apply them.
+const name = zodText(FIELD_LIMITS.userName);
+const image = zodText(FIELD_LIMITS.userImage).nullable();
 
 const BODIES = {
   setRole: z.object({ userId: id, role: z.union([z.string(), z.array(z.string())]) }).strict(),
   banUser: z
     .object({
       userId: id,
-      banReason: z.string().max(500).nullable().optional(),
-      banExpiresIn: z.number().int().min(1).max(TEN_YEARS_S).nullable().optional(),
+      banReason: zodText(FIELD_LIMITS.banReason).nullable().optional(),
+      banExpiresIn: zodRange(FIELD_LIMITS.banExpiresInSeconds).nullable().optional(),
     })
     .strict(),
   unbanUser: z.object({ userId: id }).strict(),
