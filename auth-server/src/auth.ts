@@ -1,9 +1,11 @@
+import { passkey } from "@better-auth/passkey";
 import { betterAuth } from "better-auth";
 // One entry point per plugin: "better-auth/plugins" would load every plugin better-auth ships.
 import { admin } from "better-auth/plugins/admin";
 import { bearer } from "better-auth/plugins/bearer";
 import { jwt } from "better-auth/plugins/jwt";
 import { openAPI } from "better-auth/plugins/open-api";
+import { twoFactor } from "better-auth/plugins/two-factor";
 import type { Redis } from "ioredis";
 import { decodeJwt } from "jose";
 import { DEFAULT_ROLE, FIELD_LIMITS, IMPERSONATION_SESSION_LIFETIME_SECONDS } from "./contract.gen.js";
@@ -28,6 +30,7 @@ import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { contractCodes } from "./plugins/contract-codes/index.js";
 import { internalAdminApi } from "./plugins/internal-admin/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
+import { parseAmr, type SessionMethods, secondFactorRules, sessionMethods } from "./plugins/mfa/index.js";
 import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
 import { type SessionActivity, sessionActivity as sessionActivityPlugin } from "./plugins/session-activity/index.js";
@@ -75,7 +78,8 @@ export function createAuth({
   sessionActivity,
 }: AuthDeps) {
   const { db } = database;
-  const auditing = audit(new AuditTrail(db, database.kind, logger));
+  const trail = new AuditTrail(db, database.kind, logger);
+  const auditing = audit(trail);
   const lockout = signInLockout(new LockoutStore(db, database.kind));
   const admins = adminEmails({
     adminEmails: env.ADMIN_EMAILS,
@@ -86,6 +90,15 @@ export function createAuth({
   const waiter = verificationWaiter();
   const oauth = oauthAuthOptions(env);
   const link = (path: string, token: string): string => `${env.FRONTEND_URL.replace(/\/$/, "")}${path}?token=${token}`;
+
+  const mfaRules = secondFactorRules({
+    db,
+    secret: env.BETTER_AUTH_SECRET,
+    trail,
+    mailer,
+    frontendUrl: env.FRONTEND_URL,
+    adminRequireMfa: env.ADMIN_REQUIRE_MFA,
+  });
 
   const hasher = createPasswordHasher(async (oldHash, newHash) => {
     // The old hash is a random salt plus key: it identifies its account row uniquely.
@@ -207,6 +220,22 @@ export function createAuth({
       // Field limits and well-formed text before any other plugin reads a body (contract fieldLimits).
       userFields(),
       roles(),
+      // Second factors before the audit and the lockout: their sign-in hooks must see the
+      // two-factor challenge that replaces the password step's session.
+      sessionMethods(),
+      twoFactor({
+        issuer: "Gatehouse",
+        schema: AUTH_SCHEMA.twoFactor,
+        backupCodeOptions: { amount: 10, storeBackupCodes: mfaRules.storeBackupCodes },
+        trustDeviceMaxAge: 30 * 24 * 3600,
+      }),
+      passkey({
+        rpID: env.PASSKEY_RP_ID,
+        rpName: env.PASSKEY_RP_NAME,
+        origin: env.PASSKEY_ORIGIN,
+        schema: AUTH_SCHEMA.passkey,
+      }),
+      mfaRules,
       auditing,
       lockout,
       commonPasswords({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD }),
@@ -232,6 +261,9 @@ export function createAuth({
             email_verified: user.emailVerified,
             role: canonicalRole((user as { role?: string | null }).role),
             name: user.name,
+            // RFC 8176 methods and OpenID Connect Core §2 auth_time (epoch seconds) of the session.
+            amr: parseAmr((session as SessionMethods).amr),
+            auth_time: authTimeOf(session as SessionMethods),
           }),
         },
       }),
@@ -254,6 +286,12 @@ export function createAuth({
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** The session's `auth_time` in epoch seconds (its creation for sessions older than the column). */
+function authTimeOf(session: SessionMethods & { createdAt?: Date | string }): number {
+  const at = session.authTime ?? session.createdAt;
+  return Math.floor(new Date(at ?? Date.now()).getTime() / 1000);
+}
 
 /** Whether a verification token (better-auth's HS256 JWT) is the new-address step of an email change. */
 function isEmailChange(token: string): boolean {

@@ -55,4 +55,17 @@ describe("loadEnv", () => {
       expect(msg).toMatch(/DATABASE_URL/);
     }
   });
+
+  it("derives the passkey relying party from FRONTEND_URL and refuses one that cannot work", () => {
+    const env = loadEnv({ BETTER_AUTH_SECRET: "dev-secret", FRONTEND_URL: "https://app.example.com/" });
+    expect(env.PASSKEY_RP_ID).toBe("app.example.com");
+    expect(env.PASSKEY_ORIGIN).toBe("https://app.example.com");
+    expect(env.ADMIN_REQUIRE_MFA).toBe(false);
+    expect(() =>
+      loadEnv({ BETTER_AUTH_SECRET: "dev-secret", FRONTEND_URL: "https://app.example.com", PASSKEY_RP_ID: "evil.com" }),
+    ).toThrow(/PASSKEY_RP_ID/);
+    expect(() => loadEnv({ BETTER_AUTH_SECRET: "dev-secret", FRONTEND_URL: "http://app.example.com" })).toThrow(
+      /PASSKEY_ORIGIN/,
+    );
+  });
 });

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { oauthSettingsProblems, oidcProvidersSetting } from "./oauth/config.js";
 import { isInsecureUrl, weakSecretReason } from "./security/secret-strength.js";
+import { passkeySettingsProblems } from "./security/passkey-settings.js";
 
 const csv = z
   .string()
@@ -113,6 +114,17 @@ const schema = z
      * Node's default maxHeaderSize, and the backend's MAX_HEADER_BYTES default: both refuse the same requests.
      */
     MAX_HEADER_BYTES: z.coerce.number().int().min(4096).max(1_048_576).default(16_384),
+    /** `true`: every admin route on both services needs a session signed in with a second factor (403 MFA_REQUIRED). */
+    ADMIN_REQUIRE_MFA: z.enum(["true", "false"]).default("false"),
+    /**
+     * WebAuthn relying-party ID of passkeys: the web app's host or a registrable suffix of it
+     * (WebAuthn §5.1.3). Default: FRONTEND_URL's host. Changing it orphans every passkey.
+     */
+    PASSKEY_RP_ID: z.string().optional(),
+    /** Name the authenticator shows for passkeys. */
+    PASSKEY_RP_NAME: z.string().default("Gatehouse"),
+    /** Origin (scheme://host[:port]) where passkey ceremonies run; default FRONTEND_URL's origin. */
+    PASSKEY_ORIGIN: z.url().optional(),
     /** pino level: fatal, error, warn, info, debug, trace, silent. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** `json` (default: one object per line) or `pretty` (one readable, coloured line; `make dev` sets it). */
@@ -126,6 +138,9 @@ const schema = z
     CORS_ORIGINS: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : [e.FRONTEND_URL],
     ADMIN_EMAILS: e.ADMIN_EMAILS.map((m) => m.toLowerCase()),
     RATE_LIMIT_ENABLED: e.RATE_LIMIT_ENABLED ? e.RATE_LIMIT_ENABLED === "true" : e.NODE_ENV !== "test",
+    ADMIN_REQUIRE_MFA: e.ADMIN_REQUIRE_MFA === "true",
+    PASSKEY_ORIGIN: new URL(e.PASSKEY_ORIGIN ?? e.FRONTEND_URL).origin,
+    PASSKEY_RP_ID: (e.PASSKEY_RP_ID ?? new URL(e.FRONTEND_URL).hostname).toLowerCase(),
   }));
 
 export type Env = z.infer<typeof schema>;
@@ -178,7 +193,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     problems.push("REDIS_URL must start with redis:// or rediss://.");
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(env.DATABASE_URL))
     problems.push("DATABASE_URL must start with sqlite: or postgres://.");
-  problems.push(...oauthSettingsProblems(env));
+  problems.push(...oauthSettingsProblems(env), ...passkeySettingsProblems(env));
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
   return env;
 }

@@ -347,6 +347,38 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         imported_at timestamptz not null,
         primary key (model, source_id)
       )`,
+  },
+  {
+    // Second factors (plugins/mfa). `totp_used_codes`: TOTP codes already accepted, per user,
+    // until they could no longer verify (epoch seconds), so a code works once (RFC 6238 §5.2);
+    // the primary key makes a concurrent second use fail on any instance. And a step-up (a code
+    // verified in a signed-in session) rewrites the session's `amr` / `auth_time`: caches of the
+    // session must drop their copy, so it is a 'session_changed' feed row like 0008's.
+    name: "0011_second_factors",
+    sqlite: [
+      `create table if not exists totp_used_codes (
+        user_id text not null,
+        code text not null,
+        expires_at integer not null,
+        primary key (user_id, code)
+      )`,
+      "create index if not exists totp_used_codes_expires_idx on totp_used_codes (expires_at)",
+      `create trigger if not exists auth_feed_session_methods after update of amr, auth_time on user_sessions
+        when new.amr is not old.amr or new.auth_time is not old.auth_time begin
+        insert into auth_revocations (kind, user_id, session_id) values ('session_changed', old.user_id, old.id);
+      end`,
+    ],
+    postgres: [
+      `create table if not exists totp_used_codes (
+        user_id text not null,
+        code text not null,
+        expires_at bigint not null,
+        primary key (user_id, code)
+      )`,
+      "create index if not exists totp_used_codes_expires_idx on totp_used_codes (expires_at)",
+      `create trigger auth_feed_session_methods after update of amr, auth_time on user_sessions
+        for each row when (new.amr is distinct from old.amr or new.auth_time is distinct from old.auth_time)
+        execute function auth_record_session_change()`,
     ],
   },
   {

@@ -44,6 +44,33 @@ export const AUTH_SCHEMA = {
     user: { fields: { banReason: "ban_reason", banExpires: "ban_expires" } },
     session: { fields: { impersonatedBy: "impersonated_by" } },
   },
+  /** better-auth two-factor plugin (TOTP secret and backup codes, both sealed; plugins/mfa). */
+  twoFactor: {
+    user: { fields: { twoFactorEnabled: "two_factor_enabled" } },
+    twoFactor: {
+      modelName: "two_factors",
+      fields: {
+        backupCodes: "backup_codes",
+        userId: "user_id",
+        failedVerificationCount: "failed_verification_count",
+        lockedUntil: "locked_until",
+      },
+    },
+  },
+  /** @better-auth/passkey (WebAuthn credentials; public keys only). */
+  passkey: {
+    passkey: {
+      modelName: "passkeys",
+      fields: {
+        publicKey: "public_key",
+        userId: "user_id",
+        credentialID: "credential_id",
+        deviceType: "device_type",
+        backedUp: "backed_up",
+        createdAt: "created_at",
+      },
+    },
+  },
   jwt: {
     jwks: {
       // Not "jwks": that is stock better-auth's table (camelCase columns), which an import reads.

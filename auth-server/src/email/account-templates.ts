@@ -45,3 +45,16 @@ export function approveEmailChangeMail(to: string, name: string, newEmail: strin
     html: layout("Approve your email change", intro, { label: "Approve the change", url }, outro),
   };
 }
+
+/** An admin removed the account's second factors (lost authenticator): sign in with the password, then enrol again. */
+export function secondFactorResetMail(to: string, name: string, securityUrl: string): Mail {
+  const intro = `Hi ${name || "there"}, an administrator removed the two-step verification (authenticator app, backup codes and passkeys) from your Gatehouse account. You can now sign in with your password alone.`;
+  const outro =
+    "Set up two-step verification again as soon as you can. If you did not ask for this, change your password and tell your administrator.";
+  return {
+    to,
+    subject: "Two-step verification was reset",
+    text: `${intro}\n\nSet it up again: ${securityUrl}\n\n${outro}\n`,
+    html: layout("Two-step verification was reset", intro, { label: "Set it up again", url: securityUrl }, outro),
+  };
+}

@@ -66,6 +66,8 @@ export function audit(trail: AuditTrail) {
           const err = errorOf(ctx.context.returned);
           if (!err) {
             const s = ctx.context.newSession;
+            // No session yet: a two-factor challenge; the code step records the sign-in (plugins/mfa).
+            if (!s) return;
             record(ctx, {
               type: AuditEventType.SIGN_IN,
               userId: s?.user.id,

@@ -41,6 +41,8 @@ describe.each(DB_KINDS)("internal admin API authentication on %s", (kind) => {
         "image",
         "name",
         "role",
+        // better-auth two-factor plugin's user field (plugins/mfa)
+        "twoFactorEnabled",
         "updatedAt",
       ].sort(),
     );

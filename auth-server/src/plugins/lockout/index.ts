@@ -5,6 +5,8 @@ import { ErrorCode } from "../../contract.gen.js";
 import type { PasswordHasher } from "../../password.js";
 import { durationInWords } from "../../wording.js";
 import { bodyOf, errorOf } from "../hook-context.js";
+import { challengeOf } from "../mfa/challenge.js";
+import { SECOND_FACTOR_PATHS } from "../mfa/session-methods.js";
 import type { LockoutStore } from "./store.js";
 
 export {
@@ -68,6 +70,10 @@ export function signInLockout(store: LockoutStore) {
     if (!ctx || reserved.has(ctx.context)) return;
     const account = accountOf(ctx);
     if (!account) return;
+    await reserveFor(ctx.context, account);
+  }
+
+  async function reserveFor(key: object, account: string): Promise<void> {
     const reservation = await store.reserve(account);
     if (!reservation.granted) {
       const wait = reservation.retryAfterSeconds;
@@ -80,7 +86,7 @@ export function signInLockout(store: LockoutStore) {
         { "Retry-After": String(wait) },
       );
     }
-    reserved.set(ctx.context, account);
+    reserved.set(key, account);
   }
 
   return {
@@ -89,6 +95,17 @@ export function signInLockout(store: LockoutStore) {
       RATE_LIMITED: { code: ErrorCode.RATE_LIMITED, message: "Too many failed password attempts for this account." },
     },
     hooks: {
+      before: [
+        {
+          // The code step of a two-factor sign-in is part of the same sign-in: a TOTP or backup
+          // code is reserved like a password (a throttled account cannot try codes either).
+          matcher: (ctx: { path?: string }) => SECOND_FACTOR_PATHS.has(ctx.path ?? ""),
+          handler: createAuthMiddleware(async (ctx) => {
+            const who = await challengeOf(ctx);
+            if (who?.signIn && !reserved.has(ctx.context)) await reserveFor(ctx.context, who.email.toLowerCase());
+          }),
+        },
+      ],
       after: [
         {
           // Every endpoint that may check a password; get-session never does, and a hook matching
@@ -99,7 +116,11 @@ export function signInLockout(store: LockoutStore) {
             if (account === undefined) return;
             reserved.delete(ctx.context);
             const err = errorOf(ctx.context.returned);
-            if (!err || RIGHT_PASSWORD.has(err.code)) await store.clear(account);
+            // A right password that leads to a two-factor challenge is not a finished sign-in: the
+            // streak goes on until a code is accepted.
+            if (!err && bodyOf({ body: ctx.context.returned }).twoFactorRedirect) await store.release(account);
+            else if (!err || RIGHT_PASSWORD.has(err.code)) await store.clear(account);
+            else if (SECOND_FACTOR_PATHS.has(ctx.path ?? "") && err.status === 401) await store.confirmFailure(account);
             else if (WRONG_PASSWORD.has(err.code)) await store.confirmFailure(account);
             else await store.release(account);
           }),

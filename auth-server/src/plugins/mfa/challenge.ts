@@ -1,0 +1,44 @@
+import { getSessionFromCtx } from "better-auth/api";
+import type { HookContext } from "../hook-context.js";
+
+/** better-auth two-factor plugin's challenge cookie (constant.ts `TWO_FACTOR_COOKIE_NAME`). */
+const TWO_FACTOR_COOKIE = "two_factor";
+
+/** Whose second factor a verify request is about, and whether it completes a sign-in. */
+export interface Challenge {
+  userId: string;
+  email: string;
+  /** true: the two-factor cookie of a password sign-in; false: a signed-in user (enrolment, step-up). */
+  signIn: boolean;
+}
+
+const resolved = new WeakMap<object, Promise<Challenge | null>>();
+
+async function resolve(ctx: HookContext): Promise<Challenge | null> {
+  // The same order as better-auth's verifyTwoFactor: a live session wins over the challenge cookie.
+  const session = await getSessionFromCtx(ctx).catch(() => null);
+  if (session) return { userId: session.user.id, email: session.user.email, signIn: false };
+  const cookie = ctx.context.createAuthCookie(TWO_FACTOR_COOKIE);
+  const identifier = await ctx.getSignedCookie(cookie.name, ctx.context.secret);
+  if (!identifier) return null;
+  const pending = await ctx.context.internalAdapter.findVerificationValue(identifier);
+  if (!pending || new Date(pending.expiresAt).getTime() <= Date.now()) return null;
+  const user = await ctx.context.internalAdapter.findUserById(pending.value);
+  return user ? { userId: user.id, email: user.email, signIn: true } : null;
+}
+
+/**
+ * The user a second-factor verification is for (null when neither a session nor a live challenge
+ * cookie names one; better-auth then refuses the request itself). Looked up once per request
+ * (before the endpoint runs, so still valid after it consumed the challenge).
+ */
+export function challengeOf(ctx: HookContext): Promise<Challenge | null> {
+  const key = ctx.request ?? null;
+  if (!key) return resolve(ctx);
+  let found = resolved.get(key);
+  if (!found) {
+    found = resolve(ctx);
+    resolved.set(key, found);
+  }
+  return found;
+}

@@ -1,0 +1,172 @@
+import type { BetterAuthPlugin } from "better-auth";
+import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
+import type { Kysely } from "kysely";
+import { AuditEventType, ErrorCode } from "../../contract.gen.js";
+import type { Mailer } from "../../email/index.js";
+import type { AuditEvent, AuditTrail } from "../audit/trail.js";
+import { bodyOf, errorOf, type HookContext, requestMeta } from "../hook-context.js";
+import { secondFactorAdminEndpoints } from "./admin.js";
+import { Amr, parseAmr } from "./amr.js";
+import { hashedBackupCodes } from "./backup-codes.js";
+import { challengeOf } from "./challenge.js";
+import { UsedCodes } from "./used-codes.js";
+
+export { Amr, type AmrValue, combineAmr, formatAmr, parseAmr } from "./amr.js";
+export { hashedBackupCodes } from "./backup-codes.js";
+export { type Challenge, challengeOf } from "./challenge.js";
+export { SECOND_FACTOR_PATHS, type SessionMethods, sessionMethods } from "./session-methods.js";
+export { UsedCodes } from "./used-codes.js";
+
+const TOTP = "/two-factor/verify-totp";
+const BACKUP = "/two-factor/verify-backup-code";
+/** Admin routes that stay open to a session without a second factor: leaving an impersonation. */
+const ADMIN_OPEN = new Set(["/admin/stop-impersonating"]);
+
+export interface SecondFactorOptions {
+  db: Kysely<any>;
+  secret: string;
+  trail: AuditTrail;
+  mailer: Mailer;
+  frontendUrl: string;
+  /** ADMIN_REQUIRE_MFA: every /admin/* route needs a session whose amr holds `mfa`. */
+  adminRequireMfa: boolean;
+}
+
+/**
+ * Gatehouse's rules around better-auth's two-factor and passkey plugins (which do the factors):
+ * TOTP codes are single-use (used-codes.ts), backup codes are matched by digest
+ * (backup-codes.ts), ADMIN_REQUIRE_MFA guards the admin routes (403 MFA_REQUIRED), every
+ * enrol / disable / verify / failure is audited, and admins can see and reset a user's factors
+ * (admin.ts). The account lockout counts failed codes (plugins/lockout).
+ */
+export function secondFactorRules(opts: SecondFactorOptions) {
+  const usedCodes = new UsedCodes(opts.db);
+  const backup = hashedBackupCodes(opts.secret);
+  const record = (ctx: HookContext, e: AuditEvent) => opts.trail.record({ ...requestMeta(ctx.request), ...e });
+  const on = (path: string | ((p: string) => boolean)) => (ctx: { path?: string }) =>
+    typeof path === "string" ? ctx.path === path : path(ctx.path ?? "");
+  const after = (path: string, handler: (ctx: HookContext) => Promise<void> | void) => ({
+    matcher: on(path),
+    handler: createAuthMiddleware(async (ctx) => {
+      await handler(ctx);
+    }),
+  });
+  /** Audit of a code verification: sign-in, enrolment or step-up, or a refusal. */
+  const auditVerify = (method: "totp" | "backup_code") => async (ctx: HookContext) => {
+    const who = await challengeOf(ctx);
+    const err = errorOf(ctx.context.returned);
+    if (!who) return;
+    if (err) {
+      record(ctx, { type: AuditEventType.TWO_FACTOR_FAILED, userId: who.userId, success: false, reason: err.code });
+      return;
+    }
+    const created = ctx.context.newSession;
+    if (who.signIn && created) {
+      record(ctx, {
+        type: AuditEventType.SIGN_IN,
+        userId: who.userId,
+        sessionId: created.session.id,
+        success: true,
+        reason: method,
+        details: { method },
+      });
+    }
+    // A first TOTP code with a live session confirms enrolment (better-auth then re-issues the session).
+    const type =
+      !who.signIn && created && method === "totp"
+        ? AuditEventType.TWO_FACTOR_ENABLED
+        : AuditEventType.TWO_FACTOR_VERIFIED;
+    record(ctx, { type, userId: who.userId, sessionId: created?.session.id ?? null, success: true, reason: method });
+  };
+  const auditSimple = (type: AuditEventType) => (ctx: HookContext) => {
+    if (errorOf(ctx.context.returned)) return;
+    const userId = ctx.context.session?.user.id ?? null;
+    record(ctx, { type, userId, success: true });
+  };
+
+  return {
+    id: "gatehouse-second-factor",
+    /** better-auth two-factor `backupCodeOptions.storeBackupCodes`: digests, not the codes. */
+    storeBackupCodes: backup.storeBackupCodes,
+    endpoints: secondFactorAdminEndpoints({
+      trail: opts.trail,
+      mailer: opts.mailer,
+      frontendUrl: opts.frontendUrl,
+      usedCodes,
+    }),
+    hooks: {
+      before: [
+        {
+          matcher: on(BACKUP),
+          handler: createAuthMiddleware(async (ctx) => {
+            const body = bodyOf(ctx);
+            if (typeof body.code !== "string") return;
+            await challengeOf(ctx);
+            return { context: { body: { ...body, code: backup.digestOf(body.code) } } };
+          }),
+        },
+        {
+          matcher: on(TOTP),
+          handler: createAuthMiddleware(async (ctx) => {
+            const code = bodyOf(ctx).code;
+            const who = await challengeOf(ctx);
+            if (!who || typeof code !== "string" || !/^\d{6,8}$/.test(code)) return;
+            if (!(await usedCodes.claim(who.userId, code))) {
+              record(ctx, {
+                type: AuditEventType.TWO_FACTOR_FAILED,
+                userId: who.userId,
+                success: false,
+                reason: "CODE_ALREADY_USED",
+              });
+              throw new APIError("UNAUTHORIZED", {
+                code: "INVALID_CODE",
+                message: "This code was already used. Wait for the next one.",
+              });
+            }
+          }),
+        },
+        {
+          matcher: on((p) => opts.adminRequireMfa && p.startsWith("/admin/") && !ADMIN_OPEN.has(p)),
+          handler: createAuthMiddleware(async (ctx) => {
+            const session = await getSessionFromCtx(ctx).catch(() => null);
+            if (!session) return; // the endpoint answers 401 itself
+            if (!parseAmr((session.session as { amr?: string | null }).amr).includes(Amr.MFA)) {
+              throw new APIError("FORBIDDEN", {
+                code: ErrorCode.MFA_REQUIRED,
+                message: "Administration needs a session signed in with a second factor.",
+              });
+            }
+          }),
+        },
+      ],
+      after: [
+        after(TOTP, async (ctx) => {
+          const code = bodyOf(ctx).code;
+          const who = await challengeOf(ctx);
+          if (who && typeof code === "string" && errorOf(ctx.context.returned))
+            await usedCodes.release(who.userId, code);
+          await auditVerify("totp")(ctx);
+        }),
+        after(BACKUP, auditVerify("backup_code")),
+        after("/two-factor/disable", auditSimple(AuditEventType.TWO_FACTOR_DISABLED)),
+        after("/two-factor/generate-backup-codes", auditSimple(AuditEventType.BACKUP_CODES_GENERATED)),
+        after("/passkey/verify-registration", auditSimple(AuditEventType.PASSKEY_ADDED)),
+        after("/passkey/delete-passkey", auditSimple(AuditEventType.PASSKEY_DELETED)),
+        after("/passkey/verify-authentication", (ctx) => {
+          const err = errorOf(ctx.context.returned);
+          const created = ctx.context.newSession;
+          if (err) record(ctx, { type: AuditEventType.PASSKEY_FAILED, success: false, reason: err.code });
+          else if (created)
+            record(ctx, {
+              type: AuditEventType.SIGN_IN,
+              userId: created.user.id,
+              sessionId: created.session.id,
+              success: true,
+              reason: "passkey",
+              details: { method: "passkey" },
+            });
+        }),
+      ],
+    },
+  } satisfies BetterAuthPlugin & Record<string, unknown>;
+}

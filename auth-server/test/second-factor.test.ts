@@ -1,0 +1,248 @@
+import { decodeJwt } from "jose";
+import { generateSync } from "otplib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cookiesFrom, DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
+
+/** The base32 secret in a TOTP URI (otpauth://totp/…?secret=…). */
+const secretOf = (uri: string): string => new URL(uri).searchParams.get("secret") as string;
+/** A TOTP code computed by otplib (RFC 6238), `stepOffset` periods from now (better-auth accepts ±1). */
+const totp = (secret: string, stepOffset = 0): string =>
+  generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + stepOffset * 30 });
+
+/** Cookies of `base` overridden by those `res` sets (a session re-issued, a challenge cookie). */
+function mergeCookies(base: string, res: Response): string {
+  const jar = new Map(
+    base
+      .split("; ")
+      .filter(Boolean)
+      .map((c) => [c.split("=")[0], c] as const),
+  );
+  for (const line of res.headers.getSetCookie()) {
+    const pair = line.split(";")[0] as string;
+    const name = pair.split("=")[0] as string;
+    if (pair.endsWith("=")) jar.delete(name);
+    else jar.set(name, pair);
+  }
+  return [...jar.values()].join("; ");
+}
+
+describe.each(DB_KINDS)("second factors on %s", (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind, { ADMIN_EMAILS: "boss@example.com" });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  const post = (path: string, json: unknown, cookie = "") =>
+    s.call(`/api/auth${path}`, { method: "POST", json, headers: cookie ? { Cookie: cookie } : {} });
+  const events = async (userId: string) =>
+    (await s.gh.database.db.selectFrom("auth_events").selectAll().where("user_id", "=", userId).execute()).map(
+      (r) => `${r.type}${r.reason ? `:${r.reason}` : ""}`,
+    );
+  const failures = async (email: string) =>
+    Number(
+      (
+        await s.gh.database.db
+          .selectFrom("auth_login_failures")
+          .select("failures")
+          .where("email", "=", email)
+          .executeTakeFirst()
+      )?.failures ?? 0,
+    );
+
+  /** Enrols TOTP for a signed-in user; returns the secret, backup codes and the re-issued cookie. */
+  async function enrol(cookie: string) {
+    const enable = await post("/two-factor/enable", { password: STRONG_PASSWORD }, cookie);
+    expect(enable.status).toBe(200);
+    const { totpURI, backupCodes } = (await enable.json()) as { totpURI: string; backupCodes: string[] };
+    const secret = secretOf(totpURI);
+    const code = totp(secret);
+    const confirm = await post("/two-factor/verify-totp", { code }, cookie);
+    expect(confirm.status).toBe(200);
+    return { secret, backupCodes, code, cookie: mergeCookies(cookie, confirm) };
+  }
+
+  /** Password step of a sign-in: expects the two-factor challenge and returns its cookie. */
+  async function challenge(email: string): Promise<string> {
+    const res = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ twoFactorRedirect: true, twoFactorMethods: ["totp"] });
+    expect(res.headers.get("set-auth-token")).toBeNull();
+    return cookiesFrom(res);
+  }
+
+  it("enrols TOTP, signs in with an otplib code (amr pwd otp mfa), refuses wrong and replayed codes", async () => {
+    const email = "tess@example.com";
+    const me = await signUpVerified(s, email);
+    const { secret, backupCodes, code: enrolCode, cookie } = await enrol(me.cookie);
+    expect(backupCodes).toHaveLength(10);
+    // Stored as digests: no code appears in the table.
+    const row = await s.gh.database.db
+      .selectFrom("two_factors")
+      .selectAll()
+      .where("user_id", "=", me.userId)
+      .executeTakeFirstOrThrow();
+    for (const c of backupCodes) expect(String(row.backup_codes)).not.toContain(c);
+    // Enrolment proved the factor: the re-issued session is multi-factor.
+    const session = await (await s.call("/api/auth/get-session", { headers: { Cookie: cookie } })).json();
+    expect(session.user.twoFactorEnabled).toBe(true);
+    expect(session.session.amr).toBe("pwd otp mfa");
+
+    const c1 = await challenge(email);
+    const wrong = await post("/two-factor/verify-totp", { code: enrolCode === "000000" ? "111111" : "000000" }, c1);
+    expect(wrong.status).toBe(401);
+    expect((await wrong.json()).code).toBe("INVALID_CODE");
+    const replayed = await post("/two-factor/verify-totp", { code: enrolCode }, c1);
+    expect(replayed.status).toBe(401);
+
+    const next = totp(secret, 1);
+    const ok = await post("/two-factor/verify-totp", { code: next }, c1);
+    expect(ok.status).toBe(200);
+    const signedIn = mergeCookies(c1, ok);
+    const tokenRes = await s.call("/api/auth/token", { headers: { Cookie: signedIn } });
+    const claims = decodeJwt(((await tokenRes.json()) as { token: string }).token);
+    expect(claims.amr).toEqual(["pwd", "otp", "mfa"]);
+    expect(Math.abs((claims.auth_time as number) - Date.now() / 1000)).toBeLessThan(60);
+
+    // The same code at a new sign-in is a replay.
+    const c2 = await challenge(email);
+    expect((await post("/two-factor/verify-totp", { code: next }, c2)).status).toBe(401);
+
+    const trail = await events(me.userId);
+    expect(trail).toEqual(
+      expect.arrayContaining(["two_factor_enabled:totp", "two_factor_failed:INVALID_CODE", "sign_in:totp"]),
+    );
+    expect(trail).toContain("two_factor_failed:CODE_ALREADY_USED");
+  });
+
+  it("accepts each backup code once; a password-only JWT says pwd", async () => {
+    const email = "bea@example.com";
+    const me = await signUpVerified(s, email);
+    const jwt = decodeJwt(
+      ((await (await s.call("/api/auth/token", { headers: { Cookie: me.cookie } })).json()) as { token: string }).token,
+    );
+    expect(jwt.amr).toEqual(["pwd"]);
+    const { backupCodes } = await enrol(me.cookie);
+    const code = backupCodes[3] as string;
+    const first = await post("/two-factor/verify-backup-code", { code }, await challenge(email));
+    expect(first.status).toBe(200);
+    expect(first.headers.get("set-auth-token")).toBeTruthy();
+    const again = await post("/two-factor/verify-backup-code", { code }, await challenge(email));
+    expect(again.status).toBe(401);
+    expect((await again.json()).code).toBe("INVALID_BACKUP_CODE");
+    expect(await events(me.userId)).toEqual(
+      expect.arrayContaining(["sign_in:backup_code", "two_factor_failed:INVALID_BACKUP_CODE"]),
+    );
+  });
+
+  it("counts wrong codes toward the account lockout, and a throttled account cannot try codes", async () => {
+    const email = "lou@example.com";
+    const me = await signUpVerified(s, email);
+    const { secret } = await enrol(me.cookie);
+    const c = await challenge(email);
+    for (let i = 0; i < 3; i++) expect((await post("/two-factor/verify-totp", { code: "000001" }, c)).status).toBe(401);
+    expect(await failures(email)).toBe(3);
+    // A right password passes only to the code step: the streak goes on.
+    const c2 = await challenge(email);
+    expect(await failures(email)).toBe(3);
+    await s.gh.database.db
+      .updateTable("auth_login_failures")
+      .set({
+        locked_until: kind === "sqlite" ? new Date(Date.now() + 60_000).toISOString() : new Date(Date.now() + 60_000),
+      })
+      .where("email", "=", email)
+      .execute();
+    const throttled = await post("/two-factor/verify-totp", { code: totp(secret, 1) }, c2);
+    expect(throttled.status).toBe(429);
+    expect((await throttled.json()).code).toBe("RATE_LIMITED");
+  });
+
+  it("steps up a password-only session with a code: amr gains otp mfa, auth_time moves, caches are told", async () => {
+    const email = "stu@example.com";
+    const me = await signUpVerified(s, email);
+    const other = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    const otherCookie = cookiesFrom(other);
+    const { secret } = await enrol(me.cookie);
+    const before = await (await s.call("/api/auth/get-session", { headers: { Cookie: otherCookie } })).json();
+    expect(before.session.amr).toBe("pwd");
+    const step = await post("/two-factor/verify-totp", { code: totp(secret, 1) }, otherCookie);
+    expect(step.status).toBe(200);
+    const after = await (await s.call("/api/auth/get-session", { headers: { Cookie: otherCookie } })).json();
+    expect(after.session.id).toBe(before.session.id);
+    expect(after.session.amr).toBe("pwd otp mfa");
+    expect(new Date(after.session.authTime).getTime()).toBeGreaterThan(new Date(before.session.authTime).getTime());
+    const feed = await s.gh.database.db
+      .selectFrom("auth_revocations")
+      .select("kind")
+      .where("session_id", "=", before.session.id)
+      .execute();
+    expect(feed.map((r) => r.kind)).toContain("session_changed");
+    expect(await events(me.userId)).toContain("two_factor_verified:totp");
+  });
+
+  it("disables with the password; then the password alone signs in", async () => {
+    const email = "dan@example.com";
+    const me = await signUpVerified(s, email);
+    const { cookie } = await enrol(me.cookie);
+    expect((await post("/two-factor/disable", { password: "wrong password here" }, cookie)).status).toBe(400);
+    const off = await post("/two-factor/disable", { password: STRONG_PASSWORD }, cookie);
+    expect(off.status).toBe(200);
+    const plain = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(plain.headers.get("set-auth-token")).toBeTruthy();
+    expect(await events(me.userId)).toContain("two_factor_disabled");
+  });
+
+  it("lets an admin see and reset a user's second factor (audited, mailed)", async () => {
+    const user = await signUpVerified(s, "ria@example.com");
+    const { cookie: userCookie } = await enrol(user.cookie);
+    const boss = await signUpVerified(s, "boss@example.com");
+    const status = await s.call(`/api/auth/admin/second-factor?userId=${user.userId}`, {
+      headers: { Cookie: boss.cookie },
+    });
+    expect(await status.json()).toMatchObject({ totpEnabled: true, backupCodesLeft: 10, passkeys: 0 });
+    expect((await post("/admin/reset-second-factor", { userId: boss.userId }, userCookie)).status).toBe(403);
+    const reset = await post("/admin/reset-second-factor", { userId: user.userId }, boss.cookie);
+    expect(await reset.json()).toMatchObject({ totpEnabled: false, backupCodesLeft: 0 });
+    expect(s.outbox.list("ria@example.com").map((m) => m.subject)).toContain("Two-step verification was reset");
+    const row = await s.gh.database.db
+      .selectFrom("auth_events")
+      .selectAll()
+      .where("type", "=", "second_factor_reset")
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ user_id: user.userId, actor_id: boss.userId });
+    const plain = await post("/sign-in/email", { email: "ria@example.com", password: STRONG_PASSWORD });
+    expect(plain.headers.get("set-auth-token")).toBeTruthy();
+  });
+});
+
+describe("ADMIN_REQUIRE_MFA=true", () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer("sqlite", { ADMIN_EMAILS: "root@example.com", ADMIN_REQUIRE_MFA: "true" });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it("refuses admin routes to a password-only session with MFA_REQUIRED, accepts after a second factor", async () => {
+    const boss = await signUpVerified(s, "root@example.com");
+    const list = (cookie: string) => s.call("/api/auth/admin/list-users", { headers: { Cookie: cookie } });
+    const refused = await list(boss.cookie);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "MFA_REQUIRED" });
+    const enable = await s.call("/api/auth/two-factor/enable", {
+      method: "POST",
+      json: { password: STRONG_PASSWORD },
+      headers: { Cookie: boss.cookie },
+    });
+    const secret = secretOf(((await enable.json()) as { totpURI: string }).totpURI);
+    const confirm = await s.call("/api/auth/two-factor/verify-totp", {
+      method: "POST",
+      json: { code: totp(secret) },
+      headers: { Cookie: boss.cookie },
+    });
+    expect((await list(mergeCookies(boss.cookie, confirm))).status).toBe(200);
+  });
+});
