@@ -42,6 +42,7 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
         jwks_url=settings.effective_jwks_url,
         algorithms=list(settings.jwt_algorithms),
         cookie_prefix=settings.auth_cookie_prefix,
+        admin_require_mfa=settings.admin_require_mfa,
         jwt_max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
         require_sid_claim=True,  # the auth server's definePayload always adds it
         http=http,

@@ -101,6 +101,8 @@ class User(Base):
     banned: Mapped[bool | None] = mapped_column(Boolean(create_constraint=False))
     ban_reason: Mapped[str | None] = mapped_column(Text)
     ban_expires: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # better-auth two-factor plugin: TOTP confirmed and on (the auth server writes it)
+    two_factor_enabled: Mapped[bool | None] = mapped_column(Boolean(create_constraint=False))
 
 
 class UserSession(Base):
@@ -119,6 +121,9 @@ class UserSession(Base):
     impersonated_by: Mapped[str | None] = mapped_column(Text)
     # Last use the auth server saw (plugins/session-activity, written at most once a minute); null until then.
     last_active_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # How and when the session was authenticated (auth server plugins/mfa): RFC 8176 values, space-separated
+    amr: Mapped[str | None] = mapped_column(Text)
+    auth_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Account(Base):

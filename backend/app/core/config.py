@@ -66,6 +66,10 @@ class Settings(DatabaseSettings):
     auth_cookie_prefix: str = "better-auth"
     """better-auth's `advanced.cookiePrefix`; the session cookie is `<prefix>.session_token`."""
 
+    admin_require_mfa: bool = False
+    """ADMIN_REQUIRE_MFA (shared with the auth server): every admin route needs a session signed in with a second
+    factor, else 403 `MFA_REQUIRED`."""
+
     jwks_url: str | None = None
     """Where the signing keys are published. Default: `{AUTH_URL}/api/auth/jwks`."""
 

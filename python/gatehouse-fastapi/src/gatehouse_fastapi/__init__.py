@@ -21,12 +21,14 @@ from gatehouse_fastapi._deps import (
     current_user,
     error_codes,
     optional_user,
+    require_mfa,
+    require_recent_auth,
     require_role,
     verified_user,
 )
 from gatehouse_fastapi._errors import AuthError, auth_error_handler
 from gatehouse_fastapi._gatehouse import Gatehouse, GatehouseStatus, RevocationMode
-from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session, parse_roles
+from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session, parse_amr, parse_roles
 from gatehouse_fastapi._schema import Schema
 from gatehouse_fastapi._tuning import Tuning
 
@@ -55,7 +57,10 @@ __all__ = [
     "current_user",
     "error_codes",
     "optional_user",
+    "parse_amr",
     "parse_roles",
+    "require_mfa",
+    "require_recent_auth",
     "require_role",
     "verified_user",
 ]

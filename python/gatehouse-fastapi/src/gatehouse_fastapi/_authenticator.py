@@ -1,6 +1,8 @@
 """Turns a request's credential (Authorization header or session cookie) into a Principal, or None."""
 
+import dataclasses
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from gatehouse_fastapi._cookie_signature import unsign
 from gatehouse_fastapi._jwt_verify import JwtVerifier, looks_like_jwt
@@ -60,7 +62,12 @@ class Authenticator:
             claims = await self._jwt.verify(credential)
             if claims is None:
                 return None
-            return await self._liveness.live_principal(claims, credential)
+            principal = await self._liveness.live_principal(claims, credential)
+            if principal is None:
+                return None
+            # A JWT speaks for how it was obtained: its own amr / auth_time, not the session's later step-ups.
+            session = dataclasses.replace(principal.session, amr=claims.amr, auth_time=_epoch(claims.auth_time))
+            return dataclasses.replace(principal, session=session)
         if "." in credential or "%" in credential:
             # The `token.signature` form (set-auth-token / cookie value): signature first, database second.
             token = unsign(credential, self._secret, strict_cookie_format=False)
@@ -77,3 +84,13 @@ class Authenticator:
         if token is None:
             return None
         return await self._sessions.by_token(token, credential=CredentialKind.COOKIE)
+
+
+def _epoch(seconds: int | None) -> datetime | None:
+    """An aware UTC datetime from epoch seconds; None when absent or out of range."""
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -1,5 +1,5 @@
 """FastAPI dependencies: `CurrentPrincipal`, `CurrentUser`, `OptionalUser`, `VerifiedUser`, `AdminUser`,
-`require_role(...)`.
+`require_role(...)`, `require_mfa()`, `require_recent_auth(max_age=...)`.
 
 Verification answers None on failure; only here does None become a 401 and a ban in force a 403, both as
 `AuthError` (RFC 6750 challenge + `{code, message}`). Every dependency is `async`, so FastAPI does not hop
@@ -7,6 +7,7 @@ to its thread pool for it (that hop alone costs more than a cached credential ch
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -79,6 +80,9 @@ async def _user(connection: HTTPConnection) -> AuthUser:
     return principal.user
 
 
+_MFA_MESSAGE = "This action needs a session signed in with a second factor."
+
+
 def _forbidden(connection: HTTPConnection, code: ErrorCode, message: str) -> AuthError:
     return AuthError.forbidden(code, message, realm=_gatehouse(connection).realm)
 
@@ -139,13 +143,19 @@ VerifiedUser = Annotated[AuthUser, Depends(verified_user)]
 """The caller's `AuthUser` with a verified email; 401 / 403 `EMAIL_NOT_VERIFIED` otherwise."""
 
 
-@_documents(*_AUTHENTICATED, ErrorCode.FORBIDDEN)
+@_documents(*_AUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.MFA_REQUIRED)
 async def admin_user(connection: HTTPConnection) -> AuthUser:
-    """The authenticated user, if they hold one of the configured admin roles; 403 `FORBIDDEN` otherwise."""
-    user = await _user(connection)
-    if not _gatehouse(connection).is_admin(user):
+    """The authenticated user, if they hold one of the configured admin roles; 403 `FORBIDDEN` otherwise.
+    With `Gatehouse(admin_require_mfa=True)` (ADMIN_REQUIRE_MFA) the session must also be multi-factor
+    (403 `MFA_REQUIRED`), checked after the role so a non-admin learns nothing about the admin rule.
+    """
+    principal = await current_principal(connection)
+    gatehouse = _gatehouse(connection)
+    if not gatehouse.is_admin(principal.user):
         raise _forbidden(connection, ErrorCode.FORBIDDEN, "Administrator role required.")
-    return user
+    if gatehouse.admin_require_mfa and not principal.session.is_multi_factor:
+        raise _forbidden(connection, ErrorCode.MFA_REQUIRED, _MFA_MESSAGE)
+    return principal.user
 
 
 AdminUser = Annotated[AuthUser, Depends(admin_user)]
@@ -169,3 +179,45 @@ def require_role(*roles: str) -> Callable[[HTTPConnection], Awaitable[AuthUser]]
         return user
 
     return _require_role
+
+
+def require_mfa() -> Callable[[HTTPConnection], Awaitable[Principal]]:
+    """A dependency admitting callers whose session was authenticated with a second factor (`mfa` in the
+    RFC 8176 `amr`: the JWT's claim, or the session row Gatehouse records for cookies and opaque tokens);
+    403 `MFA_REQUIRED` otherwise, which the web app answers by asking for a code and retrying. Returns the
+    `Principal`. Use as `Depends(require_mfa())` or `Annotated[Principal, Depends(require_mfa())]`.
+    """
+
+    @_documents(*_AUTHENTICATED, ErrorCode.MFA_REQUIRED)
+    async def _require_mfa(connection: HTTPConnection) -> Principal:
+        principal = await current_principal(connection)
+        if not principal.session.is_multi_factor:
+            raise _forbidden(connection, ErrorCode.MFA_REQUIRED, _MFA_MESSAGE)
+        return principal
+
+    return _require_mfa
+
+
+def require_recent_auth(max_age: float = 600) -> Callable[[HTTPConnection], Awaitable[Principal]]:
+    """A dependency admitting callers who proved a factor at most `max_age` seconds ago (OpenID Connect
+    `auth_time`, as `max_age` in OIDC Core §3.1.2.1); 403 `REAUTHENTICATION_REQUIRED` otherwise, or when the
+    time is unknown (fail closed). A future `auth_time` beyond 60 s of clock skew is refused too. Returns the
+    `Principal`. Raises ValueError for a `max_age` that is not positive.
+    """
+    if max_age <= 0:
+        raise ValueError("max_age must be a positive number of seconds")
+    window = timedelta(seconds=max_age)
+    skew = timedelta(seconds=60)
+
+    @_documents(*_AUTHENTICATED, ErrorCode.REAUTHENTICATION_REQUIRED)
+    async def _require_recent_auth(connection: HTTPConnection) -> Principal:
+        principal = await current_principal(connection)
+        at = principal.session.auth_time
+        now = utcnow()
+        if at is None or now - at > window or at - now > skew:
+            raise _forbidden(
+                connection, ErrorCode.REAUTHENTICATION_REQUIRED, "Confirm it is you: sign in again to continue."
+            )
+        return principal
+
+    return _require_recent_auth

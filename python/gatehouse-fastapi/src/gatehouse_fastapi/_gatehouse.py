@@ -91,6 +91,8 @@ class Gatehouse:
       revoked). Turn it on when your auth server adds `sid`.
     - `realm`: the RFC 6750 realm in challenges. `http`: an `httpx.AsyncClient` to share. `tuning`: timeouts,
       cache sizes and feed timing (`Tuning`).
+    - `admin_require_mfa`: Gatehouse's `ADMIN_REQUIRE_MFA`; `AdminUser` then also needs a session authenticated
+      with a second factor (403 `MFA_REQUIRED`), as the auth server's own admin routes do.
 
     Raises ValueError at construction for bad configuration (fail fast, before the app serves anything).
     """
@@ -117,6 +119,7 @@ class Gatehouse:
         realm: str = DEFAULT_REALM,
         http: httpx.AsyncClient | None = None,
         tuning: Tuning | None = None,
+        admin_require_mfa: bool = False,
     ) -> None:
         if not auth_url.startswith(("http://", "https://")):
             raise ValueError("auth_url must be an absolute http(s) URL")
@@ -129,6 +132,7 @@ class Gatehouse:
             raise ValueError("revocation must be 'auto', 'feed' or 'database'")
         self.roles = frozenset(roles)
         self.admin_roles = frozenset(admin_roles)
+        self.admin_require_mfa = admin_require_mfa
         if default_role not in self.roles or not self.admin_roles <= self.roles:
             raise ValueError("default_role and admin_roles must be among roles")
         self.algorithms = [a for a in algorithms if a.lower() != "none" and not a.upper().startswith("HS")]

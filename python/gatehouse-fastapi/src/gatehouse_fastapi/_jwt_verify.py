@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from gatehouse_fastapi._jwks_cache import JwksCache
+from gatehouse_fastapi._models import parse_amr
 
 if TYPE_CHECKING:
     from gatehouse_fastapi._token_cache import VerifiedTokenCache
@@ -34,6 +35,10 @@ class JwtClaims:
     issued_at: int
     expires_at: int
     raw: dict[str, Any]
+    amr: frozenset[str] = frozenset()
+    """RFC 8176 `amr` values (empty when absent or malformed)."""
+    auth_time: int | None = None
+    """OpenID Connect `auth_time`, epoch seconds, or None."""
 
 
 def looks_like_jwt(credential: str) -> bool:
@@ -139,6 +144,7 @@ def _claims(payload: dict[str, Any]) -> JwtClaims | None:
     email = payload.get("email")
     role = payload.get("role")
     name = payload.get("name")
+    auth_time = payload.get("auth_time")
     return JwtClaims(
         sub=sub,
         sid=sid,
@@ -149,4 +155,6 @@ def _claims(payload: dict[str, Any]) -> JwtClaims | None:
         issued_at=int(iat),
         expires_at=int(exp),
         raw=payload,
+        amr=parse_amr(payload.get("amr")) if isinstance(payload.get("amr"), list) else frozenset(),
+        auth_time=int(auth_time) if isinstance(auth_time, int | float) and not isinstance(auth_time, bool) else None,
     )

@@ -68,6 +68,28 @@ class Session:
     expires_at: datetime
     impersonated_by: str | None = None
     created_at: datetime | None = None
+    amr: frozenset[str] = frozenset()
+    """How the session was authenticated: RFC 8176 values (`pwd`, `otp`, `hwk`, `swk`, `mfa`). From the JWT's
+    `amr` claim for a JWT, else from the session row (Gatehouse records it); empty when unknown."""
+    auth_time: datetime | None = None
+    """When the user last proved a factor in this session (OpenID Connect Core §2 `auth_time`), aware UTC;
+    None when unknown (stock better-auth records nothing)."""
+
+    @property
+    def is_multi_factor(self) -> bool:
+        """Whether the session was authenticated with more than one factor (`mfa` in `amr`, RFC 8176 §2)."""
+        return "mfa" in self.amr
+
+
+def parse_amr(stored: object) -> frozenset[str]:
+    """RFC 8176 values from the session row's `amr` (space- or comma-separated text) or a JWT's `amr` array.
+    Anything else (None, numbers, nested lists) yields nothing, so a malformed value never grants `mfa`.
+    """
+    if isinstance(stored, str):
+        return frozenset(v for v in stored.replace(",", " ").split() if v)
+    if isinstance(stored, list | tuple):
+        return frozenset(v for v in stored if isinstance(v, str) and v)
+    return frozenset()
 
 
 @dataclass(frozen=True, slots=True)

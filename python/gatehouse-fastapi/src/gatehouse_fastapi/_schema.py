@@ -16,14 +16,15 @@ from typing import Any
 from sqlalchemy import ColumnClause, TableClause, column, inspect, table
 from sqlalchemy.engine import Connection
 
-from gatehouse_fastapi._models import AuthUser, Session, parse_roles
+from gatehouse_fastapi._models import AuthUser, Session, parse_amr, parse_roles
 from gatehouse_fastapi._time import parse_timestamp
 
 USER_FIELDS = ("id", "email", "name", "emailVerified", "image", "role", "banned", "banReason", "banExpires")
-SESSION_FIELDS = ("id", "userId", "token", "expiresAt", "createdAt", "impersonatedBy")
+SESSION_FIELDS = ("id", "userId", "token", "expiresAt", "createdAt", "impersonatedBy", "amr", "authTime")
 ACCOUNT_FIELDS = ("id", "userId", "password")
-# The admin plugin's columns; every other one is part of better-auth's core schema.
-OPTIONAL_FIELDS = frozenset({"role", "banned", "banReason", "banExpires", "impersonatedBy"})
+# The admin plugin's columns and Gatehouse's session methods (amr, authTime); every other one is part of
+# better-auth's core schema.
+OPTIONAL_FIELDS = frozenset({"role", "banned", "banReason", "banExpires", "impersonatedBy", "amr", "authTime"})
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -67,6 +68,7 @@ class Schema:
                 "userId": "user_id",
                 "expiresAt": "expires_at",
                 "impersonatedBy": "impersonated_by",
+                "authTime": "auth_time",
                 "ipAddress": "ip_address",
                 "userAgent": "user_agent",
                 **timestamps,
@@ -219,4 +221,6 @@ def session_from_row(row: Mapping[Any, Any]) -> Session | None:
         expires_at=expires_at,
         impersonated_by=impersonated_by if isinstance(impersonated_by, str) else None,
         created_at=_timestamp(row.get("s_createdAt")),
+        amr=parse_amr(row.get("s_amr")),
+        auth_time=_timestamp(row.get("s_authTime")),
     )
