@@ -6,6 +6,7 @@ import { AppErrorBoundary, RouteError } from "./components/ErrorBoundary";
 import { RequireAdmin, RequireAuth } from "./components/guards";
 import { DEV_MAILBOX } from "./config";
 import { AccountPage } from "./pages/account/AccountPage";
+import { SecurityPage } from "./pages/account/SecurityPage";
 import { AdminUserPage } from "./pages/admin/AdminUserPage";
 import { AdminUsersPage } from "./pages/admin/AdminUsersPage";
 import { AuditLogPage } from "./pages/admin/AuditLogPage";
@@ -45,6 +46,7 @@ export const routes: RouteObject[] = [
             children: [
               { path: "tasks", element: <TasksPage /> },
               { path: "account", element: <AccountPage /> },
+              { path: "account/security", element: <SecurityPage /> },
               { path: "sessions", element: <SessionsPage /> },
               {
                 path: "admin",

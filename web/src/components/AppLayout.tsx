@@ -10,6 +10,7 @@ import { Avatar } from "./Avatar";
 import { Brand } from "./Brand";
 import { Button } from "./Button";
 import { isAdmin, signInPath } from "./guards";
+import { StepUpDialog } from "./StepUpDialog";
 
 /**
  * Ends an impersonation and returns the admin to the impersonated user's page (where it began),
@@ -117,6 +118,7 @@ export function AppLayout(): ReactElement {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
+      {user && <StepUpDialog />}
       {user && impersonating && <ImpersonationBanner email={user.email} userId={user.id} />}
       <header className="app-header">
         <div className="app-header-inner">
@@ -125,7 +127,10 @@ export function AppLayout(): ReactElement {
             {user && (
               <>
                 <NavLink to="/tasks">Tasks</NavLink>
-                <NavLink to="/account">Account</NavLink>
+                <NavLink to="/account" end>
+                  Account
+                </NavLink>
+                <NavLink to="/account/security">Security</NavLink>
                 <NavLink to="/sessions">Sessions</NavLink>
                 {isAdmin(user.role) && <NavLink to="/admin">Admin</NavLink>}
               </>

@@ -1,4 +1,5 @@
-import { adminClient, jwtClient } from "better-auth/client/plugins";
+import { passkeyClient } from "@better-auth/passkey/client";
+import { adminClient, jwtClient, twoFactorClient } from "better-auth/client/plugins";
 import { createAuthClient } from "better-auth/react";
 import { withRequestId } from "./request-id";
 
@@ -10,7 +11,9 @@ import { withRequestId } from "./request-id";
 export const authClient = createAuthClient({
   baseURL: typeof window === "undefined" ? "http://localhost" : window.location.origin,
   basePath: "/api/auth",
-  plugins: [adminClient(), jwtClient()],
+  // twoFactorClient: TOTP and backup codes (the sign-in page handles the two-factor challenge itself);
+  // passkeyClient: WebAuthn through the browser's navigator.credentials.
+  plugins: [adminClient(), jwtClient(), twoFactorClient(), passkeyClient()],
   // A fresh X-Request-ID on every call, so the auth server's log lines for one click can be found.
   fetchOptions: { customFetchImpl: withRequestId() },
   sessionOptions: {

@@ -93,4 +93,44 @@ describe("createBackendFetch", () => {
     expect((await f(new Request("http://x/api/v1/users"))).status).toBe(403);
     expect(lost).not.toHaveBeenCalled();
   });
+
+  it("answers MFA_REQUIRED with the step-up prompt, then retries once with a fresh token", async () => {
+    const seen: string[] = [];
+    const asked: string[] = [];
+    const tokens = fakeTokens(["pwd-jwt", "mfa-jwt"]);
+    const f = createBackendFetch({
+      tokens,
+      onStepUp: async (code) => {
+        asked.push(code);
+        return true;
+      },
+      fetchImpl: async (r) => {
+        const auth = r.headers.get("Authorization") ?? "";
+        seen.push(auth);
+        return auth === "Bearer mfa-jwt" ? json(200, { ok: true }) : json(403, { code: "MFA_REQUIRED", message: "m" });
+      },
+    });
+    const res = await f(new Request("http://x/api/v1/secret"));
+    expect(res.status).toBe(200);
+    expect(asked).toEqual(["MFA_REQUIRED"]);
+    expect(seen).toEqual(["Bearer pwd-jwt", "Bearer mfa-jwt"]);
+  });
+
+  it("returns the refusal when the person cancels the prompt, and leaves other 403s alone", async () => {
+    let prompts = 0;
+    const f = createBackendFetch({
+      tokens: fakeTokens(["t1"]),
+      onStepUp: async () => {
+        prompts += 1;
+        return false;
+      },
+      fetchImpl: async (r) =>
+        r.url.endsWith("/forbidden")
+          ? json(403, { code: "FORBIDDEN", message: "no" })
+          : json(403, { code: "REAUTHENTICATION_REQUIRED", message: "again" }),
+    });
+    expect((await f(new Request("http://x/api/v1/recent"))).status).toBe(403);
+    expect((await f(new Request("http://x/api/v1/forbidden"))).status).toBe(403);
+    expect(prompts).toBe(1);
+  });
 });

@@ -5,6 +5,7 @@ import { createBackendFetch } from "./backend-fetch";
 import { RequestError } from "./errors";
 import { withRequestId } from "./request-id";
 import { emitSessionLost } from "./session-events";
+import { requestStepUp } from "./step-up";
 import { createTokenManager } from "./token-manager";
 
 export type Task = components["schemas"]["TaskPublic"];
@@ -29,7 +30,12 @@ const backendOrigin = typeof window === "undefined" ? "http://localhost" : windo
  * The fetch every backend call goes through: JWT, one retry on 401, session-lost signal. Each
  * attempt (a 401 retry too) is its own request with its own X-Request-ID.
  */
-const backendFetch = createBackendFetch({ tokens, onSessionLost: emitSessionLost, fetchImpl: withRequestId() });
+const backendFetch = createBackendFetch({
+  tokens,
+  onSessionLost: emitSessionLost,
+  fetchImpl: withRequestId(),
+  onStepUp: requestStepUp,
+});
 
 /** Typed client for the backend (paths include /api/v1, proxied like /api/auth). */
 export const backend = createClient<paths>({ baseUrl: backendOrigin, fetch: backendFetch });

@@ -14,6 +14,7 @@ import { type AdminUser, getUser, impersonate, isBanActive } from "./admin-api";
 import { paramsFromQuery } from "./audit-log";
 import { BanCard } from "./BanCard";
 import { RoleCard } from "./RoleCard";
+import { SecondFactorCard } from "./SecondFactorCard";
 import { UserActivityCard } from "./UserActivityCard";
 import { UserSessionsCard } from "./UserSessionsCard";
 
@@ -110,6 +111,7 @@ export function AdminUserPage(): ReactElement {
               </section>
               <RoleCard key={`role-${user.id}`} user={user} isSelf={isSelf} onChanged={changed} />
               <BanCard user={user} isSelf={isSelf} onChanged={changed} />
+              <SecondFactorCard userId={user.id} onChanged={changed} />
               <UserSessionsCard userId={user.id} email={user.email} version={version} />
               <AccountCard user={user} isSelf={isSelf} onChanged={changed} />
               <UserActivityCard userId={user.id} version={version} />

@@ -15,6 +15,7 @@ import { useAction } from "../../lib/use-action";
 import { formatWait, useCountdown } from "../../lib/use-countdown";
 import { useForm } from "../../lib/use-form";
 import { email, LIMITS, maxLength, required } from "../../lib/validation";
+import { TwoFactorChallenge } from "./TwoFactorChallenge";
 
 const REASONS: Record<string, { tone: "info" | "success" | "warning"; text: string }> = {
   "session-ended": { tone: "warning", text: "Your session has ended. Please sign in again." },
@@ -48,6 +49,11 @@ export function SignInPage(): ReactElement {
     const call = withRetryAfter();
     return call.unwrap(await authClient.signIn.email({ email: v.email.trim(), password: v.password }, call.options));
   });
+  const [challenge, setChallenge] = useState(false);
+  const passkey = useAction(async () => {
+    const res = await authClient.signIn.passkey();
+    unwrap(res as { data: unknown; error: unknown });
+  });
   const [resent, setResent] = useState(false);
   const resendRef = useRef<HTMLButtonElement>(null);
   const resend = useAction(async () => {
@@ -67,6 +73,17 @@ export function SignInPage(): ReactElement {
   // in progress must not bounce the person back into the app.
   if (session.data && !signIn.pending && !exitReasonNow()) return <Navigate to={next} replace />;
 
+  const finish = async (): Promise<void> => {
+    clearExit();
+    // Load the new session before leaving, so the next page never sees "signed out" for a moment.
+    await session.refetch();
+    navigate(next, { replace: true });
+  };
+  const withPasskey = async (): Promise<void> => {
+    const res = await passkey.run();
+    if (res.ok) await finish();
+  };
+
   const onSubmit = form.handleSubmit(async (v) => {
     setResent(false);
     const res = await signIn.run(v);
@@ -78,11 +95,29 @@ export function SignInPage(): ReactElement {
       else if (code === ErrorCode.EMAIL_NOT_VERIFIED) requestAnimationFrame(() => resendRef.current?.focus());
       return;
     }
-    clearExit();
-    // Load the new session before leaving, so the next page never sees "signed out" for a moment.
-    await session.refetch();
-    navigate(next, { replace: true });
+    // An account with two-step verification answers the password with a challenge, not a session.
+    if ((res.value as { twoFactorRedirect?: boolean } | null)?.twoFactorRedirect) {
+      setChallenge(true);
+      return;
+    }
+    await finish();
   });
+
+  if (challenge) {
+    return (
+      <div className="card auth-card">
+        <div className="card-header">
+          <h1>Two-step verification</h1>
+          <p className="muted">Your password was right. One more step to sign in.</p>
+        </div>
+        <TwoFactorChallenge onDone={finish} onCancel={() => setChallenge(false)} />
+        <Button variant="secondary" block loading={passkey.pending} onClick={() => void withPasskey()}>
+          Use a passkey instead
+        </Button>
+        <ErrorAlert error={passkey.error} />
+      </div>
+    );
+  }
 
   const locked = wait > 0;
   const error = signIn.error;
@@ -136,6 +171,12 @@ export function SignInPage(): ReactElement {
             {locked ? `Try again in ${formatWait(wait)}` : "Sign in"}
           </Button>
         </form>
+        <div className="stack">
+          <ErrorAlert error={passkey.error} />
+          <Button variant="secondary" block loading={passkey.pending} onClick={() => void withPasskey()}>
+            Sign in with a passkey
+          </Button>
+        </div>
         <ProviderButtons next={next} />
       </div>
       <div className="auth-footer">
