@@ -347,6 +347,7 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         imported_at timestamptz not null,
         primary key (model, source_id)
       )`,
+    ],
   },
   {
     // Second factors (plugins/mfa). `totp_used_codes`: TOTP codes already accepted, per user,
