@@ -350,12 +350,20 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
     ],
   },
   {
+    // Sessions' real last-active time (plugins/session-activity): written at most once a minute per
+    // session, so two sessions of one browser can be told apart. Declared like better-auth's own
+    // date columns (ISO text on SQLite); no trigger watches it.
+    name: "0011_session_last_active",
+    sqlite: ["alter table user_sessions add column last_active_at date"],
+    postgres: ["alter table user_sessions add column if not exists last_active_at timestamptz"],
+  },
+  {
     // Second factors (plugins/mfa). `totp_used_codes`: TOTP codes already accepted, per user,
     // until they could no longer verify (epoch seconds), so a code works once (RFC 6238 §5.2);
     // the primary key makes a concurrent second use fail on any instance. And a step-up (a code
     // verified in a signed-in session) rewrites the session's `amr` / `auth_time`: caches of the
     // session must drop their copy, so it is a 'session_changed' feed row like 0008's.
-    name: "0011_second_factors",
+    name: "0012_second_factors",
     sqlite: [
       `create table if not exists totp_used_codes (
         user_id text not null,
@@ -381,13 +389,5 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         for each row when (new.amr is distinct from old.amr or new.auth_time is distinct from old.auth_time)
         execute function auth_record_session_change()`,
     ],
-  },
-  {
-    // Sessions' real last-active time (plugins/session-activity): written at most once a minute per
-    // session, so two sessions of one browser can be told apart. Declared like better-auth's own
-    // date columns (ISO text on SQLite); no trigger watches it.
-    name: "0011_session_last_active",
-    sqlite: ["alter table user_sessions add column last_active_at date"],
-    postgres: ["alter table user_sessions add column if not exists last_active_at timestamptz"],
   },
 ];
