@@ -117,7 +117,9 @@ async def test_jwt_is_accepted_soon_after_an_auth_server_down_at_start_comes_bac
 ) -> None:
     # Issue 12 item 16: a failed JWKS fetch must not block a working auth server for a cooldown.
     port = free_port()
-    down = {"auth_url": f"http://127.0.0.1:{port}", "jwks_timeout_seconds": TIMEOUT}
+    base = f"http://127.0.0.1:{port}"
+    own = {"auth_url": base, "jwks_url": base + JWKS_PATH, "jwt_issuer": base, "jwt_audience": base}
+    down = {**own, "jwks_timeout_seconds": TIMEOUT}
     app = create_app(settings.model_copy(update=down))
     async with (
         app.router.lifespan_context(app),
