@@ -10,6 +10,7 @@ import { limitRequestBodies } from "./middleware/body-limit.js";
 import { apiCors } from "./middleware/cors.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
 import { betterAuthOriginCheck } from "./middleware/origin-check.js";
+import { normaliseRedirectTargets } from "./middleware/redirect-targets.js";
 import { requestId } from "./middleware/request-id.js";
 import { oauthRoutes } from "./oauth/index.js";
 import type { SessionActivity } from "./plugins/session-activity/index.js";
@@ -94,6 +95,8 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
     }),
   );
 
+  // Every redirect target in its one browser-followed form before anything checks or stores it.
+  app.use("/api/auth/*", normaliseRedirectTargets());
   // better-auth's origin rule for every state-changing request, Gatehouse's own routes included.
   app.use("*", betterAuthOriginCheck(auth));
 
