@@ -36,6 +36,7 @@ import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js
 import { type SessionActivity, sessionActivity as sessionActivityPlugin } from "./plugins/session-activity/index.js";
 import { sessionRule } from "./plugins/session-rule/index.js";
 import { userFields } from "./plugins/user-fields/index.js";
+import { uniqueEmail } from "./plugins/unique-email/index.js";
 import { verificationWaiter } from "./plugins/verification-waiter/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
 import { withHashSlots } from "./security/hash-slots.js";
@@ -219,6 +220,7 @@ export function createAuth({
       sessionRule({ onViolation: (s, why) => announceRevocation(s.id, why === "banned" ? "ban" : "expired") }),
       // Field limits and well-formed text before any other plugin reads a body (contract fieldLimits).
       userFields(),
+      uniqueEmail(),
       roles(),
       // Second factors before the audit and the lockout: their sign-in hooks must see the
       // two-factor challenge that replaces the password step's session.
