@@ -50,7 +50,19 @@ export const SYNC_MAX_AGE_MS = 250;
 /** Where `vercel.json`'s cron job prunes the revocation feed. */
 export const PRUNE_PATH = "/api/cron/prune-revocations";
 
-const gatehouse = createGatehouse(vercelEnv(process.env));
+/**
+ * Vercel's `waitUntil` for the current request (what `@vercel/functions` reads: the request
+ * context Vercel's runtime puts on this global symbol), so a mail sent after the answer finishes
+ * before the instance is frozen. Absent outside Vercel, where the process keeps running anyway.
+ */
+function vercelWaitUntil(task: Promise<unknown>): void {
+  const context = (globalThis as Record<symbol, { get?: () => { waitUntil?: (p: Promise<unknown>) => void } }>)[
+    Symbol.for("@vercel/request-context")
+  ];
+  context?.get?.()?.waitUntil?.(task);
+}
+
+const gatehouse = createGatehouse(vercelEnv(process.env), { keepAlive: vercelWaitUntil });
 
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), {

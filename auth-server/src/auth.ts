@@ -53,6 +53,8 @@ export interface AuthDeps {
   secondaryStorage?: SecondaryStorage;
   /** The Redis client behind it (the internal API's jti store uses SET NX). */
   redis?: Redis;
+  /** Where better-auth's background work (mails) goes instead of holding up the answer. */
+  backgroundTasks?: (task: Promise<unknown>) => void;
   /** Wraps the password hasher (tests count calls through it). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
   /** Records sessions' last-active time; lists answer it. */
@@ -77,6 +79,7 @@ export function createAuth({
   redis,
   wrapHasher,
   sessionActivity,
+  backgroundTasks,
 }: AuthDeps) {
   const { db } = database;
   const trail = new AuditTrail(db, database.kind, logger);
@@ -125,6 +128,8 @@ export function createAuth({
       disableOriginCheck: false,
       // Our client-ip middleware sets this header from the socket and TRUSTED_PROXIES only.
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // Mails leave the request's critical path (background.ts): answers time alike for every address.
+      ...(backgroundTasks ? { backgroundTasks: { handler: backgroundTasks } } : {}),
     },
     telemetry: { enabled: false },
     // better-auth's own messages go to the same JSON log as ours.

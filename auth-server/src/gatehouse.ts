@@ -1,5 +1,6 @@
 import { createApp } from "./app.js";
 import { type Auth, createAuth } from "./auth.js";
+import { BackgroundTasks } from "./background.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { type MigrateOptions, migrate } from "./db/migrate.js";
 import { pruneRevocations } from "./db/prune.js";
@@ -39,6 +40,8 @@ export interface GatehouseOverrides {
   mailer?: Mailer;
   logger?: Logger;
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+  /** Told of every background task (a host that freezes after the answer, e.g. Vercel's waitUntil). */
+  keepAlive?: (task: Promise<unknown>) => void;
 }
 
 export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): Gatehouse {
@@ -61,6 +64,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
   const sessionActivity = new SessionActivity(database.db, database.kind, logger, {
     intervalSeconds: env.SESSION_ACTIVITY_INTERVAL_SECONDS,
   });
+  const background = new BackgroundTasks(logger, overrides.keepAlive);
   const auth = createAuth({
     env,
     database,
@@ -72,6 +76,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     redis: redis?.client,
     wrapHasher: overrides.wrapHasher,
     sessionActivity,
+    backgroundTasks: background.handler,
   });
   const app = createApp({ env, auth, database, mailer, logger, sessionActivity });
   return {
@@ -99,6 +104,8 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
       if (pruneTimer) clearInterval(pruneTimer);
       await sessionActivity.close();
       await revocationSync?.stop();
+      // Mails already promised by an answer go out before the transport closes.
+      await background.drain();
       await mailer.close();
       await redis?.close();
       await database.close();
