@@ -32,6 +32,7 @@ import { internalAdminApi } from "./plugins/internal-admin/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
 import { parseAmr, type SessionMethods, secondFactorRules, sessionMethods } from "./plugins/mfa/index.js";
 import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
+import { resetRequest } from "./plugins/reset-request/index.js";
 import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
 import { type SessionActivity, sessionActivity as sessionActivityPlugin } from "./plugins/session-activity/index.js";
 import { sessionRule } from "./plugins/session-rule/index.js";
@@ -112,7 +113,9 @@ export function createAuth({
   // inside it, one hash per core at a time: more would only add 19 MiB each to the peak (hash-slots.ts).
   const password = lockout.guard(withHashSlots(wrapHasher ? wrapHasher(hasher) : hasher));
 
-  return betterAuth({
+  // Endpoints a plugin calls back into, bound once the instance exists.
+  const late: { requestPasswordReset?: unknown } = {};
+  const auth = betterAuth({
     appName: "Gatehouse",
     baseURL: env.BETTER_AUTH_URL,
     secret: env.BETTER_AUTH_SECRET,
@@ -168,8 +171,9 @@ export function createAuth({
       revokeSessionsOnPasswordReset: true,
       password,
       sendResetPassword: async ({ user, token }, request) => {
-        await mailer.send(resetPasswordMail(user.email, user.name, link("/reset-password", token)));
+        // Recorded before the mail goes out: the audit's after hook reads it when the request ends.
         auditing.resetRequested(user.id, request);
+        await mailer.send(resetPasswordMail(user.email, user.name, link("/reset-password", token)));
       },
       onPasswordReset: async ({ user }, request) => {
         await lockout.resetCompleted(user.email);
@@ -226,6 +230,8 @@ export function createAuth({
       // Field limits and well-formed text before any other plugin reads a body (contract fieldLimits).
       userFields(),
       uniqueEmail(),
+      // Reset requests answer before any per-account work (the endpoint runs after the answer).
+      resetRequest(() => late.requestPasswordReset),
       roles(),
       // Second factors before the audit and the lockout: their sign-in hooks must see the
       // two-factor challenge that replaces the password step's session.
@@ -290,6 +296,8 @@ export function createAuth({
       ...oauth.plugins,
     ],
   });
+  late.requestPasswordReset = auth.api.requestPasswordReset;
+  return auth;
 }
 
 export type Auth = ReturnType<typeof createAuth>;

@@ -32,6 +32,8 @@ export interface Gatehouse {
   migrate(options?: MigrateOptions): Promise<string[]>;
   /** Starts background work (the Redis revocation sync when REDIS_URL is set). Call after migrate(). */
   startBackground(): Promise<void>;
+  /** Resolves once the work answers left behind (mails, a reset request's token) has settled. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
       pruneTimer = setInterval(prune, 15 * 60 * 1000);
       pruneTimer.unref();
     },
+    settled: () => background.drain(),
     async close() {
       if (pruneTimer) clearInterval(pruneTimer);
       await sessionActivity.close();

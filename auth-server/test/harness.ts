@@ -91,14 +91,19 @@ export async function startTestServer(
     env,
     outbox,
     hashCalls: () => hashCalls,
-    call(path, init = {}) {
+    async call(path, init = {}) {
       const { json, headers, ...rest } = init;
       const h = new Headers(headers);
       if (json !== undefined) h.set("Content-Type", "application/json");
       if (!h.has("Origin")) h.set("Origin", ORIGIN);
-      return Promise.resolve(
-        gh.app.request(path, { ...rest, headers: h, body: json !== undefined ? JSON.stringify(json) : rest.body }),
-      );
+      const res = await gh.app.request(path, {
+        ...rest,
+        headers: h,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
+      // What the answer left to do (mails, a reset request's work) is done before a test looks.
+      await gh.settled();
+      return res;
     },
     async close() {
       await gh.close();
