@@ -25,6 +25,7 @@ import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { accountLinks } from "./plugins/account-links/index.js";
 import { adminEmails } from "./plugins/admin-emails/index.js";
+import { adminSearch } from "./plugins/admin-search/index.js";
 import { AuditTrail, announceRevocation, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { contractCodes } from "./plugins/contract-codes/index.js";
@@ -230,6 +231,7 @@ export function createAuth({
       // Field limits and well-formed text before any other plugin reads a body (contract fieldLimits).
       userFields(),
       uniqueEmail(),
+      adminSearch(),
       // Reset requests answer before any per-account work (the endpoint runs after the answer).
       resetRequest(() => late.requestPasswordReset),
       roles(),

@@ -5,6 +5,7 @@ import type SQLiteDriver from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import type PgDriver from "pg";
 import { REPO_ROOT } from "../paths.js";
+import { LikeEscapePlugin } from "./like-escape.js";
 import { withStatementCache } from "./statement-cache.js";
 import { reportSqliteUnavailable, reportUnavailable } from "./unavailable.js";
 
@@ -56,6 +57,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
     conn.pragma("synchronous = NORMAL");
     const db = new Kysely<any>({
       dialect: new SqliteDialect({ database: reportSqliteUnavailable(withStatementCache(conn)) }),
+      plugins: [new LikeEscapePlugin()],
     });
     return {
       kind: "sqlite",
@@ -76,7 +78,10 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
   const pool = new (pgDriver().Pool)({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that dies (server restart) must not crash the process.
   pool.on("error", () => {});
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: reportUnavailable(pool) }) });
+  const db = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: reportUnavailable(pool) }),
+    plugins: [new LikeEscapePlugin()],
+  });
   return {
     kind: "postgres",
     db,
