@@ -10,7 +10,9 @@ import type { AuthContext } from "better-auth";
  * - gatehouse-contract-codes: rewrites error codes; the fast path answers no errors;
  * - jwt: signs a `set-auth-jwt` header, so only when `disableSettingJwtHeader` is on;
  * - gatehouse-session-activity: notes the use of the session, so only when the fast path is
- *   given `onSessionUsed` to note it the same way.
+ *   given `onSessionUsed` to note it the same way;
+ * - gatehouse-user-fields: checks request bodies (UTF-8, lone surrogates, user fields); a GET
+ *   /get-session has no body, so it never changes that answer (its raw-request check included).
  */
 const STAND_IN: Record<string, (ctx: EligibilityInput) => boolean> = {
   "gatehouse-session-rule": () => true,
@@ -18,6 +20,7 @@ const STAND_IN: Record<string, (ctx: EligibilityInput) => boolean> = {
   "gatehouse-contract-codes": () => true,
   jwt: (ctx) => Boolean(pluginOptions(ctx.auth, "jwt")?.disableSettingJwtHeader),
   "gatehouse-session-activity": (ctx) => ctx.notesSessionUse,
+  "gatehouse-user-fields": () => true,
 };
 
 interface EligibilityInput {
@@ -67,7 +70,7 @@ export function getSessionIneligibility(auth: AuthContext, notesSessionUse: bool
   const ctx = getSessionContext(auth);
   for (const plugin of options.plugins ?? []) {
     const p = plugin as { id: string; onRequest?: unknown; onResponse?: unknown; hooks?: Record<string, HookList> };
-    if (p.onRequest || p.onResponse) return `plugin ${p.id} handles raw requests`;
+    if ((p.onRequest || p.onResponse) && !STAND_IN[p.id]?.(input)) return `plugin ${p.id} handles raw requests`;
     for (const hook of [...(p.hooks?.before ?? []), ...(p.hooks?.after ?? [])]) {
       let matches: boolean;
       try {

@@ -9,6 +9,7 @@ import {
   startTestServer,
   type TestServer,
 } from "../../../test/harness.js";
+import { eventually } from "../../../test/support/gatehouse-on.js";
 import { startRedis } from "../../../test/support/redis-server.js";
 import { REDIS_KEY_PREFIX } from "../../storage/redis.js";
 
@@ -191,10 +192,20 @@ describe.each(SETUPS)("fast get-session on %s (Redis: %s)", (kind, withRedis) =>
     const admin = await newUser();
     const impersonation = await newUser();
     await setSession(impersonation.token, { impersonated_by: admin.userId, created_at: at(Date.now() - 7_200_000) });
+    if (withRedis) {
+      // The ban was written by SQL, past the auth server: its Redis copy of the session learns of it
+      // from the revocation feed (the ban deleted the user's sessions, migration 0007), within the
+      // promised second — not at once, as when an admin bans through the auth server.
+      const gone = async () =>
+        (await (await s.call("/api/auth/get-session", { headers: bearer(banned.token) })).json()) === null;
+      await eventually(gone, 1000, "a session of a user banned by SQL refused from Redis");
+    }
     for (const { token } of [expired, banned, impersonation]) {
       const spy = vi.spyOn(s.gh.auth, "handler");
       const res = await s.call("/api/auth/get-session", { headers: bearer(token) });
-      expect(spy).toHaveBeenCalledTimes(1);
+      // The banned user's session is gone from the database: with Redis the feed may already have
+      // told the fast path, which then refuses it itself; either way nothing answers for it (below).
+      if (token !== banned.token || !withRedis) expect(spy).toHaveBeenCalledTimes(1);
       spy.mockRestore();
       expect(res.status).toBe(200);
       expect(await res.json()).toBeNull();
