@@ -29,6 +29,7 @@ import { adminSearch } from "./plugins/admin-search/index.js";
 import { AuditTrail, announceRevocation, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { contractCodes } from "./plugins/contract-codes/index.js";
+import { impersonationGuard } from "./plugins/impersonation/index.js";
 import { internalAdminApi } from "./plugins/internal-admin/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
 import { parseAmr, type SessionMethods, secondFactorRules, sessionMethods } from "./plugins/mfa/index.js";
@@ -260,6 +261,7 @@ export function createAuth({
       // The backend's identity changes (POST /api/auth/internal/admin/*, service token only).
       internalAdminApi({ secret: env.BETTER_AUTH_SECRET, db, redis }),
       bearer(),
+      impersonationGuard(),
       jwt({
         schema: AUTH_SCHEMA.jwt,
         // A JWT is signed only when a client asks for one (GET /api/auth/token), not for a
