@@ -31,8 +31,9 @@ test: node-deps ## set up from nothing and run every test suite
 	@if [ -d e2e ]; then $(MAKE) --no-print-directory test-e2e; fi
 	@if [ -d bench ]; then $(MAKE) --no-print-directory bench-smoke; fi
 
-test-auth: node-deps ## auth server suites (SQLite, PostgreSQL, Redis)
+test-auth: node-deps ## auth server suites (SQLite, PostgreSQL, Redis, Chromium for the API reference page)
 	@scripts/ensure-redis.sh
+	@scripts/ensure-chromium.sh
 	npm run test -w auth-server
 
 test-backend: node-deps ## backend suites (SQLite, PostgreSQL, integration with the real auth server)

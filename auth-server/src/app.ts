@@ -117,7 +117,7 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
     }),
   );
   app.route("/", sessionRoutes(auth, sessionActivity));
-  app.route("/", openApiRoutes(auth));
+  app.route("/", openApiRoutes(auth, env.API_REFERENCE_ENABLED));
   app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));
   app.on(["GET", "POST"], "/api/auth/*", async (c) => normalizeErrorResponse(await auth.handler(c.req.raw)));
 

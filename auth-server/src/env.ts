@@ -125,6 +125,12 @@ const schema = z
     PASSKEY_RP_NAME: z.string().default("Gatehouse"),
     /** Origin (scheme://host[:port]) where passkey ceremonies run; default FRONTEND_URL's origin. */
     PASSKEY_ORIGIN: z.url().optional(),
+    /**
+     * `true` serves the API reference: the OpenAPI document at /api/auth/openapi.json and its viewer
+     * at /api/auth/reference (assets from this server only). Default: on, except NODE_ENV=production,
+     * where a public description of every endpoint is opt-in.
+     */
+    API_REFERENCE_ENABLED: z.enum(["true", "false"]).optional(),
     /** pino level: fatal, error, warn, info, debug, trace, silent. */
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** `json` (default: one object per line) or `pretty` (one readable, coloured line; `make dev` sets it). */
@@ -141,6 +147,7 @@ const schema = z
     ADMIN_REQUIRE_MFA: e.ADMIN_REQUIRE_MFA === "true",
     PASSKEY_ORIGIN: new URL(e.PASSKEY_ORIGIN ?? e.FRONTEND_URL).origin,
     PASSKEY_RP_ID: (e.PASSKEY_RP_ID ?? new URL(e.FRONTEND_URL).hostname).toLowerCase(),
+    API_REFERENCE_ENABLED: e.API_REFERENCE_ENABLED ? e.API_REFERENCE_ENABLED === "true" : e.NODE_ENV !== "production",
   }));
 
 export type Env = z.infer<typeof schema>;

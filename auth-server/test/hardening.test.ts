@@ -179,23 +179,3 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
     }
   });
 });
-
-describe("API reference", () => {
-  it("serves better-auth's endpoints and the custom routes as OpenAPI JSON and a reference page", async () => {
-    const s = await startTestServer("sqlite");
-    try {
-      const spec = await (await s.call("/api/auth/openapi.json")).json();
-      expect(spec.openapi).toMatch(/^3\./);
-      for (const path of ["/sign-in/email", "/sign-up/email", "/get-session", "/me", "/sessions", "/sessions/{id}"]) {
-        expect(Object.keys(spec.paths), path).toContain(path);
-      }
-      const page = await s.call("/api/auth/reference");
-      expect(page.status).toBe(200);
-      expect(page.headers.get("content-type")).toMatch(/text\/html/);
-      expect(await page.text()).toContain('"/sessions/{id}"');
-      expect(page.headers.get("content-security-policy")).toContain("cdn.jsdelivr.net");
-    } finally {
-      await s.close();
-    }
-  });
-});

@@ -1,11 +1,14 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { REFERENCE_PATH } from "../routes/api-reference.js";
 
 /**
  * Security headers for a JSON API that is never rendered as a page: nothing may load, nothing
  * may frame it, no referrer leaves it. HSTS only when the public URL is HTTPS (a browser would
- * otherwise pin plain-HTTP localhost). The reference page (/api/auth/reference) loads its own
- * script from better-auth, so it gets a CSP that allows exactly that.
+ * otherwise pin plain-HTTP localhost). The API reference viewer (/api/auth/reference and its
+ * assets) is a page, so it gets a CSP that lets it load its own files from this server and nothing
+ * from anywhere else. It has no inline script; Swagger UI styles elements through the DOM (CSSOM),
+ * which CSP does not govern, so styles need no 'unsafe-inline' either.
  */
 export function securityHeaders(https: boolean): MiddlewareHandler {
   const api = secureHeaders({
@@ -18,13 +21,15 @@ export function securityHeaders(https: boolean): MiddlewareHandler {
   });
   const reference = secureHeaders({
     contentSecurityPolicy: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"],
-      styleSrc: ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net", "https://fonts.googleapis.com"],
-      fontSrc: ["'self'", "https://fonts.gstatic.com", "https://cdn.jsdelivr.net"],
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      fontSrc: ["'self'"],
       imgSrc: ["'self'", "data:"],
       connectSrc: ["'self'"],
       frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
     },
     strictTransportSecurity: https ? "max-age=31536000; includeSubDomains" : false,
     xFrameOptions: "DENY",
@@ -32,7 +37,8 @@ export function securityHeaders(https: boolean): MiddlewareHandler {
     removePoweredBy: true,
   });
   return async function securityHeadersMiddleware(c, next) {
-    if (c.req.path === "/api/auth/reference") return reference(c, next);
+    const path = c.req.path;
+    if (path === REFERENCE_PATH || path.startsWith(`${REFERENCE_PATH}/`)) return reference(c, next);
     return api(c, next);
   };
 }

@@ -73,15 +73,14 @@ def auth_server_build() -> None:
     build_auth_server()
 
 
-@pytest.fixture(scope="session")
-def auth_server(
-    fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[AuthServer]:
-    """The real auth server on its own fresh database, with the backend's migrations applied after its own."""
-    database_url = fresh_database_url("gatehouse_integration")
-    port = free_port()
+def launch_auth_server(
+    database_url: str, log: Path, port: int | None = None, **env_overrides: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the compiled auth server (`npm run start -w auth-server`) on 127.0.0.1 in its own process group,
+    wait until /health answers, then apply the backend's migrations after its own. Returns the process (stop it
+    with `_stop`) and its URL. `env_overrides` win over the test defaults (outbox mail, NODE_ENV=test)."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("auth-server") / "auth-server.log"
     env = {
         **os.environ,
         "PORT": str(port),
@@ -91,9 +90,8 @@ def auth_server(
         "BETTER_AUTH_URL": url,
         "EMAIL_TRANSPORT": "outbox",
         "NODE_ENV": "test",
-        "ADMIN_EMAILS": ADMIN_EMAIL,
-        # Request lines are logged at info: the request-id and no-secrets tests read them from `log`.
-        "LOG_LEVEL": "info",
+        "LOG_LEVEL": "warn",
+        **env_overrides,
     }
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -108,6 +106,22 @@ def auth_server(
     try:
         wait_until_healthy(process, url, log)
         migrate_backend(database_url)
+    except BaseException:
+        _stop(process)
+        raise
+    return process, url
+
+
+@pytest.fixture(scope="session")
+def auth_server(
+    fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AuthServer]:
+    """The real auth server on its own fresh database, with the backend's migrations applied after its own."""
+    database_url = fresh_database_url("gatehouse_integration")
+    log = tmp_path_factory.mktemp("auth-server") / "auth-server.log"
+    # Request lines are logged at info: the request-id and no-secrets tests read them from `log`.
+    process, url = launch_auth_server(database_url, log, ADMIN_EMAILS=ADMIN_EMAIL, LOG_LEVEL="info")
+    try:
         yield AuthServer(url=url, database_url=database_url, process=process, log=log)
     finally:
         _stop(process)

@@ -1,0 +1,86 @@
+import { allowNull, type Schema } from "./json-schema.js";
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (description: string, schema: Schema): Schema => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const redirect = (description: string): Schema => ({
+  description,
+  headers: { Location: { description: "Where the browser goes next.", schema: { type: "string" } } },
+});
+
+/** The answers' schema of one status, for editing in place. */
+function schemaOf(op: Schema, status: string): Schema {
+  const responses = op.responses as Record<string, { content: Record<string, { schema: Schema }> }>;
+  const schema = responses[status]?.content["application/json"]?.schema;
+  if (!schema) throw new Error(`openapi: no ${status} JSON answer to correct`);
+  return schema;
+}
+
+function nullableProperty(op: Schema, status: string, name: string): void {
+  const properties = schemaOf(op, status).properties as Record<string, Schema>;
+  properties[name] = allowNull(properties[name] ?? {});
+}
+
+function setSuccess(op: Schema, success: Record<string, Schema>): void {
+  const responses = op.responses as Record<string, Schema>;
+  for (const status of Object.keys(responses)) if (Number(status) < 400) delete responses[status];
+  Object.assign(responses, success);
+}
+
+const ACCOUNT_SELECTION: Schema[] = [
+  {
+    name: "accountId",
+    in: "query",
+    description: "The Better Auth account id (`id` in list-accounts), or…",
+    schema: { type: "string" },
+  },
+  {
+    name: "useAccountCookie",
+    in: "query",
+    description: "…`true`: the OAuth account of the signed account cookie.",
+    schema: { type: "string", enum: ["true"] },
+  },
+  { name: "userId", in: "query", description: "Server calls only.", schema: { type: "string" } },
+];
+
+/** The provider's callback: it always sends the browser on (to the app, or to the app's error page). */
+function providerCallback(op: Schema): void {
+  setSuccess(op, { "302": redirect("To the callbackURL of the flow, or to the web app with `?error=<CODE>`.") });
+  if (op.requestBody) {
+    // form_post response mode (RFC: OAuth 2.0 Form Post Response Mode) posts a form, not JSON.
+    const content = (op.requestBody as { content: Record<string, Schema> }).content;
+    content["application/x-www-form-urlencoded"] = content["application/json"] as Schema;
+  }
+}
+
+/**
+ * Corrections to better-auth's hand-written answer schemas, one per operation ("METHOD /path"),
+ * each found by recording the live answer (backend/tests/integration/openapi/). A fix edits the
+ * operation in place; errors, nulls and security are handled for every operation in document.ts.
+ */
+export const ANSWER_FIXES: Record<string, (op: Schema) => void> = {
+  // better-auth's generator documents object-shaped queries only; this one is a union.
+  "GET /account-info": (op) => {
+    op.parameters = ACCOUNT_SELECTION;
+  },
+  "GET /callback/{id}": providerCallback,
+  "POST /callback/{id}": providerCallback,
+  // With callbackURL the browser is sent there; without, JSON. `user` is null unless signed in.
+  "GET /verify-email": (op) => {
+    nullableProperty(op, "200", "user");
+    (op.responses as Record<string, Schema>)["302"] = redirect("To callbackURL (with `?error=<CODE>` on failure).");
+  },
+  "GET /reset-password/{token}": (op) =>
+    setSuccess(op, { "302": redirect("To callbackURL with `?token=<token>`, or with `?error=INVALID_TOKEN`.") }),
+  "POST /admin/has-permission": (op) => nullableProperty(op, "200", "error"),
+  "POST /admin/stop-impersonating": (op) =>
+    setSuccess(op, {
+      "200": json("The admin's own session again", {
+        type: "object",
+        properties: { session: ref("Session"), user: ref("User") },
+        required: ["session", "user"],
+      }),
+    }),
+};
