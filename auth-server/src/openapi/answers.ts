@@ -75,6 +75,15 @@ export const ANSWER_FIXES: Record<string, (op: Schema) => void> = {
   "GET /reset-password/{token}": (op) =>
     setSuccess(op, { "302": redirect("To callbackURL with `?token=<token>`, or with `?error=INVALID_TOKEN`.") }),
   "POST /admin/has-permission": (op) => nullableProperty(op, "200", "error"),
+  // plugins/account-links: documented here, as its endpoint carries no OpenAPI metadata.
+  "GET /password-link": (op) =>
+    setSuccess(op, {
+      "200": json("Whether a reset or invitation link can still be used (checking spends nothing)", {
+        type: "object",
+        properties: { status: { type: "string", enum: ["valid", "expired", "invalid"] } },
+        required: ["status"],
+      }),
+    }),
   "POST /admin/stop-impersonating": (op) =>
     setSuccess(op, {
       "200": json("The admin's own session again", {

@@ -29,6 +29,7 @@ const SESSION_NEEDS: Record<string, SessionNeed> = {
   "GET /ok": "none",
   "GET /error": "none",
   "GET /jwks": "none",
+  "GET /password-link": "none",
   "GET /get-session": "optional",
   "POST /get-session": "optional",
   "POST /sign-out": "optional",
@@ -152,7 +153,8 @@ export async function buildOpenApiDocument(auth: Auth): Promise<OpenApiDocument>
         const statuses = Object.keys(responses).filter((s) => Number(s) >= 400);
         if (need === "required") statuses.push("401");
         if (path.startsWith("/admin/") && !OPEN_TO_USERS.has(path)) statuses.push("403");
-        if (op.requestBody) statuses.push("400", "413", "415");
+        // better-call reads every POST as JSON: 415 without that Content-Type, even with no body.
+        if (op.requestBody || method === "post") statuses.push("400", "413", "415");
         statuses.push("500");
         const existing = fromBetterAuth ? {} : responses;
         const fixed: Schema = {

@@ -69,7 +69,9 @@ async def record_public(rec: Recorder) -> None:
         params={"callbackURL": f"{FRONTEND}/reset"},
         expect=302,
     )
+    await rec.call("GET /password-link", params={"token": token}, expect=200)
     await rec.call("POST /reset-password", json={"newPassword": NEW_PASSWORD, "token": token}, expect=200)
+    await rec.call("GET /password-link", params={"token": token}, expect=200)
     await rec.call("POST /reset-password", json={"newPassword": NEW_PASSWORD, "token": token}, expect=400)
     await rec.call("POST /sign-in/social", json={"provider": "acme", "callbackURL": f"{FRONTEND}/"}, expect=200)
     await rec.call("GET /callback/{id}", path="/callback/acme", params={"state": "forged", "code": "x"}, expect=302)
@@ -90,6 +92,7 @@ async def record_user(rec: Recorder, user: SignedIn) -> None:
     await rec.call(
         "POST /send-verification-email", who=who, headers=auth, json={"email": user.email}, expect={200, 400}
     )
+    await rec.call("POST /change-email", who=who, headers=auth, json={"newEmail": unique("new")}, expect=200)
     await rec.call(
         "POST /link-social", who=who, headers=auth, json={"provider": "acme", "callbackURL": f"{FRONTEND}/"}, expect=200
     )
