@@ -16,6 +16,9 @@ from tests.utils.jwks_server import free_port
 
 ADMIN = "openapi-admin@example.com"
 USER = "openapi-user@example.com"
+# The fuzzing pass's own people: what it changes about them (name, image, email) must not reach other tests.
+FUZZ_ADMIN = "openapi-fuzz-admin@example.com"
+FUZZ_USER = "openapi-fuzz-user@example.com"
 
 
 @dataclass
@@ -30,7 +33,7 @@ class OpenApiStack:
 def openapi_stack(
     fresh_database_url: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OpenApiStack]:
-    """An OpenID provider (`acme`) and an auth server that knows it and ADMIN; both stopped afterwards."""
+    """An OpenID provider (`acme`) and an auth server that knows it and the admin addresses; both stopped after."""
     port = free_port()
     provider, info = start_provider(
         f"http://127.0.0.1:{port}/api/auth/callback/acme",
@@ -48,7 +51,7 @@ def openapi_stack(
             log,
             port=port,
             FRONTEND_URL=FRONTEND,
-            ADMIN_EMAILS=ADMIN,
+            ADMIN_EMAILS=f"{ADMIN},{FUZZ_ADMIN}",
             OIDC_PROVIDERS=json.dumps(setting),
         )
         try:
