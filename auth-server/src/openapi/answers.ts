@@ -23,6 +23,18 @@ function nullableProperty(op: Schema, status: string, name: string): void {
   properties[name] = allowNull(properties[name] ?? {});
 }
 
+/** plugins/session-activity adds `lastActiveAt` (ISO 8601, never null) to every session a list answers. */
+const LISTED_SESSION: Schema = {
+  allOf: [
+    ref("Session"),
+    {
+      type: "object",
+      properties: { lastActiveAt: { type: "string", format: "date-time" } },
+      required: ["lastActiveAt"],
+    },
+  ],
+};
+
 function setSuccess(op: Schema, success: Record<string, Schema>): void {
   const responses = op.responses as Record<string, Schema>;
   for (const status of Object.keys(responses)) if (Number(status) < 400) delete responses[status];
@@ -75,6 +87,14 @@ export const ANSWER_FIXES: Record<string, (op: Schema) => void> = {
   "GET /reset-password/{token}": (op) =>
     setSuccess(op, { "302": redirect("To callbackURL with `?token=<token>`, or with `?error=INVALID_TOKEN`.") }),
   "POST /admin/has-permission": (op) => nullableProperty(op, "200", "error"),
+  "GET /list-sessions": (op) => {
+    schemaOf(op, "200").items = LISTED_SESSION;
+  },
+  "POST /admin/list-user-sessions": (op) => {
+    const answer = schemaOf(op, "200");
+    answer.properties = { sessions: { type: "array", items: LISTED_SESSION } };
+    answer.required = ["sessions"];
+  },
   // plugins/account-links: documented here, as its endpoint carries no OpenAPI metadata.
   "GET /password-link": (op) =>
     setSuccess(op, {

@@ -79,6 +79,19 @@ describe("/api/auth/openapi.json", () => {
     }
   });
 
+  it("documents lastActiveAt on every session list (plugins/session-activity)", () => {
+    const listed = (schema: any) => schema.allOf?.[1] ?? schema;
+    const answer = (path: string, method: string) =>
+      doc.paths[path]?.[method]?.responses["200"].content["application/json"].schema;
+    for (const items of [
+      answer("/sessions", "get").items,
+      answer("/list-sessions", "get").items,
+      answer("/admin/list-user-sessions", "post").properties.sessions.items,
+    ]) {
+      expect(listed(items).required).toContain("lastActiveAt");
+    }
+  });
+
   it("never serves better-auth's own uncorrected copy", async () => {
     const res = await s.call("/api/auth/open-api/generate-schema");
     expect(res.status).toBe(404);
