@@ -104,6 +104,15 @@ export const ANSWER_FIXES: Record<string, (op: Schema) => void> = {
         required: ["status"],
       }),
     }),
+  // plugins/verification-waiter: no OpenAPI metadata either.
+  "POST /verification-waiter/status": (op) =>
+    setSuccess(op, {
+      "200": json("Whether the address the sign-up with this waiting secret mailed is verified yet", {
+        type: "object",
+        properties: { status: { type: "string", enum: ["pending", "verified"] } },
+        required: ["status"],
+      }),
+    }),
   "POST /admin/stop-impersonating": (op) =>
     setSuccess(op, {
       "200": json("The admin's own session again", {

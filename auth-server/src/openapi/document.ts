@@ -30,6 +30,7 @@ const SESSION_NEEDS: Record<string, SessionNeed> = {
   "GET /error": "none",
   "GET /jwks": "none",
   "GET /password-link": "none",
+  "POST /verification-waiter/status": "none",
   "GET /get-session": "optional",
   "POST /get-session": "optional",
   "POST /sign-out": "optional",

@@ -70,6 +70,8 @@ async def record_public(rec: Recorder) -> None:
         expect=302,
     )
     await rec.call("GET /password-link", params={"token": token}, expect=200)
+    # A secret no sign-up bound reads as pending (plugins/verification-waiter).
+    await rec.call("POST /verification-waiter/status", json={"secret": "w" * 43}, expect=200)
     await rec.call("POST /reset-password", json={"newPassword": NEW_PASSWORD, "token": token}, expect=200)
     await rec.call("GET /password-link", params={"token": token}, expect=200)
     await rec.call("POST /reset-password", json={"newPassword": NEW_PASSWORD, "token": token}, expect=400)
