@@ -20,6 +20,7 @@ from tests.integration.openapi.conftest import FUZZ_ADMIN, FUZZ_USER, OpenApiSta
 from tests.integration.openapi.fuzz import FuzzReport, Identity, fuzz
 from tests.utils.factories import TEST_SECRET
 from tests.utils.jwks_server import free_port
+from tests.utils.pg_roles import backend_url as backend_database_url
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261129"))
 BACKEND_DIR = Path(__file__).resolve().parents[3]
@@ -52,7 +53,8 @@ def backend_url(openapi_stack: OpenApiStack, tmp_path_factory: pytest.TempPathFa
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
-        "DATABASE_URL": openapi_stack.auth.database_url,
+        # On PostgreSQL as the backend's own role, which can only read the identity tables (deploy/postgres).
+        "DATABASE_URL": backend_database_url(openapi_stack.auth.database_url),
         "BETTER_AUTH_SECRET": TEST_SECRET,
         "AUTH_URL": openapi_stack.auth.url,
         "LOG_LEVEL": "warning",
