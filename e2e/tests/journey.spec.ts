@@ -1,7 +1,7 @@
 import { expect, test } from "../support/fixtures";
 import { addTask, PASSWORD, signInViaUi, signUpViaUi, uniqueEmail, verifyViaMailbox } from "../support/flows";
 
-/** The backend must refuse a revoked session within 1 s (ARCHITECTURE.md, Revocation); wait past that. */
+/** The backend must refuse a revoked session within 1 s (docs/ARCHITECTURE.md, Revocation); wait past that. */
 const REVOCATION_BOUND_MS = 1_500;
 
 test("sign up, verify from the mailbox, manage tasks, revoke another device", async ({ page, browser, baseURL }) => {

@@ -41,7 +41,7 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
     ],
   },
   {
-    // The revocation feed (ARCHITECTURE.md, Revocation). Triggers on the auth tables append one row
+    // The revocation feed (docs/ARCHITECTURE.md, Revocation). Triggers on the auth tables append one row
     // per revocation, whichever service made the change, so no writer can forget to. Backends
     // replay it into memory and refuse revoked sessions without a query per request.
     //   kind = 'session'  a session row was deleted (sign-out, revoke, reset, ban, expiry cleanup)

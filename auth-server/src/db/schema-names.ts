@@ -1,5 +1,5 @@
 /**
- * better-auth's models mapped to the snake_case tables and columns of ARCHITECTURE.md, so SQL
+ * better-auth's models mapped to the snake_case tables and columns of docs/ARCHITECTURE.md, so SQL
  * written by hand (the backend's, the triggers') reads naturally. Part of the data contract: the
  * backend's models mirror these names, and a contract test compares them.
  */

@@ -25,7 +25,10 @@ export interface TokenOptions {
   alg?: "HS256" | "HS512";
 }
 
-/** Signs a service token the way the backend does (PLAN.md / ARCHITECTURE.md contract), with overrides for attacks. */
+/**
+ * Signs a service token the way the backend does (src/plugins/internal-admin/README.md; docs/ARCHITECTURE.md,
+ * Internal admin API), with overrides for attacks.
+ */
 export async function serviceToken(o: TokenOptions): Promise<string> {
   const iat = o.iat ?? Math.floor(Date.now() / 1000);
   return new SignJWT({ htm: o.method ?? "POST", htu: o.path, bsh: bodyHash(new TextEncoder().encode(o.body)) })

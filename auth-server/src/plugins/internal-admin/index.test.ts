@@ -164,7 +164,7 @@ describe("service-token key", () => {
       256,
     );
     expect(Buffer.from(serviceTokenKey(TEST_SECRET)).toString("hex")).toBe(Buffer.from(bits).toString("hex"));
-    // The vector both services' tests pin (PLAN.md): secret = TEST_SECRET.
+    // The vector both services' tests pin (plugins/internal-admin/README.md): secret = TEST_SECRET.
     expect(Buffer.from(serviceTokenKey(TEST_SECRET)).toString("hex")).toBe(
       "b04bc5b358318a826da0ae5fafd41b60ddb28f28b6da278dec07a41b5e133355",
     );
