@@ -35,6 +35,18 @@ const LISTED_SESSION: Schema = {
   ],
 };
 
+/** plugins/mfa's SecondFactorStatus. */
+const SECOND_FACTOR_STATUS: Schema = {
+  type: "object",
+  properties: {
+    userId: { type: "string" },
+    totpEnabled: { type: "boolean" },
+    backupCodesLeft: { type: "integer", minimum: 0 },
+    passkeys: { type: "integer", minimum: 0 },
+  },
+  required: ["userId", "totpEnabled", "backupCodesLeft", "passkeys"],
+};
+
 function setSuccess(op: Schema, success: Record<string, Schema>): void {
   const responses = op.responses as Record<string, Schema>;
   for (const status of Object.keys(responses)) if (Number(status) < 400) delete responses[status];
@@ -112,6 +124,13 @@ export const ANSWER_FIXES: Record<string, (op: Schema) => void> = {
         properties: { status: { type: "string", enum: ["pending", "verified"] } },
         required: ["status"],
       }),
+    }),
+  // plugins/mfa (admin.ts): no OpenAPI metadata on its endpoints; both answer SecondFactorStatus.
+  "GET /admin/second-factor": (op) =>
+    setSuccess(op, { "200": json("The user's second factors", SECOND_FACTOR_STATUS) }),
+  "POST /admin/reset-second-factor": (op) =>
+    setSuccess(op, {
+      "200": json("Every second factor of the user is off (the user is mailed)", SECOND_FACTOR_STATUS),
     }),
   "POST /admin/stop-impersonating": (op) =>
     setSuccess(op, {

@@ -31,6 +31,15 @@ const SESSION_NEEDS: Record<string, SessionNeed> = {
   "GET /jwks": "none",
   "GET /password-link": "none",
   "POST /verification-waiter/status": "none",
+  // Passkey sign-in (a discoverable credential) starts and ends without a session.
+  "GET /passkey/generate-authenticate-options": "none",
+  "POST /passkey/verify-authentication": "none",
+  // A sign-in's second step carries better-auth's two-factor cookie instead of a session; a signed-in
+  // session may use them too (step-up).
+  "POST /two-factor/verify-totp": "optional",
+  "POST /two-factor/verify-backup-code": "optional",
+  "POST /two-factor/send-otp": "optional",
+  "POST /two-factor/verify-otp": "optional",
   "GET /get-session": "optional",
   "POST /get-session": "optional",
   "POST /sign-out": "optional",
