@@ -42,6 +42,10 @@ describe("API reference viewer (/api/auth/reference)", () => {
       expect(res.headers.get("content-type"), asset).toContain(type);
     }
     expect((await s.call("/api/auth/reference/package.json")).status).toBe(404);
+    for (const inherited of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+      const res = await s.call(`/api/auth/reference/${inherited}`);
+      expect(res.status, inherited).toBe(404);
+    }
   });
 
   it("renders every operation in Chromium with no request leaving this server and no CSP violation", async () => {

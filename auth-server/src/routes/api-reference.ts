@@ -71,7 +71,8 @@ export function apiReferenceRoutes(): Hono {
     .get(`${REFERENCE_PATH}/init.js`, (c) => c.body(INIT_JS, 200, { "Content-Type": "text/javascript; charset=utf-8" }))
     .get(`${REFERENCE_PATH}/:file`, async (c) => {
       const file = c.req.param("file");
-      const type = PACKAGE_ASSETS[file];
+      // Own keys only: `constructor`, `toString` and the like are not files (they were a 500).
+      const type = Object.hasOwn(PACKAGE_ASSETS, file) ? PACKAGE_ASSETS[file] : undefined;
       if (!type) return c.notFound();
       return c.body(new Uint8Array(await asset(file)), 200, { "Content-Type": type });
     });
