@@ -98,6 +98,16 @@ describe.each(DB_KINDS)("user fields on %s", (kind) => {
       ["/admin/create-user", { email: "typed2@example.com", password: STRONG_PASSWORD, name: ["a"] }, admin.token],
       ["/admin/create-user", { email: "typed2@example.com", name: "ok", data: { image: {} } }, admin.token],
       ["/admin/update-user", { userId: user.userId, data: { name: {} } }, admin.token],
+      // Fields an admin does not set through `data` (second factors have their audited reset), and
+      // values of the wrong kind: never stored as given, never a 500 (found by the review).
+      ["/admin/update-user", { userId: user.userId, data: { twoFactorEnabled: false } }, admin.token],
+      ["/admin/update-user", { userId: user.userId, data: { emailVerified: "yes" } }, admin.token],
+      ["/admin/update-user", { userId: user.userId, data: { createdAt: "garbage" } }, admin.token],
+      ["/admin/update-user", { userId: user.userId, data: { updatedAt: { x: 1 } } }, admin.token],
+      ["/admin/update-user", { userId: user.userId, data: { banExpires: "garbage" } }, admin.token],
+      ["/admin/update-user", { userId: user.userId, data: "not an object" }, admin.token],
+      ["/admin/create-user", { email: "typed2@example.com", name: "ok", data: { createdAt: "garbage" } }, admin.token],
+      ["/admin/create-user", { email: "typed2@example.com", name: "ok", data: { emailVerified: "yes" } }, admin.token],
       ["/admin/update-user", { userId: user.userId, data: { name: true } }, admin.token],
       ["/admin/update-user", { userId: user.userId, data: { banReason: 7 } }, admin.token],
       ["/admin/ban-user", { userId: user.userId, banReason: { why: 1 } }, admin.token],

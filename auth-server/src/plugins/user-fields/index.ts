@@ -80,6 +80,43 @@ export function checkedFields(
   return patch;
 }
 
+/**
+ * The user fields an admin may set through better-auth's admin create-user / update-user `data`
+ * (the admin plugin writes any key it is given): the profile, verification and the ban. Anything
+ * else — `twoFactorEnabled` (only /admin/reset-second-factor turns second factors off, audited
+ * and mailed), timestamps, ids — is 400 VALIDATION_ERROR, as are an `emailVerified` that is not a
+ * boolean and a `banExpires` that is not null or a date.
+ */
+const ADMIN_DATA_FIELDS = new Set([
+  "name",
+  "email",
+  "image",
+  "emailVerified",
+  "role",
+  "banned",
+  "banReason",
+  "banExpires",
+]);
+
+/** Throws 400 VALIDATION_ERROR for the first `data` key an admin may not set, or a value of the wrong kind. */
+export function checkAdminData(data: unknown): void {
+  if (data === undefined) return;
+  if (data === null || typeof data !== "object" || Array.isArray(data)) throw invalid("data: must be an object");
+  for (const [key, value] of Object.entries(data)) {
+    if (!ADMIN_DATA_FIELDS.has(key)) {
+      const hint = key === "twoFactorEnabled" ? " (second factors are reset with /admin/reset-second-factor)" : "";
+      throw invalid(`data.${key}: not a field an admin sets here${hint}`);
+    }
+    if (key === "emailVerified" && typeof value !== "boolean") throw invalid("data.emailVerified: must be a boolean");
+    if (key === "banExpires" && value !== null) {
+      const when = typeof value === "string" || typeof value === "number" ? new Date(value) : null;
+      if (!when || Number.isNaN(when.getTime())) throw invalid("data.banExpires: must be null or a date");
+    }
+  }
+}
+
+const ADMIN_DATA_PATHS = new Set(["/admin/create-user", "/admin/update-user"]);
+
 const isInternal = (path: string | undefined) => (path ?? "").startsWith(`${INTERNAL_PREFIX}/`);
 
 /**
@@ -112,6 +149,12 @@ export function userFields() {
           handler: createAuthMiddleware(async (ctx) => {
             const at = findIllFormedText(ctx.body);
             if (at) throw invalid(`${at}: must be well-formed Unicode text (no lone surrogates)`);
+          }),
+        },
+        {
+          matcher: (ctx) => ADMIN_DATA_PATHS.has(ctx.path ?? ""),
+          handler: createAuthMiddleware(async (ctx) => {
+            if (ctx.body !== null && typeof ctx.body === "object") checkAdminData(bodyOf(ctx).data);
           }),
         },
         {
