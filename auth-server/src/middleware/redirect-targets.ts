@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type ErrorBody, ErrorCode } from "../errors.js";
+import { isWellFormed } from "../plugins/user-fields/fields.js";
 
 /**
  * The request fields better-auth reads as a place to send the browser (query or body), with the
@@ -72,6 +73,14 @@ function normaliseFields(c: Context, read: (f: TargetField) => unknown[], write:
     const [value] = values;
     if (values.length > 1 || typeof value !== "string") {
       return refuse(c, 400, { code: ErrorCode.VALIDATION_ERROR, message: `${field} must be one string.` });
+    }
+    // A lone surrogate is 400 in any text of any body (plugins/user-fields); normalising would
+    // otherwise turn it into U+FFFD first and let it through.
+    if (!isWellFormed(value)) {
+      return refuse(c, 400, {
+        code: ErrorCode.VALIDATION_ERROR,
+        message: `${field}: must be well-formed Unicode text (no lone surrogates)`,
+      });
     }
     const normal = normaliseRedirectTarget(value);
     if (normal === null) return refuse(c, 403, TARGET_FIELDS[field]);
