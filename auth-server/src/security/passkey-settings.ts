@@ -16,6 +16,8 @@ export function passkeySettingsProblems(env: { PASSKEY_ORIGIN: string; PASSKEY_R
       `PASSKEY_ORIGIN ${origin.origin} must use https (browsers allow WebAuthn over http only on localhost).`,
     );
   }
+  // A loopback host is its own relying party, as 127.0.0.1 is below (development on one machine).
+  if (LOCAL_HOSTS.has(rpId) && rpId === host) return problems;
   if (!rpId || /[/:\s]/.test(rpId) || rpId.startsWith(".")) {
     problems.push(`PASSKEY_RP_ID "${rpId}" must be a bare host name such as example.com.`);
   } else if (host !== rpId && !host.endsWith(`.${rpId}`)) {
