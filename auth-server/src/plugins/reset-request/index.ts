@@ -24,7 +24,8 @@ type RequestPasswordReset = (input: {
  * well-formed request (what better-auth's own body schema accepts) gets better-auth's generic
  * answer at once, and better-auth's endpoint runs with the same body, headers and request after
  * it, with every hook (the audit trail names who asked) and the links it mails unchanged. A
- * malformed body falls through to better-auth, which answers its 400 as before.
+ * malformed body falls through to better-auth, which answers its 400 as before. Before answering it
+ * reads one row by primary key, alike for every address, so a database outage still answers 503.
  *
  * Rate limiting is unaffected (it runs before any endpoint, on the original request).
  */
@@ -41,6 +42,9 @@ export function resetRequest(api: () => unknown) {
           handler: createAuthMiddleware(async (ctx) => {
             const parsed = wellFormed.safeParse(bodyOf(ctx));
             if (!parsed.success) return;
+            // One primary-key read, the same for every address: a database outage is still 503
+            // DATABASE_UNAVAILABLE here (issue 12 #12) without telling accounts apart.
+            await ctx.context.adapter.findOne({ model: "user", where: [{ field: "id", value: "-" }] });
             const body = { ...bodyOf(ctx), ...parsed.data } as { email: string; redirectTo?: string };
             const headers = new Headers(ctx.request?.headers ?? ctx.headers);
             const request = ctx.request;
