@@ -72,7 +72,8 @@ def test_errors_follow_from_dependencies_and_routes(document: dict[str, Any]) ->
         "500": ["INTERNAL_ERROR"],
         "503": ["DATABASE_UNAVAILABLE"],
     }
-    assert codes("/api/v1/admin/events", "get")["403"] == ["BANNED_USER", "FORBIDDEN"]
+    # MFA_REQUIRED: with ADMIN_REQUIRE_MFA every admin route needs a second factor.
+    assert codes("/api/v1/admin/events", "get")["403"] == ["BANNED_USER", "FORBIDDEN", "MFA_REQUIRED"]
     role = codes("/api/v1/users/{user_id}/role", "put")
     assert role["400"] == ["CANNOT_CHANGE_OWN_ROLE", "INVALID_ROLE", "VALIDATION_ERROR"]
     assert not any("422" in op["responses"] for _, _, op in operations(document))

@@ -814,7 +814,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -901,7 +901,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1798,7 +1798,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2061,7 +2061,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2155,7 +2155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2244,7 +2244,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;

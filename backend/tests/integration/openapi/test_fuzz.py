@@ -60,6 +60,8 @@ def backend_url(openapi_stack: OpenApiStack, tmp_path_factory: pytest.TempPathFa
         "LOG_LEVEL": "warning",
     }
     command = [sys.executable, "-m", "uvicorn", "app.main:create_production_app", "--factory"]
+    # Request heads bounded as every launch does (core/test_http_limits).
+    command += ["--http", "app.core.http_protocol:HeaderLimitedHttpToolsProtocol"]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port), "--no-server-header"],
