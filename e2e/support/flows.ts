@@ -44,7 +44,7 @@ export async function signInViaUi(page: Page, email: string, password = PASSWORD
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** Signs in as the ADMIN_EMAILS user, creating it the first time it is needed. */

@@ -35,7 +35,7 @@ test("admin reads a new user's sign-in events in the audit log", async ({ page, 
     await expect(log.getByRole("row").filter({ hasText: "Signed up" })).toHaveCount(1);
     await expect(log.getByRole("row").filter({ hasText: "Signed out" })).toHaveCount(1);
     // Only the failure is marked, and it says why in words.
-    const failed = log.getByRole("row").filter({ hasText: "Sign-in failed: wrong email or password" });
+    const failed = log.getByRole("row").filter({ hasText: `Sign-in failed for ${email}: wrong email or password` });
     await expect(failed.getByText("Failed", { exact: true })).toBeVisible();
     await expect(log.getByText("Succeeded")).toHaveCount(0);
     const rows = log.getByRole("row").filter({ hasNot: page.getByRole("columnheader") });
@@ -57,7 +57,7 @@ test("admin reads a new user's sign-in events in the audit log", async ({ page, 
     await expect(page).toHaveURL(/failures=1/);
     const rows = log.getByRole("row").filter({ hasNot: page.getByRole("columnheader") });
     await expect(rows).toHaveCount(1);
-    await expect(rows.first()).toContainText("Sign-in failed: wrong email or password");
+    await expect(rows.first()).toContainText(`Sign-in failed for ${email}: wrong email or password`);
     await checkPage(page, "admin-audit-search", async () => {
       await expect(rows.first()).toBeVisible();
     });
@@ -83,7 +83,7 @@ test("admin reads a new user's sign-in events in the audit log", async ({ page, 
     await page.getByRole("button", { name: "Search" }).click();
     await page.getByRole("link", { name: `Manage ${email}` }).click();
     const activity = page.getByRole("region", { name: "Recent activity" });
-    await expect(activity.getByText("Sign-in failed: wrong email or password")).toBeVisible();
+    await expect(activity.getByText(`Sign-in failed for ${email}: wrong email or password`)).toBeVisible();
     await expect(activity.getByText("Signed up")).toBeVisible();
   });
 

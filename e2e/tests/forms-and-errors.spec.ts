@@ -41,7 +41,7 @@ test("bad input is stopped in the browser and never reaches a server", async ({ 
 
   await test.step("sign-in and forgot-password", async () => {
     await page.goto("/sign-in");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page.getByText("Email is required.")).toBeVisible();
     await expect(page.getByText("Password is required.")).toBeVisible();
     await page.goto("/forgot-password");
@@ -144,7 +144,7 @@ test("the keyboard alone gets through sign-in, with a visible focus ring", async
   await page.keyboard.type("correct horse battery");
   await page.keyboard.press("Tab"); // forgot-password link
   await page.keyboard.press("Tab");
-  const submit = page.getByRole("button", { name: "Sign in" });
+  const submit = page.getByRole("button", { name: "Sign in", exact: true });
   await expect(submit).toBeFocused();
   const outline = await submit.evaluate((el) => getComputedStyle(el).outlineStyle);
   expect(outline).not.toBe("none");

@@ -35,7 +35,7 @@ test("forgot password → reset → old password refused, new one accepted", asy
 
   await test.step("the new password works", async () => {
     await page.getByLabel("Password").fill(NEW_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(/\/tasks$/);
     await expect(page.getByRole("heading", { name: "Tasks", exact: true })).toBeVisible();
   });
