@@ -86,7 +86,11 @@ export function CheckInboxPage(): ReactElement {
   useEffect(() => {
     const moveOnIfSignedIn = async (): Promise<void> => {
       const { data } = await authClient.getSession();
-      if (data) navigate("/tasks", { replace: true });
+      if (!data) return;
+      // getSession() leaves useSession's store alone: tell it, or the signed-in pages' guard still
+      // holds this tab's "signed out" and sends it back to sign-in.
+      authClient.$store.notify("$sessionSignal");
+      navigate("/tasks", { replace: true });
     };
     const onVisible = (): void => {
       if (document.visibilityState === "visible") void moveOnIfSignedIn();
@@ -105,7 +109,10 @@ export function CheckInboxPage(): ReactElement {
     void (async () => {
       forgetWaiter();
       const { data } = await authClient.getSession();
-      if (data) return navigate("/tasks", { replace: true });
+      if (data) {
+        authClient.$store.notify("$sessionSignal");
+        return navigate("/tasks", { replace: true });
+      }
       const email = address ? `email=${encodeURIComponent(address)}&` : "";
       navigate(`/sign-in?${email}reason=verified-elsewhere`, { replace: true });
     })();
