@@ -6,7 +6,7 @@
 --   psql -v ON_ERROR_STOP=1 -v backend_role=gatehouse_backend -v owner_role=gatehouse -v database=gatehouse \
 --        -f backend-grants.sql
 --
--- The auth server alone writes the identity tables (users, user_sessions, accounts, verifications, jwks,
+-- The auth server alone writes the identity tables (users, user_sessions, accounts, verifications, auth_jwks,
 -- auth_events, auth_revocations and whatever its later migrations add): the backend's role may read them and
 -- point a foreign key at them (tasks.user_id → users.id), never INSERT, UPDATE, DELETE or TRUNCATE them. It owns
 -- what its own migrations create (tasks, backend_alembic_version), so it needs CREATE in the schema.
