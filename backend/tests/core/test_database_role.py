@@ -15,7 +15,15 @@ from app.core.config import Settings
 from tests.utils.factories import Actor, make_task
 from tests.utils.pg_roles import BACKEND_ROLE
 
-IDENTITY_TABLES = ["users", "user_sessions", "accounts", "verifications", "auth_jwks", "auth_events", "auth_revocations"]
+IDENTITY_TABLES = [
+    "users",
+    "user_sessions",
+    "accounts",
+    "verifications",
+    "auth_jwks",
+    "auth_events",
+    "auth_revocations",
+]
 WRITES = {
     "INSERT": 'INSERT INTO "{table}" DEFAULT VALUES',
     "UPDATE": 'UPDATE "{table}" SET id = id',
