@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cookiesFrom, DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
+import { eventually } from "./support/gatehouse-on.js";
 
 const FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 const SAFARI_IPHONE =
@@ -201,13 +202,16 @@ describe.each(DB_KINDS)("account deletion on %s", (kind) => {
         .where("user_id", "=", userId)
         .execute();
       expect(feed.map((r) => r.kind)).toContain("user");
-      await new Promise((r) => setTimeout(r, 50));
-      const events = await s.gh.database.db
-        .selectFrom("auth_events")
-        .select("type")
-        .where("user_id", "=", userId)
-        .where("type", "=", "user_deleted")
-        .execute();
+      // The audit row is written in the background: wait (bounded) for it, then check there is one.
+      const deletions = () =>
+        s.gh.database.db
+          .selectFrom("auth_events")
+          .select("type")
+          .where("user_id", "=", userId)
+          .where("type", "=", "user_deleted")
+          .execute();
+      await eventually(async () => (await deletions()).length > 0, 5_000, "user_deleted audit row");
+      const events = await deletions();
       expect(events).toHaveLength(1);
     } finally {
       await s.close();
