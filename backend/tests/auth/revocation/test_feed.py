@@ -8,7 +8,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from gatehouse_fastapi._revocation import CredentialCache, FeedSource, FeedStatus, RevocationFeed, RevocationView
+from gatehouse_fastapi._revocation import (
+    APPLICATION_NAME,
+    CredentialCache,
+    FeedSource,
+    FeedStatus,
+    RevocationFeed,
+    RevocationView,
+)
 from gatehouse_fastapi._revocation.rows import revocations
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -249,8 +256,9 @@ async def test_killed_listen_connection_reconnects_and_catches_up(
             await conn.execute(
                 text(
                     "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
-                    "and query like '%FROM auth_revocations%' and pid <> pg_backend_pid()"
-                )
+                    "and application_name = :name"
+                ),
+                {"name": APPLICATION_NAME},
             )
         ).all()
     assert len(killed) == 1

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+from gatehouse_fastapi._revocation import APPLICATION_NAME
 
 from tests.integration.cluster.conftest import (
     BOUND,
@@ -157,7 +158,8 @@ async def test_killed_listen_connections_still_propagate_within_one_second(
     try:
         killed = await conn.fetch(
             "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() "
-            "and query like '%FROM auth_revocations%' and pid <> pg_backend_pid()"
+            "and application_name = $1",
+            APPLICATION_NAME,
         )
     finally:
         await conn.close()

@@ -8,10 +8,11 @@ live and from the database when it is not.
 from gatehouse_fastapi._revocation.cache import CredentialCache
 from gatehouse_fastapi._revocation.checks import CachedSessionChecks
 from gatehouse_fastapi._revocation.feed import FeedStatus, RevocationFeed
-from gatehouse_fastapi._revocation.source import FeedSource
+from gatehouse_fastapi._revocation.source import APPLICATION_NAME, FeedSource
 from gatehouse_fastapi._revocation.view import RevocationView
 
 __all__ = [
+    "APPLICATION_NAME",
     "CachedSessionChecks",
     "CredentialCache",
     "FeedSource",

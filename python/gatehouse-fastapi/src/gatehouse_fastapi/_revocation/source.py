@@ -21,6 +21,8 @@ from gatehouse_fastapi._revocation.rows import FeedRow, revocations
 log = logging.getLogger("gatehouse.auth.revocation")
 
 CHANNEL = "gatehouse_revocations"
+APPLICATION_NAME = "gatehouse-revocation-feed"
+"""The feed connection's PostgreSQL `application_name`: operators (and tests) find it in `pg_stat_activity`."""
 _BATCH = 500
 # SQLite's julianday('now') is the current time; the Unix epoch is Julian day 2440587.5.
 _SQLITE_NOW_MS = "cast(round((julianday('now') - 2440587.5) * 86400000) as integer)"
@@ -132,6 +134,7 @@ class FeedSource:
         conn = await self._engine.connect()
         try:
             if self.is_postgres:
+                await conn.exec_driver_sql(f"SET application_name = '{APPLICATION_NAME}'")
                 raw = await conn.get_raw_connection()
                 driver: Any = raw.driver_connection
                 await driver.add_listener(CHANNEL, self._on_notify)
