@@ -1,6 +1,15 @@
+import { AuditEventType } from "../../contract.gen";
 import { tokens } from "../../lib/backend";
 import { formatDateTime } from "../../lib/format";
-import { describeEvent, eventName, listEvents, paramsFromQuery, queryFromParams, usersForEvents } from "./audit-log";
+import {
+  describeEvent,
+  EVENT_NAMES,
+  eventName,
+  listEvents,
+  paramsFromQuery,
+  queryFromParams,
+  usersForEvents,
+} from "./audit-log";
 
 const json = (body: unknown, status = 200): Response =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -34,6 +43,11 @@ describe("eventName", () => {
     expect(eventName("sign_in")).toBe("Signed in");
     expect(eventName("sign_in_failed")).toBe("Sign-in failed");
     expect(eventName("oauth_linked")).toBe("Provider linked");
+  });
+
+  it("names every event type of the contract (no type falls back to its raw spelling)", () => {
+    const unnamed = Object.values(AuditEventType).filter((type) => !Object.hasOwn(EVENT_NAMES, type));
+    expect(unnamed).toEqual([]);
   });
 
   it("still reads a type this app does not know yet", () => {
@@ -106,6 +120,28 @@ describe("describeEvent", () => {
     expect(describeEvent(ev("user_banned", { actor_id: "gone" }), names)).toBe("Banned by a deleted user");
     expect(describeEvent(ev("password_changed", { actor_id: "a1" }), names)).toBe("Password set by Ada Admin");
     expect(describeEvent(ev("mfa_enrolled"), names)).toBe("Mfa enrolled");
+  });
+
+  it("says which second factor was used, refused or reset", () => {
+    expect(describeEvent(ev("sign_in", { reason: "totp", details: { method: "totp" } }), names)).toBe(
+      "Signed in with an authenticator code",
+    );
+    expect(describeEvent(ev("sign_in", { reason: "passkey", details: { method: "passkey" } }), names)).toBe(
+      "Signed in with a passkey",
+    );
+    expect(describeEvent(ev("two_factor_verified", { reason: "backup_code" }), names)).toBe(
+      "Second factor accepted: a backup code",
+    );
+    expect(describeEvent(ev("two_factor_failed", { reason: "CODE_ALREADY_USED", success: false }), names)).toBe(
+      "Second factor refused: the code was already used",
+    );
+    expect(describeEvent(ev("passkey_failed", { reason: "SOMETHING_NEW", success: false }), names)).toBe(
+      "Passkey sign-in failed: SOMETHING_NEW",
+    );
+    expect(describeEvent(ev("second_factor_reset", { actor_id: "a1" }), names)).toBe(
+      "Second factors reset by Ada Admin (authenticator app, backup codes and passkeys removed)",
+    );
+    expect(describeEvent(ev("passkey_added"), names)).toBe("Passkey added");
   });
 
   it("reads the row's details: from → to, a ban's end and reason, who a deleted user was, email changes", () => {

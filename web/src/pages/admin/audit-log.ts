@@ -30,6 +30,15 @@ export const EVENT_NAMES: Record<string, string> = {
   email_change_requested: "Email change requested",
   email_changed: "Email changed",
   verification_email_sent: "Verification link sent again",
+  two_factor_enabled: "Two-step sign-in turned on",
+  two_factor_disabled: "Two-step sign-in turned off",
+  two_factor_verified: "Second factor accepted",
+  two_factor_failed: "Second factor refused",
+  backup_codes_generated: "New backup codes",
+  passkey_added: "Passkey added",
+  passkey_deleted: "Passkey removed",
+  passkey_failed: "Passkey sign-in failed",
+  second_factor_reset: "Second factors reset",
 };
 
 /** "Signed in" for a known type; an unknown one (newer server) still reads: "some_thing" → "Some thing". */
@@ -146,6 +155,20 @@ const REASONS: Record<string, string> = {
   BANNED_USER: "the account is banned",
   RATE_LIMITED: "too many attempts",
   email_verification: "by verifying the email address",
+  INVALID_CODE: "wrong code",
+  CODE_ALREADY_USED: "the code was already used",
+  INVALID_BACKUP_CODE: "wrong backup code",
+  TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE: "too many attempts",
+  AUTHENTICATION_FAILED: "the passkey was not accepted",
+  PASSKEY_NOT_FOUND: "the passkey is not registered",
+  CHALLENGE_NOT_FOUND: "the sign-in took too long",
+};
+
+/** The second factor a sign-in or step-up used (`reason` or `details.method`, written by the auth server). */
+const FACTORS: Record<string, string> = {
+  totp: "an authenticator code",
+  backup_code: "a backup code",
+  passkey: "a passkey",
 };
 
 /** Why a session ended (`details.cause`, written by the auth server), as the end of a sentence. */
@@ -173,6 +196,8 @@ const known = (table: Record<string, string>, key: string): string | undefined =
 /** How someone signed in, from `details.method` (or the older `reason`). */
 function signInMethod(method: string): string {
   if (method.startsWith("oauth:")) return ` with ${method.slice(6)}`;
+  const factor = known(FACTORS, method);
+  if (factor) return ` with ${factor}`;
   return method === "email_verification" ? " by verifying the email address" : "";
 }
 
@@ -247,6 +272,19 @@ export function describeEvent(e: AuthEvent, nameOf: (id: string) => string): str
       return `Impersonated${by}`;
     case "impersonation_stopped":
       return `Impersonation ended${by}`;
+    case "two_factor_enabled":
+      return "Two-step sign-in turned on (authenticator app, ten backup codes)";
+    case "two_factor_verified": {
+      const factor = known(FACTORS, reason);
+      return `Second factor accepted${factor ? `: ${factor}` : ""}`;
+    }
+    case "two_factor_failed":
+    case "passkey_failed": {
+      const why = reason ? `: ${known(REASONS, reason) ?? reason}` : "";
+      return `${eventName(e.type)}${why}`;
+    }
+    case "second_factor_reset":
+      return `Second factors reset${by} (authenticator app, backup codes and passkeys removed)`;
     case "oauth_linked":
       return `Linked ${detail(e, "provider") ?? (reason || "a provider")}`;
     case "oauth_unlinked":
