@@ -26,6 +26,7 @@ import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { accountLinks } from "./plugins/account-links/index.js";
 import { adminEmails } from "./plugins/admin-emails/index.js";
 import { adminSearch } from "./plugins/admin-search/index.js";
+import { adminVerification } from "./plugins/admin-verification/index.js";
 import { AuditTrail, announceRevocation, audit } from "./plugins/audit/index.js";
 import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { contractCodes } from "./plugins/contract-codes/index.js";
@@ -290,6 +291,8 @@ export function createAuth({
         impersonationSessionDuration: IMPERSONATION_SESSION_LIFETIME_SECONDS,
         allowImpersonatingAdmins: false,
       }),
+      // An admin's "send the verification link again", audited as the admin's (plugins/admin-verification).
+      adminVerification(),
       // API reference at /api/auth/reference (better-auth's routes; the custom ones are added in
       // routes/openapi.ts).
       openAPI({ disableDefaultReference: true }),

@@ -125,6 +125,15 @@ export const ANSWER_FIXES: Record<string, (op: Schema) => void> = {
         required: ["status"],
       }),
     }),
+  // plugins/admin-verification: no OpenAPI metadata either.
+  "POST /admin/send-verification-email": (op) =>
+    setSuccess(op, {
+      "200": json("The user's verification link was mailed again (audited with the admin as actor)", {
+        type: "object",
+        properties: { status: { type: "boolean", enum: [true] } },
+        required: ["status"],
+      }),
+    }),
   // plugins/mfa (admin.ts): no OpenAPI metadata on its endpoints; both answer SecondFactorStatus.
   "GET /admin/second-factor": (op) =>
     setSuccess(op, { "200": json("The user's second factors", SECOND_FACTOR_STATUS) }),

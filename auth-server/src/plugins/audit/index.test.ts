@@ -217,4 +217,41 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
       { actor_id: null, details: { from: "details-mail@example.com", to: "details-new@example.com" } },
     ]);
   });
+
+  it("records an admin's 'send the verification link again' with the admin as actor, and refuses anyone else", async () => {
+    const pending = await s.call("/api/auth/sign-up/email", {
+      method: "POST",
+      json: { email: "resend-by-admin@example.com", password: STRONG_PASSWORD, name: "Waiting" },
+    });
+    const userId = ((await pending.json()) as { user: { id: string } }).user.id;
+    const mailsBefore = s.outbox.list("resend-by-admin@example.com").length;
+    const sent = await asAdmin("/admin/send-verification-email", { userId });
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toEqual({ status: true });
+    expect(s.outbox.list("resend-by-admin@example.com")).toHaveLength(mailsBefore + 1);
+    expect(tokenFromOutbox(s.outbox, "resend-by-admin@example.com", "/verify-email")).toBeTruthy();
+    expect(await detailsOf(userId, "verification_email_sent")).toEqual([{ actor_id: admin.userId, details: null }]);
+
+    const user = await signUpVerified(s, "resend-not-admin@example.com");
+    const asUser = await s.call("/api/auth/admin/send-verification-email", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${user.token}` },
+      json: { userId },
+    });
+    expect(asUser.status).toBe(403);
+    expect(await asUser.json()).toMatchObject({ code: "FORBIDDEN" });
+    const anonymous = await s.call("/api/auth/admin/send-verification-email", { method: "POST", json: { userId } });
+    expect(anonymous.status).toBe(401);
+    const unknown = await asAdmin("/admin/send-verification-email", { userId: "no-such-user" });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: "USER_NOT_FOUND" });
+    const verified = await asAdmin("/admin/send-verification-email", { userId: user.userId });
+    expect(verified.status).toBe(400);
+    expect(await verified.json()).toMatchObject({ code: "EMAIL_ALREADY_VERIFIED" });
+    const extra = await asAdmin("/admin/send-verification-email", { userId, email: "someone-else@example.com" });
+    expect(extra.status).toBe(400);
+    // Only the one mail, and only the admin's row: the refusals mailed and recorded nothing.
+    expect(s.outbox.list("resend-by-admin@example.com")).toHaveLength(mailsBefore + 1);
+    expect(await detailsOf(userId, "verification_email_sent")).toHaveLength(1);
+  });
 });

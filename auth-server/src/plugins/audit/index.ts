@@ -146,7 +146,11 @@ export function audit(trail: AuditTrail) {
         }),
         afterPath("/request-password-reset", (ctx) => resets.recordAfter(ctx, (e) => record(ctx, e))),
         // A verification link sent again (the sign-up's own link is part of the sign-up).
-        afterPath("/send-verification-email", (ctx) => verifications.recordAfter(ctx, (e) => record(ctx, e))),
+        // An admin's "send the verification link again" is the same row, naming the admin (plugins/admin-verification).
+        afterPath(
+          (p) => p === "/send-verification-email" || p === "/admin/send-verification-email",
+          (ctx) => verifications.recordAfter(ctx, (e) => record(ctx, e)),
+        ),
         afterPath("/admin/stop-impersonating", (ctx) => {
           const s = ctx.context.session;
           if (errorOf(ctx.context.returned) || !s) return;

@@ -4,7 +4,7 @@ import { AuditEventType, ErrorCode } from "../../contract.gen.js";
 import { type Mailer, secondFactorResetMail } from "../../email/index.js";
 import type { AuditTrail } from "../audit/trail.js";
 import { type HookContext, requestMeta } from "../hook-context.js";
-import { isAdminRole } from "../roles/parse.js";
+import { requireAdminSession } from "../roles/require-admin.js";
 import type { UsedCodes } from "./used-codes.js";
 
 /** What an admin sees of a user's second factors (never a secret). */
@@ -18,15 +18,6 @@ export interface SecondFactorStatus {
 }
 
 const userIdSchema = z.string().min(1).max(255);
-
-async function requireAdminSession(ctx: HookContext): Promise<string> {
-  const session = ctx.context.session;
-  if (!session) throw new APIError("UNAUTHORIZED", { code: ErrorCode.UNAUTHORIZED, message: "Sign in first." });
-  if (!isAdminRole((session.user as { role?: string | null }).role)) {
-    throw new APIError("FORBIDDEN", { code: ErrorCode.FORBIDDEN, message: "Only administrators may do this." });
-  }
-  return session.user.id;
-}
 
 async function statusOf(ctx: HookContext, userId: string): Promise<SecondFactorStatus> {
   const user = await ctx.context.internalAdapter.findUserById(userId);

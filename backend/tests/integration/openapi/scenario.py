@@ -173,6 +173,9 @@ async def record_admin(rec: Recorder, admin: SignedIn, user: SignedIn) -> None:
     body = {"email": unique("created"), "password": PASSWORD, "name": "Created", "role": "user"}
     created = (await rec.call("POST /admin/create-user", who=who, headers=auth, json=body, expect=200)).json()["user"]
     target = {"userId": created["id"]}
+    await rec.call("POST /admin/send-verification-email", who=who, headers=auth, json=target, expect=200)
+    verified = {"userId": user.user_id}
+    await rec.call("POST /admin/send-verification-email", who=who, headers=auth, json=verified, expect=400)
     await rec.call(
         "POST /admin/update-user", who=who, headers=auth, json={**target, "data": {"name": "Upd"}}, expect=200
     )

@@ -4,10 +4,16 @@ import { Alert, ErrorAlert } from "../../components/Alert";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Checkbox, TextField } from "../../components/Field";
-import { resendVerification } from "../../lib/auth-links";
 import { useAction } from "../../lib/use-action";
 import { check, LIMITS, password } from "../../lib/validation";
-import { type AdminUser, markEmailVerified, removeUser, sendResetLink, setUserPassword } from "./admin-api";
+import {
+  type AdminUser,
+  markEmailVerified,
+  removeUser,
+  sendResetLink,
+  sendVerificationLink,
+  setUserPassword,
+} from "./admin-api";
 
 type Pending = "delete" | "password" | null;
 
@@ -42,7 +48,7 @@ export function AccountCard({
       .run(() => markEmailVerified(user.id), `${user.email} is marked verified.`)
       .then((r) => r.ok && onChanged());
   const resend = (): void =>
-    void act.run(() => resendVerification(user.email), `A verification link is on its way to ${user.email}.`);
+    void act.run(() => sendVerificationLink(user.id), `A verification link is on its way to ${user.email}.`);
   const reset = (): void =>
     void act.run(() => sendResetLink(user.email), `A password reset link is on its way to ${user.email}.`);
 

@@ -133,6 +133,19 @@ export async function markEmailVerified(userId: string): Promise<void> {
   unwrap(await authClient.admin.updateUser({ userId, data: { emailVerified: true } }));
 }
 
+/**
+ * Mails the user's verification link again (the auth server's POST /admin/send-verification-email),
+ * recorded in the audit log as this admin's action.
+ */
+export async function sendVerificationLink(userId: string): Promise<void> {
+  unwrap(
+    await authClient.$fetch<{ status: boolean }>("/admin/send-verification-email", {
+      method: "POST",
+      body: { userId },
+    }),
+  );
+}
+
 /** Sets a new password; `signOutEverywhere` also ends every session (what a leaked password needs). */
 export async function setUserPassword(userId: string, newPassword: string, signOutEverywhere: boolean): Promise<void> {
   unwrap(await authClient.admin.setUserPassword({ userId, newPassword }));
