@@ -1,8 +1,8 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { oauthSettingsProblems, oidcProvidersSetting } from "./oauth/config.js";
-import { isInsecureUrl, weakSecretReason } from "./security/secret-strength.js";
 import { passkeySettingsProblems } from "./security/passkey-settings.js";
+import { isInsecureUrl, weakSecretReason } from "./security/secret-strength.js";
 
 const csv = z
   .string()

@@ -11,7 +11,10 @@ async function shapeOf(res: Response): Promise<unknown> {
     const json = JSON.parse(text) as { token?: unknown; user?: Record<string, unknown> };
     const user = json.user
       ? Object.fromEntries(
-          Object.entries(json.user).map(([k, v]) => [k, ["id", "email", "createdAt", "updatedAt"].includes(k) ? typeof v : v]),
+          Object.entries(json.user).map(([k, v]) => [
+            k,
+            ["id", "email", "createdAt", "updatedAt"].includes(k) ? typeof v : v,
+          ]),
         )
       : undefined;
     body = { ...json, user };
