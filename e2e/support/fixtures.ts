@@ -27,13 +27,22 @@ export interface Mail {
   createdAt: string;
 }
 
-/** Polls the dev outbox (through the web app's proxy) until a mail to `to` matching `subject` shows up. */
-export async function waitForMail(request: APIRequestContext, to: string, subject: RegExp, after = 0): Promise<Mail> {
+/**
+ * Polls the dev outbox (through the web app's proxy) until a mail to `to` matching `subject` shows
+ * up; `webUrl` is a spec's own stack, if it started one.
+ */
+export async function waitForMail(
+  request: APIRequestContext,
+  to: string,
+  subject: RegExp,
+  after = 0,
+  webUrl = stack().webUrl,
+): Promise<Mail> {
   let found: Mail | undefined;
   await expect
     .poll(
       async () => {
-        const res = await request.get(`${stack().webUrl}/api/dev/outbox?to=${encodeURIComponent(to)}`);
+        const res = await request.get(`${webUrl}/api/dev/outbox?to=${encodeURIComponent(to)}`);
         const mails = (await res.json()) as Mail[];
         found = mails.find((m) => subject.test(m.subject) && Date.parse(m.createdAt) >= after);
         return Boolean(found);

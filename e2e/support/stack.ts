@@ -1,7 +1,8 @@
 /**
  * Starts the real Gatehouse stack for the e2e run — an OpenID provider, auth server, backend, built
  * web app behind `vite preview` — on free 127.0.0.1 ports with a fresh SQLite file, and stops all of
- * it again.
+ * it again. Global setup starts the shared one; a spec that needs other settings starts its own
+ * (`StackOptions`) in `beforeAll` and stops it in `afterAll`.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -125,8 +126,27 @@ export interface Stack {
   stop: () => Promise<void>;
 }
 
+/** What a spec's own stack does differently from the shared one. */
+export interface StackOptions {
+  /**
+   * Host name of the web app's public URL, the one the browser opens (default 127.0.0.1). The
+   * servers still listen on 127.0.0.1 only. `localhost` gives passkeys a relying party: WebAuthn
+   * refuses IP addresses as RP ID, and Chromium treats http://localhost as a secure context.
+   */
+  webHost?: string;
+  /** Extra settings for both the auth server and the backend (e.g. ADMIN_REQUIRE_MFA), over the defaults. */
+  env?: Record<string, string>;
+  /** A web build to serve (e.g. the shared stack's, `webDistOf(info)`) instead of building one. */
+  webDist?: string;
+}
+
+/** Where a stack's web build lives: specs starting their own stack serve it rather than build again. */
+export function webDistOf(info: StackInfo): string {
+  return join(info.tmp, "web-dist");
+}
+
 /** Starts everything; on any failure stops what already runs and rethrows. */
-export async function startStack(): Promise<Stack> {
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const tmp = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
   const procs: Proc[] = [];
   let oidc: RunningOidc | null = null;
@@ -149,7 +169,8 @@ export async function startStack(): Promise<Stack> {
   };
   try {
     const [authPort, apiPort, webPort] = [await freePort(), await freePort(), await freePort()];
-    const webUrl = `http://127.0.0.1:${webPort}`;
+    const webHost = opts.webHost ?? "127.0.0.1";
+    const webUrl = `http://${webHost}:${webPort}`;
     const authUrl = `http://127.0.0.1:${authPort}`;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const databaseUrl = `sqlite:${join(tmp, "gatehouse.db")}`;
@@ -185,6 +206,10 @@ export async function startStack(): Promise<Stack> {
         TRUSTED_PROXIES: "127.0.0.1",
         LOG_LEVEL: "warn",
         OIDC_PROVIDERS: oidc.setting,
+        // Passkey ceremonies run on the web origin, whose host is the relying party.
+        PASSKEY_RP_ID: webHost,
+        PASSKEY_ORIGIN: webUrl,
+        ...opts.env,
       },
     });
     procs.push(auth);
@@ -192,17 +217,19 @@ export async function startStack(): Promise<Stack> {
     // Build the web app while the auth server starts; into tmp, so a developer's dist/ stays theirs.
     const webRequire = createRequire(join(REPO_ROOT, "web", "package.json"));
     const viteBin = join(dirname(webRequire.resolve("vite/package.json")), "bin", "vite.js");
-    const outDir = join(tmp, "web-dist");
-    const build = start(
-      "web build",
-      process.execPath,
-      [viteBin, "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"],
-      {
-        cwd: join(REPO_ROOT, "web"),
-        env: { ...process.env, VITE_DEV_MAILBOX: "true" },
-      },
-    );
-    procs.push(build);
+    const outDir = opts.webDist ?? join(tmp, "web-dist");
+    const build = opts.webDist
+      ? null
+      : start(
+          "web build",
+          process.execPath,
+          [viteBin, "build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"],
+          {
+            cwd: join(REPO_ROOT, "web"),
+            env: { ...process.env, VITE_DEV_MAILBOX: "true" },
+          },
+        );
+    if (build) procs.push(build);
 
     await waitForHttp(auth, `${authUrl}/health`, 60_000);
 
@@ -218,6 +245,7 @@ export async function startStack(): Promise<Stack> {
         CORS_ORIGINS: webUrl,
         ENVIRONMENT: "test",
         LOG_LEVEL: "WARNING",
+        ...opts.env,
       };
       const migrate = start(
         "backend migrate",
@@ -252,7 +280,7 @@ export async function startStack(): Promise<Stack> {
       backendUrl = apiUrl;
     }
 
-    await waitForExit(build, 180_000);
+    if (build) await waitForExit(build, 180_000);
     const web = start(
       "web preview",
       process.execPath,
@@ -263,8 +291,10 @@ export async function startStack(): Promise<Stack> {
       },
     );
     procs.push(web);
-    await waitForHttp(web, `${webUrl}/sign-in`, 30_000);
-    await waitForHttp(web, `${webUrl}/api/auth/ok`, 10_000); // the proxy reaches the auth server
+    // Asked at the address it listens on: Node may resolve another host name (localhost) to ::1 first.
+    const webListen = `http://127.0.0.1:${webPort}`;
+    await waitForHttp(web, `${webListen}/sign-in`, 30_000);
+    await waitForHttp(web, `${webListen}/api/auth/ok`, 10_000); // the proxy reaches the auth server
 
     const info: StackInfo = { webUrl, authUrl, apiUrl: backendUrl, oidc: oidc.info, tmp, secret };
     return { info, stop: stopAll };
