@@ -1,32 +1,11 @@
-import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmtpMailer } from "../src/email/smtp.js";
 import { STRONG_PASSWORD, startTestServer, type TestServer } from "./harness.js";
-
-/** A real SMTP server in-process on 127.0.0.1 that keeps every raw message it accepts. */
-async function startSmtp(): Promise<{ url: string; received: string[]; close(): Promise<void> }> {
-  const received: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        received.push(Buffer.concat(chunks).toString("utf8"));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) };
-}
+import { type RunningSmtp, startSmtp } from "./support/smtp-server.js";
 
 describe("SMTP transport", () => {
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: RunningSmtp;
   let s: TestServer;
   beforeAll(async () => {
     smtp = await startSmtp();
