@@ -19,6 +19,7 @@ import {
   resetPasswordMail,
   verificationMail,
 } from "./email/index.js";
+import { mailLinks } from "./email/links.js";
 import type { Env } from "./env.js";
 import { type Logger, logAuthError } from "./logger.js";
 import { oauthAuthOptions } from "./oauth/index.js";
@@ -97,7 +98,8 @@ export function createAuth({
   });
   const waiter = verificationWaiter();
   const oauth = oauthAuthOptions(env);
-  const link = (path: string, token: string): string => `${env.FRONTEND_URL.replace(/\/$/, "")}${path}?token=${token}`;
+  // A client's trusted callbackURL / redirectTo is honoured; without one, links open the web app.
+  const links = mailLinks({ frontendUrl: env.FRONTEND_URL, baseUrl: env.BETTER_AUTH_URL });
 
   const mfaRules = secondFactorRules({
     db,
@@ -154,12 +156,13 @@ export function createAuth({
       ...oauth.user,
       // better-auth's change-email, the safe way round: the current address approves first (a
       // stolen session alone cannot move the account), then the new one confirms; both link to
-      // the web app's /verify-email. An unverified account gets only the new address's link.
+      // the web app's /verify-email, or through better-auth to the client's callbackURL. An
+      // unverified account gets only the new address's link.
       changeEmail: {
         enabled: true,
         updateEmailWithoutVerification: false,
-        sendChangeEmailConfirmation: async ({ user, newEmail, token }) => {
-          await mailer.send(approveEmailChangeMail(user.email, user.name, newEmail, link("/verify-email", token)));
+        sendChangeEmailConfirmation: async ({ user, newEmail, url, token }) => {
+          await mailer.send(approveEmailChangeMail(user.email, user.name, newEmail, links.verification(url, token)));
         },
       },
       // Self-service deletion; better-auth asks for the password (or a fresh session).
@@ -173,10 +176,10 @@ export function createAuth({
       resetPasswordTokenExpiresIn: RESET_PASSWORD_TTL_S,
       revokeSessionsOnPasswordReset: true,
       password,
-      sendResetPassword: async ({ user, token }, request) => {
+      sendResetPassword: async ({ user, url, token }, request) => {
         // Recorded before the mail goes out: the audit's after hook reads it when the request ends.
         auditing.resetRequested(user.id, request);
-        await mailer.send(resetPasswordMail(user.email, user.name, link("/reset-password", token)));
+        await mailer.send(resetPasswordMail(user.email, user.name, links.reset(url, token)));
       },
       onPasswordReset: async ({ user }, request) => {
         await lockout.resetCompleted(user.email);
@@ -203,17 +206,17 @@ export function createAuth({
       afterEmailVerification: async (user) => admins.emailVerified(user),
       autoSignInAfterVerification: true,
       expiresIn: VERIFY_EMAIL_TTL_S,
-      sendVerificationEmail: async ({ user, token }, request) => {
+      sendVerificationEmail: async ({ user, url, token }, request) => {
         // The second step of an email change comes here too, addressed to the new address.
         if (isEmailChange(token)) {
-          await mailer.send(confirmNewEmailMail(user.email, user.name, link("/verify-email", token)));
+          await mailer.send(confirmNewEmailMail(user.email, user.name, links.verification(url, token)));
           return;
         }
         // Off the answer's path: binding the waiting page's secret must not time the sign-up.
         waiter
           .bind(request, user)
           .catch((err: unknown) => logger.warn({ err }, "could not bind a verification waiter"));
-        await mailer.send(verificationMail(user.email, user.name, link("/verify-email", token)));
+        await mailer.send(verificationMail(user.email, user.name, links.verification(url, token)));
         auditing.verificationMailed(user.id, request);
       },
     },
