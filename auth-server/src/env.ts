@@ -28,7 +28,10 @@ const schema = z
     BETTER_AUTH_SECRET: z.string().default(""),
     /** Public URL of this server; default issuer/audience of JWTs and base of links. */
     BETTER_AUTH_URL: z.url().default("http://localhost:3000"),
-    /** Web app URL used in mail links (`/verify-email`, `/reset-password`). */
+    /**
+     * Web app URL used in mail links (`/verify-email`, `/reset-password`) when the client names no
+     * `callbackURL` / `redirectTo` of its own (email/links.ts).
+     */
     FRONTEND_URL: z.url().default("http://localhost:5173"),
     /** Comma-separated origins allowed by CORS and by better-auth's `trustedOrigins`. */
     CORS_ORIGINS: csv,

@@ -23,6 +23,19 @@ function nullableProperty(op: Schema, status: string, name: string): void {
   properties[name] = allowNull(properties[name] ?? {});
 }
 
+/** Replaces the description of request-body field `name` (which better-auth's schema must have). */
+function describeField(op: Schema, name: string, description: string): void {
+  const body = (op.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)?.content;
+  const field = (body?.["application/json"]?.schema?.properties as Record<string, Schema> | undefined)?.[name];
+  if (!field) throw new Error(`openapi: no request field ${name} to describe`);
+  field.description = description;
+}
+
+// Mailed links and the client's target (email/links.ts); the same rule for every mail that takes one.
+const trusted = (code: string): string =>
+  `A path, or a URL on a trusted origin (CORS_ORIGINS, or BETTER_AUTH_URL's); anything else is refused with 403 ${code}, before anything is mailed and alike for every address.`;
+const VERIFICATION_TARGET = `Where the mailed link ends. ${trusted("INVALID_CALLBACK_URL")} With it, the link is \`/api/auth/verify-email?token=…&callbackURL=…\`, which verifies (signing in) and redirects here, with \`?error=<CODE>\` when the link is bad or expired. Without it (or \`/\`) the link opens the web app's /verify-email page.`;
+
 /** plugins/session-activity adds `lastActiveAt` (ISO 8601, never null) to every session a list answers. */
 const LISTED_SESSION: Schema = {
   allOf: [
@@ -96,6 +109,20 @@ export const ANSWER_FIXES: Record<string, (op: Schema) => void> = {
     nullableProperty(op, "200", "user");
     (op.responses as Record<string, Schema>)["302"] = redirect("To callbackURL (with `?error=<CODE>` on failure).");
   },
+  "POST /sign-up/email": (op) => describeField(op, "callbackURL", VERIFICATION_TARGET),
+  "POST /send-verification-email": (op) => describeField(op, "callbackURL", VERIFICATION_TARGET),
+  "POST /change-email": (op) =>
+    describeField(
+      op,
+      "callbackURL",
+      `${VERIFICATION_TARGET} Both links of the change (the current address's approval, then the new address's confirmation) end here.`,
+    ),
+  "POST /request-password-reset": (op) =>
+    describeField(
+      op,
+      "redirectTo",
+      `Where the mailed reset link ends. ${trusted("INVALID_REDIRECT_URL")} With it, the link is \`/api/auth/reset-password/<token>?callbackURL=…\`, which redirects here with \`?token=<token>\` (or \`?error=INVALID_TOKEN\` when the link is used, superseded or expired); POST that token and the new password to /reset-password. Without it, or when it is the web app's own /reset-password page, the link opens that page directly.`,
+    ),
   "GET /reset-password/{token}": (op) =>
     setSuccess(op, { "302": redirect("To callbackURL with `?token=<token>`, or with `?error=INVALID_TOKEN`.") }),
   "POST /admin/has-permission": (op) => nullableProperty(op, "200", "error"),
