@@ -11,13 +11,17 @@ export function useCountdown(until: number | null): number {
     if (!until) return;
     setNow(Date.now());
   }, [until]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `now` on purpose: a wake-up that came early re-arms the timer.
   useEffect(() => {
-    if (!left) return;
+    if (!left || until === null) return;
     // Wake at the next whole second of the countdown, so the label never skips or lags a second.
-    const ms = ((until ?? 0) - Date.now()) % 1000 || 1000;
+    // A timer may fire a little early (the whole second not yet reached, `left` unchanged): the
+    // effect runs again for the new `now` and waits the rest, instead of never waking again.
+    const remaining = until - Date.now();
+    const ms = remaining > 0 ? remaining % 1000 || 1000 : 0;
     const t = setTimeout(() => setNow(Date.now()), ms);
     return () => clearTimeout(t);
-  }, [left, until]);
+  }, [left, until, now]);
   return left;
 }
 
