@@ -48,11 +48,17 @@ export function resetRequest(api: () => unknown) {
             const body = { ...bodyOf(ctx), ...parsed.data } as { email: string; redirectTo?: string };
             const headers = new Headers(ctx.request?.headers ?? ctx.headers);
             const request = ctx.request;
-            ctx.context.runInBackground(
-              inner.run(true, () =>
-                (api() as RequestPasswordReset)({ body, headers, ...(request ? { request } : {}) }),
-              ),
-            );
+            // Started on the next turn of the event loop, not now: with SQLite every query runs on this thread,
+            // so work started now would interleave with the answer's own promise chain and delay it for
+            // existing accounts only (+46 % measured on SQLite before this change).
+            const work = new Promise<unknown>((resolve, reject) => {
+              setImmediate(() => {
+                inner
+                  .run(true, () => (api() as RequestPasswordReset)({ body, headers, ...(request ? { request } : {}) }))
+                  .then(resolve, reject);
+              });
+            });
+            ctx.context.runInBackground(work);
             return ctx.json(GENERIC_ANSWER);
           }),
         },
