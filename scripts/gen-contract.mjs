@@ -58,8 +58,17 @@ export function loadContract(path = CONTRACT_PATH) {
         limit.minLength >= 0 &&
         limit.minLength <= limit.maxLength &&
         typeof limit.trim === "boolean" &&
-        (limit.prefixes ?? []).every((p) => typeof p === "string" && p !== "");
-    if (!ok) problems.push(`field limit ${name} needs {min, max} or {minLength, maxLength, trim, prefixes?}`);
+        (limit.prefixes ?? []).every((p) => typeof p === "string" && p !== "") &&
+        (limit.forbid === undefined || Object.hasOwn(contract.characterSets ?? {}, limit.forbid));
+    if (!ok) problems.push(`field limit ${name} needs {min, max} or {minLength, maxLength, trim, prefixes?, forbid?}`);
+  }
+  for (const [name, ranges] of characterSetEntries(contract)) {
+    if (!/^[a-z][A-Za-z0-9]*$/.test(name)) problems.push(`character set ${name} is not lowerCamel`);
+    try {
+      parseRanges(ranges);
+    } catch (err) {
+      problems.push(`character set ${name}: ${err.message}`);
+    }
   }
   if (problems.length) throw new Error(`contract/gatehouse.json: ${problems.join("; ")}`);
   return { contract, digest: createHash("sha256").update(text).digest("hex").slice(0, 16) };
@@ -69,6 +78,24 @@ export function loadContract(path = CONTRACT_PATH) {
 function fieldLimitEntries(contract) {
   return Object.entries(contract.fieldLimits ?? {}).filter(([name]) => !name.startsWith("$"));
 }
+
+/** `[name, ranges]` of contract.characterSets, without its comment. */
+function characterSetEntries(contract) {
+  return Object.entries(contract.characterSets ?? {}).filter(([name]) => !name.startsWith("$"));
+}
+
+/** ["U+0000-U+001F", "U+061C"] → [[0x0000, 0x001f], [0x061c, 0x061c]]; throws on anything else. */
+export function parseRanges(ranges) {
+  if (!Array.isArray(ranges) || ranges.length === 0) throw new Error("needs a non-empty list of ranges");
+  return ranges.map((range) => {
+    const m = /^U\+([0-9A-F]{4,6})(?:-U\+([0-9A-F]{4,6}))?$/.exec(range);
+    const [lo, hi] = m ? [Number.parseInt(m[1], 16), Number.parseInt(m[2] ?? m[1], 16)] : [Number.NaN, Number.NaN];
+    if (!(lo <= hi && hi <= 0x10ffff)) throw new Error(`${JSON.stringify(range)} is not U+XXXX or U+XXXX-U+YYYY`);
+    return [lo, hi];
+  });
+}
+
+const hex = (n) => `0x${n.toString(16).toUpperCase().padStart(4, "0")}`;
 
 /** A number range (`{min, max}`) rather than a text limit. */
 const isRange = (limit) => "min" in limit || "max" in limit;
@@ -128,7 +155,18 @@ function renderTypeScript({ contract, digest }) {
   out.push("/** A limit on a text field (contract.fieldLimits: lengths in code points unless said otherwise). */");
   out.push("export interface TextLimit {");
   out.push("  readonly minLength: number;", "  readonly maxLength: number;", "  readonly trim: boolean;");
-  out.push("  readonly prefixes: readonly string[];", "}", "");
+  out.push("  readonly prefixes: readonly string[];");
+  out.push("  /** Code points the value must not hold, as inclusive [first, last] ranges (contract.characterSets). */");
+  out.push("  readonly forbidden: readonly CodePointRange[];", "}", "");
+  out.push("/** An inclusive range of code points. */");
+  out.push("export type CodePointRange = readonly [first: number, last: number];", "");
+  out.push("/** Sets of code points a text field may refuse (contract.characterSets). */");
+  out.push("export const CHARACTER_SETS = {");
+  for (const [name, ranges] of characterSetEntries(contract)) {
+    const items = parseRanges(ranges).map(([lo, hi]) => `[${hex(lo)}, ${hex(hi)}]`);
+    out.push(`  ${name}: [${items.join(", ")}] as readonly CodePointRange[],`);
+  }
+  out.push("} as const;", "");
   out.push("/** An inclusive range of a number field. */");
   out.push("export interface NumberRange {", "  readonly min: number;", "  readonly max: number;", "}", "");
   out.push("/** Limits on what people type, enforced alike by both services (see contract.fieldLimits). */");
@@ -136,7 +174,8 @@ function renderTypeScript({ contract, digest }) {
   for (const [name, l] of fieldLimitEntries(contract)) {
     if (isRange(l)) out.push(`  ${name}: { min: ${l.min}, max: ${l.max} } satisfies NumberRange,`);
     else {
-      const fields = `minLength: ${l.minLength}, maxLength: ${l.maxLength}, trim: ${l.trim}, prefixes: ${q(l.prefixes ?? [])}`;
+      const forbidden = l.forbid ? `CHARACTER_SETS.${l.forbid}` : "[]";
+      const fields = `minLength: ${l.minLength}, maxLength: ${l.maxLength}, trim: ${l.trim}, prefixes: ${q(l.prefixes ?? [])}, forbidden: ${forbidden}`;
       out.push(`  ${name}: { ${fields} } satisfies TextLimit,`);
     }
   }
@@ -196,6 +235,8 @@ function renderPython({ contract, digest }) {
     "    max_length: int",
     "    trim: bool",
     "    prefixes: tuple[str, ...]",
+    "    forbidden: tuple[tuple[int, int], ...] = ()",
+    '    """Code points the value must not hold, as inclusive (first, last) ranges (contract.characterSets)."""',
     "",
     "",
     "class NumberRange(NamedTuple):",
@@ -203,6 +244,18 @@ function renderPython({ contract, digest }) {
     "",
     "    min: int",
     "    max: int",
+    "",
+    "",
+    "class CharacterSets:",
+    '    """Sets of code points a text field may refuse (contract.characterSets), as inclusive ranges."""',
+    "",
+  );
+  for (const [name, ranges] of characterSetEntries(contract)) {
+    out.push(`    ${upperSnake(name)}: Final[tuple[tuple[int, int], ...]] = (`);
+    for (const [lo, hi] of parseRanges(ranges)) out.push(`        (${hex(lo)}, ${hex(hi)}),`);
+    out.push("    )");
+  }
+  out.push(
     "",
     "",
     "class FieldLimits:",
@@ -214,11 +267,20 @@ function renderPython({ contract, digest }) {
     else {
       const prefixes = (l.prefixes ?? []).map(pyStr);
       const tuple = `(${prefixes.join(", ")}${prefixes.length === 1 ? "," : ""})`;
-      const args = `min_length=${l.minLength}, max_length=${l.maxLength}, trim=${l.trim ? "True" : "False"}, prefixes=${tuple}`;
+      const parts = [
+        `min_length=${l.minLength}`,
+        `max_length=${l.maxLength}`,
+        `trim=${l.trim ? "True" : "False"}`,
+        `prefixes=${tuple}`,
+        ...(l.forbid ? [`forbidden=CharacterSets.${upperSnake(l.forbid)}`] : []),
+      ];
+      const args = parts.join(", ");
       const line = `    ${upperSnake(name)}: Final = TextLimit(${args})`;
       // Laid out as ruff format would (line length 120), so the package's format check passes.
       if (line.length <= 120) out.push(line);
-      else out.push(`    ${upperSnake(name)}: Final = TextLimit(`, `        ${args}`, "    )");
+      else if (args.length + 8 <= 120)
+        out.push(`    ${upperSnake(name)}: Final = TextLimit(`, `        ${args}`, "    )");
+      else out.push(`    ${upperSnake(name)}: Final = TextLimit(`, ...parts.map((a) => `        ${a},`), "    )");
     }
   }
   out.push("");

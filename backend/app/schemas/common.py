@@ -1,25 +1,69 @@
 """Shared schema pieces: strict input config, text limits from the contract, pagination page."""
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
+from annotated_types import GroupedMetadata
 from fastapi import Query
 from gatehouse_fastapi._contract import TextLimit
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 
 # Inputs: unknown fields are errors, and "true"/1 are not booleans.
 STRICT_INPUT = ConfigDict(extra="forbid", strict=True)
 
 
-def limited_text(limit: TextLimit) -> StringConstraints:
-    """`StringConstraints` for a contract text limit (contract/gatehouse.json `fieldLimits`), as the auth server
-    applies it: trimmed first where the limit says so, length in code points (Python's `len`), required prefixes
-    exactly as written. With `STRICT_INPUT`, a non-string is refused, never coerced; lone surrogates never get here
-    (app.core.text_guard refuses the body)."""
-    pattern = "^(?:" + "|".join(re.escape(p) for p in limit.prefixes) + ")" if limit.prefixes else None
-    return StringConstraints(
-        strip_whitespace=limit.trim, min_length=limit.min_length, max_length=limit.max_length, pattern=pattern
-    )
+def forbidden_code_point(text: str, ranges: tuple[tuple[int, int], ...]) -> int | None:
+    """The first code point of `text` in one of `ranges` (inclusive; contract/gatehouse.json `characterSets`), or
+    None."""
+    for char in text:
+        cp = ord(char)
+        if any(first <= cp <= last for first, last in ranges):
+            return cp
+    return None
+
+
+def _refuse_forbidden(ranges: tuple[tuple[int, int], ...]) -> AfterValidator:
+    """Refuses a string holding a forbidden code point (after trimming, as the auth server checks it)."""
+
+    def check(value: str) -> str:
+        cp = forbidden_code_point(value, ranges)
+        if cp is not None:
+            raise PydanticCustomError(
+                "forbidden_character",
+                "must not contain control, invisible or bidirectional formatting characters (found {found})",
+                {"found": f"U+{cp:04X}"},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+@dataclass(frozen=True)
+class _LimitedText(GroupedMetadata):
+    """A contract text limit as pydantic metadata: the constraints, then (wrapping them) the character check."""
+
+    limit: TextLimit
+
+    def __iter__(self) -> Iterator[object]:
+        limit = self.limit
+        pattern = "^(?:" + "|".join(re.escape(p) for p in limit.prefixes) + ")" if limit.prefixes else None
+        yield StringConstraints(
+            strip_whitespace=limit.trim, min_length=limit.min_length, max_length=limit.max_length, pattern=pattern
+        )
+        if limit.forbidden:
+            yield _refuse_forbidden(limit.forbidden)
+
+
+def limited_text(limit: TextLimit) -> GroupedMetadata:
+    """Metadata for `Annotated[str, ...]` applying a contract text limit (contract/gatehouse.json `fieldLimits`) as
+    the auth server applies it: trimmed where the limit says so (pydantic trims Unicode White_Space, the contract's
+    definition), length in code points (Python's `len`), required prefixes exactly as written, no forbidden
+    characters (`characterSets`: controls, bidirectional formatting). With `STRICT_INPUT`, a non-string is refused,
+    never coerced; lone surrogates never get here (app.core.text_guard refuses the body)."""
+    return _LimitedText(limit)
 
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100).")]

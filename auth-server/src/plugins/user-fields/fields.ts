@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { FIELD_LIMITS, type NumberRange, type TextLimit } from "../../contract.gen.js";
+import { type CodePointRange, FIELD_LIMITS, type NumberRange, type TextLimit } from "../../contract.gen.js";
 
 /**
  * The contract's field limits (contract/gatehouse.json `fieldLimits`) as checks, shared by the
@@ -19,6 +19,16 @@ export function isWellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
 
+const SURROUNDING_WHITE_SPACE = /^\p{White_Space}+|\p{White_Space}+$/gu;
+
+/**
+ * `text` without surrounding whitespace as the contract defines it (Unicode White_Space), which is
+ * what the backend's pydantic trims too; `String.prototype.trim` differs in U+FEFF and U+0085.
+ */
+export function trimWhiteSpace(text: string): string {
+  return text.replace(SURROUNDING_WHITE_SPACE, "");
+}
+
 /** Length in Unicode code points, as the contract counts it (Python's `len`), not UTF-16 units. */
 export function codePointLength(text: string): number {
   let n = 0;
@@ -26,9 +36,31 @@ export function codePointLength(text: string): number {
   return n;
 }
 
+/**
+ * The first code point of `text` in one of `ranges` (contract characterSets: controls, NUL,
+ * bidirectional formatting), or null. Such characters make a name read differently from what it
+ * is, hide text, or break the logs and CSV lines it is written to.
+ */
+export function forbiddenCodePoint(text: string, ranges: readonly CodePointRange[]): number | null {
+  if (ranges.length === 0) return null;
+  for (const char of text) {
+    const cp = char.codePointAt(0) as number;
+    if (ranges.some(([first, last]) => cp >= first && cp <= last)) return cp;
+  }
+  return null;
+}
+
+/** "U+202E", as Unicode writes a code point. */
+export const codePointName = (cp: number): string => `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+
+const forbiddenProblem = (cp: number): string =>
+  `must not contain control, invisible or bidirectional formatting characters (found ${codePointName(cp)})`;
+
 /** Why `value` breaks `limit`, or null when it fits (value already trimmed where the limit says so). */
 export function textProblem(limit: TextLimit, value: string): string | null {
   if (!isWellFormed(value)) return "must be well-formed Unicode text (no lone surrogates)";
+  const forbidden = forbiddenCodePoint(value, limit.forbidden);
+  if (forbidden !== null) return forbiddenProblem(forbidden);
   const length = codePointLength(value);
   if (length < limit.minLength)
     return limit.minLength === 1 ? "must not be empty" : `must be at least ${limit.minLength} characters`;
@@ -48,7 +80,7 @@ export function checkText(limit: TextLimit, value: unknown, nullable = false): C
   if (value === null && nullable) return { ok: true, value: null };
   if (typeof value !== "string")
     return { ok: false, problem: nullable ? "must be a string or null" : "must be a string" };
-  const text = limit.trim ? value.trim() : value;
+  const text = limit.trim ? trimWhiteSpace(value) : value;
   const problem = textProblem(limit, text);
   return problem ? { ok: false, problem } : { ok: true, value: text };
 }

@@ -171,6 +171,47 @@ describe.each(DB_KINDS)("user fields on %s", (kind) => {
     expect(internal.status).toBe(200);
     expect(await nameOf(user.userId)).toBe(HUNDRED_EMOJI);
   });
+
+  it("refuses NUL, controls and bidirectional formatting in user fields on every path (contract characterSets)", async () => {
+    const before = await nameOf(user.userId);
+    // C0 and C1 controls, DEL, line separators, every Bidi_Control character, the byte order mark.
+    const chars = ["\0", "\x07", "\x1b", "\n", "\x7f", "\x85", "\u061c", "\u200e", "\u2028", "\u202a", "\u202e"];
+    chars.push("\u2066", "\u2069", "\ufeff");
+    for (const c of chars) {
+      const name = `Ada${c}Lovelace`;
+      const label = `U+${c.codePointAt(0)?.toString(16)}`;
+      const signUp = { email: "bidi@example.com", password: STRONG_PASSWORD, name };
+      expect(await answer(await post("/sign-up/email", signUp)), `sign-up ${label}`).toMatchObject(refused);
+      expect(await answer(await post("/update-user", { name }, user.token)), `update ${label}`).toMatchObject(refused);
+    }
+    const bad: Array<[string, unknown, string?]> = [
+      ["/update-user", { image: "https://img.example/\u202egnp.exe" }, user.token],
+      ["/admin/create-user", { email: "bidi2@example.com", password: STRONG_PASSWORD, name: "x\u202ey" }, admin.token],
+      ["/admin/create-user", { email: "bidi2@example.com", name: "ok", data: { name: "\u2066x" } }, admin.token],
+      ["/admin/update-user", { userId: user.userId, data: { name: "x\0" } }, admin.token],
+      ["/admin/update-user", { userId: user.userId, data: { banReason: "\x1b[2J" } }, admin.token],
+      ["/admin/ban-user", { userId: user.userId, banReason: "spam\u202e" }, admin.token],
+    ];
+    for (const [path, json, token] of bad)
+      expect(await answer(await post(path, json, token)), `${path} ${JSON.stringify(json)}`).toMatchObject(refused);
+    const internal = await callInternal(s, "update-user", admin.userId, {
+      userId: user.userId,
+      data: { name: "\u202e" },
+    });
+    expect(await answer(internal)).toMatchObject(refused);
+    expect(await nameOf(user.userId)).toBe(before);
+    expect(await userRow("bidi@example.com")).toBeUndefined();
+    expect(await userRow("bidi2@example.com")).toBeUndefined();
+    expect((await userRow("uf-user@example.com"))?.banned).toBeFalsy();
+
+    // Zero-width joiners stay (emoji sequences); a ban reason keeps its line breaks.
+    expect((await post("/update-user", { name: "Zoë 👩\u200d💻" }, user.token)).status).toBe(200);
+    expect(await nameOf(user.userId)).toBe("Zoë 👩\u200d💻");
+    const ban = await post("/admin/ban-user", { userId: user.userId, banReason: "one\r\ntwo\tthree" }, admin.token);
+    expect(ban.status).toBe(200);
+    expect((await userRow("uf-user@example.com"))?.ban_reason).toBe("one\r\ntwo\tthree");
+    expect((await post("/admin/unban-user", { userId: user.userId }, admin.token)).status).toBe(200);
+  });
 });
 
 // Rows written before these checks (or by SQL) may hold bytes that are not UTF-8; only SQLite

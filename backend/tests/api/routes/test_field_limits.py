@@ -152,3 +152,45 @@ async def test_profile_at_the_limits_goes_through_trimmed(client: httpx.AsyncCli
     image = "data:image/png;base64,iVBORw0KGgo="
     response = await client.patch(url, json={"image": image}, headers=alice.bearer())
     assert (response.status_code, response.json()["image"]) == (200, image), response.text
+
+
+# Controls, NUL and bidirectional formatting (contract characterSets): a name must read as what it is. Sent as
+# JSON escapes, exactly as an attacker would.
+FORBIDDEN_IN_ONE_LINE = ["\x00", "\x07", "\x1b", "\n", "\x7f", "\x85", "\u061c", "\u200f", "\u2028", "\u202e", "\u2066"]
+FORBIDDEN_IN_ONE_LINE += ["\u2069", "\ufeff"]
+
+
+def _ids(chars: list[str]) -> list[str]:
+    return [f"U+{ord(c):04X}" for c in chars]
+
+
+@pytest.mark.parametrize("char", FORBIDDEN_IN_ONE_LINE, ids=_ids(FORBIDDEN_IN_ONE_LINE))
+async def test_profile_name_with_a_control_or_bidi_character_is_refused(
+    client: httpx.AsyncClient, alice: Actor, char: str
+) -> None:
+    body = json.dumps({"name": f"Ada{char}Lovelace"}).encode()
+    response = await client.patch(f"/api/v1/users/{alice.user.id}", content=body, headers=json_headers(alice))
+    assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR"), response.text
+    assert f"U+{ord(char):04X}" in response.json()["message"]
+
+
+async def test_other_text_fields_refuse_control_and_bidi_characters(
+    client: httpx.AsyncClient, db: AsyncSession, alice: Actor, admin: Actor, bob: Actor
+) -> None:
+    refused: list[tuple[str, str, dict[str, Any], Actor]] = [
+        ("PATCH", f"/api/v1/users/{alice.user.id}", {"image": "https://img.example/\u202egnp.exe"}, alice),
+        ("POST", TASKS, {"title": "pay\u202e"}, alice),
+        ("POST", TASKS, {"title": "line\nbreak"}, alice),
+        ("POST", TASKS, {"title": "ok", "description": "nul\x00"}, alice),
+        ("POST", TASKS, {"title": "ok", "description": "\u2066isolate"}, alice),
+        ("POST", f"/api/v1/users/{bob.user.id}/ban", {"reason": "spam\x1b[31m"}, admin),
+    ]
+    for method, url, body, actor in refused:
+        response = await client.request(method, url, content=json.dumps(body).encode(), headers=json_headers(actor))
+        assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR"), (url, body)
+    assert await task_count(db) == 0
+    # Multi-line fields keep tab, line feed and carriage return; zero-width joiners (emoji) stay.
+    body = {"title": "Zo\u00eb \U0001f469\u200d\U0001f4bb", "description": "one\r\ntwo\tthree"}
+    created = await client.post(TASKS, json=body, headers=alice.bearer())
+    assert created.status_code == 201, created.text
+    assert created.json()["description"] == "one\r\ntwo\tthree"
