@@ -41,6 +41,7 @@ import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js
 import { type SessionActivity, sessionActivity as sessionActivityPlugin } from "./plugins/session-activity/index.js";
 import { sessionRule } from "./plugins/session-rule/index.js";
 import { uniqueEmail } from "./plugins/unique-email/index.js";
+import { unknownTargets } from "./plugins/unknown-targets/index.js";
 import { userFields } from "./plugins/user-fields/index.js";
 import { verificationWaiter } from "./plugins/verification-waiter/index.js";
 import { CLIENT_IP_HEADER } from "./security/client-ip.js";
@@ -237,6 +238,8 @@ export function createAuth({
       userFields(),
       uniqueEmail(),
       adminSearch(),
+      // 404 for a user or session that does not exist, where better-auth answers 200 for nothing done.
+      unknownTargets(),
       // Reset requests answer before any per-account work (the endpoint runs after the answer).
       resetRequest(() => late.requestPasswordReset),
       roles(),
