@@ -167,6 +167,28 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     expect((await throttled.json()).code).toBe("RATE_LIMITED");
   });
 
+  it("does not serve or document email one-time codes (no sender is configured)", async () => {
+    const email = "otto@example.com";
+    const me = await signUpVerified(s, email);
+    await enrol(me.cookie);
+    const c = await challenge(email);
+    for (const [path, json] of [
+      ["/two-factor/send-otp", {}],
+      ["/two-factor/verify-otp", { code: "000000" }],
+    ] as const) {
+      for (const cookie of [c, me.cookie, ""]) {
+        const res = await post(path, json, cookie);
+        expect(res.status, path).toBe(404);
+        expect(await res.json()).toMatchObject({ code: "NOT_FOUND", message: expect.any(String) });
+      }
+    }
+    const doc = (await (await s.call("/api/auth/openapi.json")).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).filter((p) => p.includes("otp"))).toEqual([
+      "/two-factor/get-totp-uri",
+      "/two-factor/verify-totp",
+    ]);
+  });
+
   it("steps up a password-only session with a code: amr gains otp mfa, auth_time moves, caches are told", async () => {
     const email = "stu@example.com";
     const me = await signUpVerified(s, email);

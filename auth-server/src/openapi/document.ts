@@ -1,4 +1,5 @@
 import type { Auth } from "../auth.js";
+import { NOT_OFFERED } from "../plugins/mfa/index.js";
 import { VERSION } from "../version.js";
 import { ANSWER_FIXES } from "./answers.js";
 import { ERROR_BODY_SCHEMA, errorResponses } from "./errors.js";
@@ -38,8 +39,6 @@ const SESSION_NEEDS: Record<string, SessionNeed> = {
   // session may use them too (step-up).
   "POST /two-factor/verify-totp": "optional",
   "POST /two-factor/verify-backup-code": "optional",
-  "POST /two-factor/send-otp": "optional",
-  "POST /two-factor/verify-otp": "optional",
   "GET /get-session": "optional",
   "POST /get-session": "optional",
   "POST /sign-out": "optional",
@@ -64,6 +63,8 @@ function notServed(options: Auth["options"]): Set<string> {
   if (!user?.changeEmail?.enabled) off.add("POST /change-email");
   // Deletion links exist only when a verification mail is sent for them.
   if (!user?.deleteUser?.sendDeleteAccountVerification) off.add("GET /delete-user/callback");
+  // Email/SMS one-time codes are not offered (plugins/mfa answers 404).
+  for (const path of NOT_OFFERED) off.add(`POST ${path}`);
   return off;
 }
 

@@ -215,8 +215,6 @@ SECOND_FACTOR_CEREMONIES = (
     "POST /two-factor/generate-backup-codes",
     "POST /two-factor/verify-totp",
     "POST /two-factor/verify-backup-code",
-    "POST /two-factor/send-otp",
-    "POST /two-factor/verify-otp",
     "POST /passkey/verify-registration",
     "POST /passkey/verify-authentication",
     "POST /passkey/update-passkey",
@@ -242,8 +240,6 @@ async def record_second_factors(rec: Recorder, admin: SignedIn, user: SignedIn) 
         "POST /two-factor/generate-backup-codes": wrong,
         "POST /two-factor/verify-totp": {"code": "000000"},
         "POST /two-factor/verify-backup-code": {"code": "not-a-code"},
-        "POST /two-factor/send-otp": {},
-        "POST /two-factor/verify-otp": {"code": "000000"},
         "POST /passkey/update-passkey": {"id": "nope", "name": "Laptop"},
         "POST /passkey/delete-passkey": {"id": "nope"},
     }
