@@ -164,7 +164,20 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
       .execute();
     const throttled = await post("/two-factor/verify-totp", { code: totp(secret, 1) }, c2);
     expect(throttled.status).toBe(429);
-    expect((await throttled.json()).code).toBe("RATE_LIMITED");
+    // The refusal names what was wrong in this step: the code, not the password.
+    const refusal = (await throttled.json()) as { code: string; message: string };
+    expect(refusal.code).toBe("RATE_LIMITED");
+    expect(refusal.message).toMatch(
+      /^Too many wrong verification codes for this account\. Try again in \d+ (second|minute)s?( \d+ seconds?)?\.$/,
+    );
+    expect(refusal.message).not.toMatch(/password/i);
+    const backup = await post("/two-factor/verify-backup-code", { code: "abcde-fghij" }, c2);
+    expect(backup.status).toBe(429);
+    expect(((await backup.json()) as { message: string }).message).toMatch(/verification codes/);
+    // The password step still says password.
+    const again = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(again.status).toBe(429);
+    expect(((await again.json()) as { message: string }).message).toMatch(/^Too many failed password attempts/);
   });
 
   it("does not serve or document email one-time codes (no sender is configured)", async () => {

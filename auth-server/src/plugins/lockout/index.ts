@@ -28,6 +28,15 @@ const RIGHT_PASSWORD = new Set(["EMAIL_NOT_VERIFIED", ErrorCode.BANNED_USER]);
 /** Answers to a wrong password (sign-in, and endpoints that re-check the current one). */
 const WRONG_PASSWORD = new Set([ErrorCode.INVALID_EMAIL_OR_PASSWORD, "INVALID_PASSWORD"]);
 
+/** What a throttled attempt was trying: a password, or a sign-in's second-factor code. */
+type Guess = "password" | "code";
+
+/** The refusal's first sentence per step, so a person is told what was wrong. */
+const LOCKED_OUT: Record<Guess, string> = {
+  password: "Too many failed password attempts for this account.",
+  code: "Too many wrong verification codes for this account.",
+};
+
 type EndpointContext = NonNullable<ReturnType<typeof tryGetCurrentAuthEndpointContext>>;
 
 /**
@@ -73,7 +82,11 @@ export function signInLockout(store: LockoutStore) {
     await reserveFor(ctx.context, account);
   }
 
-  async function reserveFor(key: object, account: string): Promise<void> {
+  /**
+   * Reserves an attempt for `account`, or refuses it; the refusal names what was being tried: the
+   * password, or in a sign-in's second step the code (the streak is one, the wording follows the step).
+   */
+  async function reserveFor(key: object, account: string, what: Guess = "password"): Promise<void> {
     const reservation = await store.reserve(account);
     if (!reservation.granted) {
       const wait = reservation.retryAfterSeconds;
@@ -81,7 +94,7 @@ export function signInLockout(store: LockoutStore) {
         "TOO_MANY_REQUESTS",
         {
           code: ErrorCode.RATE_LIMITED,
-          message: `Too many failed password attempts for this account. Try again in ${durationInWords(wait)}.`,
+          message: `${LOCKED_OUT[what]} Try again in ${durationInWords(wait)}.`,
         },
         { "Retry-After": String(wait) },
       );
@@ -92,7 +105,7 @@ export function signInLockout(store: LockoutStore) {
   return {
     id: "gatehouse-lockout",
     $ERROR_CODES: {
-      RATE_LIMITED: { code: ErrorCode.RATE_LIMITED, message: "Too many failed password attempts for this account." },
+      RATE_LIMITED: { code: ErrorCode.RATE_LIMITED, message: "Too many failed sign-in attempts for this account." },
     },
     hooks: {
       before: [
@@ -102,7 +115,8 @@ export function signInLockout(store: LockoutStore) {
           matcher: (ctx: { path?: string }) => SECOND_FACTOR_PATHS.has(ctx.path ?? ""),
           handler: createAuthMiddleware(async (ctx) => {
             const who = await challengeOf(ctx);
-            if (who?.signIn && !reserved.has(ctx.context)) await reserveFor(ctx.context, who.email.toLowerCase());
+            if (who?.signIn && !reserved.has(ctx.context))
+              await reserveFor(ctx.context, who.email.toLowerCase(), "code");
           }),
         },
       ],
