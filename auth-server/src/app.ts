@@ -5,7 +5,7 @@ import { answerDatabaseOutages, databaseUnavailableResponse, isDatabaseUnavailab
 import { type Mailer, OutboxMailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { codeForStatus, type ErrorBody, ErrorCode, HttpError } from "./errors.js";
-import { type Logger, requestLogLevel } from "./logger.js";
+import { type Logger, loggedPath, requestLogLevel } from "./logger.js";
 import { limitRequestBodies } from "./middleware/body-limit.js";
 import { apiCors } from "./middleware/cors.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
@@ -53,7 +53,7 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
       {
         request_id: c.get("requestId"),
         method: c.req.method,
-        path: c.req.path,
+        path: loggedPath(c.req.path),
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
       },

@@ -21,7 +21,7 @@ import {
 } from "./email/index.js";
 import { mailLinks } from "./email/links.js";
 import type { Env } from "./env.js";
-import { type Logger, logAuthError } from "./logger.js";
+import { type Logger, logAuthError, logBetterAuth } from "./logger.js";
 import { oauthAuthOptions } from "./oauth/index.js";
 import { createPasswordHasher, type PasswordHasher } from "./password.js";
 import { accountLinks } from "./plugins/account-links/index.js";
@@ -144,7 +144,7 @@ export function createAuth({
     // better-auth's own messages go to the same JSON log as ours.
     logger: {
       level: "warn",
-      log: (level, message) => logger[level]({ source: "better-auth" }, message),
+      log: (level, message) => logBetterAuth(logger, level, message),
     },
     // Refused requests are a person's mistakes (info), not the server's faults (error).
     onAPIError: { onError: (err) => logAuthError(logger, err) },

@@ -1,7 +1,15 @@
 import { Writable } from "node:stream";
 import { APIError } from "better-auth/api";
 import { describe, expect, it } from "vitest";
-import { createLogger, devMessage, logAuthError, logfmt, requestLogLevel } from "./logger.js";
+import {
+  createLogger,
+  devMessage,
+  logAuthError,
+  logBetterAuth,
+  logfmt,
+  loggedPath,
+  requestLogLevel,
+} from "./logger.js";
 
 function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
   const lines: Record<string, unknown>[] = [];
@@ -62,5 +70,25 @@ describe("levels", () => {
       [50, null],
     ]);
     expect(lines[0]?.msg).toBe("Too many failed sign-ins.");
+  });
+});
+
+describe("what clients send", () => {
+  it("never logs a reset link's token in a request path", () => {
+    expect(loggedPath("/api/auth/reset-password/AbC123xyz")).toBe("/api/auth/reset-password/[redacted]");
+    expect(loggedPath("/api/auth/reset-password")).toBe("/api/auth/reset-password");
+    expect(loggedPath("/api/auth/get-session")).toBe("/api/auth/get-session");
+  });
+
+  it("logs better-auth's refusals of client input at warn, escaped and cut, and its faults at error", () => {
+    const { lines, stream } = capture();
+    const logger = createLogger("info", stream);
+    logBetterAuth(logger, "error", 'Invalid callbackURL: https://evil.example/\n{"level":50}');
+    logBetterAuth(logger, "error", "Failed to parse state");
+    logBetterAuth(logger, "error", "Failed to create session");
+    logBetterAuth(logger, "warn", `Invalid origin: ${"x".repeat(2000)}`);
+    expect(lines.map((l) => l.level)).toEqual([40, 40, 50, 40]);
+    expect(lines[0]?.msg).toBe('Invalid callbackURL: https://evil.example/\\u000a{"level":50}');
+    expect(String(lines[3]?.msg).length).toBe(500);
   });
 });

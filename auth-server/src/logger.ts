@@ -108,4 +108,47 @@ export function logAuthError(logger: pino.Logger, err: unknown): void {
   }
 }
 
+/** Paths whose last segment is a secret (a password reset link's token, better-auth's GET /reset-password/:token). */
+const SECRET_SEGMENT = /^(\/api\/auth\/reset-password\/)[^/]+/;
+
+/** The path as a request line logs it: secrets in it replaced, so a log never holds a usable link. */
+export function loggedPath(path: string): string {
+  return path.replace(SECRET_SEGMENT, "$1[redacted]");
+}
+
+/**
+ * better-auth's own `error` messages that answer a client's input (a refused origin or callback
+ * URL, a cross-site navigation, a WebAuthn answer or OAuth state that does not verify, a
+ * provider that does not exist): refusals,
+ * not faults of the server, so they are logged at `warn`.
+ */
+const CLIENT_CAUSED = [
+  /^Invalid (origin|callbackURL|redirectURL|errorCallbackURL|newUserCallbackURL|redirectTo)\b/,
+  /^Blocked cross-site navigation/,
+  /^Failed to verify (registration|authentication)$/,
+  /^State not found/,
+  /^Failed to parse state/,
+  /^INVALID_CALLBACK_REQUEST/,
+  /^No callback URL found/,
+  /^Provider not found\b/,
+  /^Provider does not support id token verification/,
+];
+
+/** Control characters a client may put in a URL or body, written as escapes so a line stays one line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const MAX_MESSAGE = 500;
+
+/**
+ * better-auth's `logger.log`: its messages go to our logger, client-caused errors (CLIENT_CAUSED)
+ * at `warn`, with what a client put in them escaped and cut to 500 characters.
+ */
+export function logBetterAuth(logger: pino.Logger, level: "debug" | "info" | "warn" | "error", message: string): void {
+  const text = String(message)
+    .slice(0, MAX_MESSAGE)
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const at = level === "error" && CLIENT_CAUSED.some((p) => p.test(text)) ? "warn" : level;
+  logger[at]({ source: "better-auth" }, text);
+}
+
 export type Logger = pino.Logger;

@@ -161,9 +161,16 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
       json: { token: resetToken, newPassword: "fresh unusual passphrase" },
     });
     const verifyToken = tokenFromOutbox(s.outbox, email, "/verify-email");
-    const log = lines.join("");
     expect(lines.length).toBeGreaterThan(10);
+    const log = lines.join("");
+    // better-auth's own link (GET /reset-password/:token, what its client's mails point at): the
+    // request line must not carry the token either.
+    await s.call("/api/auth/request-password-reset", { method: "POST", json: { email } });
+    const linkToken = tokenFromOutbox(s.outbox, email, "/reset-password");
+    await s.call(`/api/auth/reset-password/${linkToken}?callbackURL=${encodeURIComponent("http://localhost:5173/")}`);
+    expect(lines.join("")).toContain('"path":"/api/auth/reset-password/[redacted]"');
     for (const secret of [
+      linkToken,
       STRONG_PASSWORD,
       "wrong password!",
       "fresh unusual passphrase",
@@ -177,5 +184,60 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
     ]) {
       expect(log).not.toContain(secret);
     }
+  });
+
+  it("logs what clients get wrong at info or warn, never error, and only server faults at error", async () => {
+    const from = lines.length;
+    const email = "mistakes@example.com";
+    const { token } = await signUpVerified(s, email);
+    const attempts: Array<[string, RequestInit & { json?: unknown }]> = [
+      ["/api/auth/sign-in/email", { method: "POST", json: { email, password: "wrong password!" } }],
+      [
+        "/api/auth/sign-in/email",
+        { method: "POST", body: "{bad json", headers: { "Content-Type": "application/json" } },
+      ],
+      [
+        "/api/auth/sign-up/email",
+        { method: "POST", json: { email: "x@example.com", name: "a\u202eb", password: "p" } },
+      ],
+      ["/api/auth/get-session", { headers: bearer("not-a-token") }],
+      ["/api/auth/get-session", { headers: bearer(`${token.split(".")[0]}.forged-signature`) }],
+      ["/api/auth/token", { headers: bearer("garbage") }],
+      ["/api/auth/verify-email?token=forged-token", {}],
+      [
+        "/api/auth/reset-password",
+        { method: "POST", json: { token: "forged", newPassword: "fresh unusual passphrase" } },
+      ],
+      ["/api/auth/sign-out", { method: "POST", json: {}, headers: { Origin: "https://evil.example" } }],
+      [
+        "/api/auth/sign-in/email",
+        { method: "POST", json: { email, password: "x", callbackURL: "https://evil.example/\n" } },
+      ],
+      ["/api/auth/admin/list-users?sortBy=password", { headers: bearer(token) }],
+      ["/api/auth/two-factor/send-otp", { method: "POST", json: {} }],
+      ["/api/auth/no-such-route", {}],
+      ["/api/auth/passkey/verify-authentication", { method: "POST", json: { response: { id: "x", rawId: "x" } } }],
+      [
+        "/api/auth/passkey/verify-registration",
+        { method: "POST", json: { response: { id: "x" } }, headers: bearer(token) },
+      ],
+      ["/api/auth/callback/google?state=forged&code=x", {}],
+      ["/api/auth/sign-in/social", { method: "POST", json: { provider: "nope" } }],
+      ["/api/auth/sign-in/social", { method: "POST", json: { provider: "google", idToken: { token: "forged" } } }],
+    ];
+    for (const [path, init] of attempts) {
+      const res = await s.call(path, init);
+      expect(res.status, path).toBeLessThan(500);
+    }
+    const logged = lines.slice(from).flatMap((chunk) => chunk.split("\n").filter(Boolean));
+    const parsed = logged.map((l) => JSON.parse(l) as { level: number; msg: string });
+    const errors = parsed.filter((l) => l.level >= 50);
+    expect(errors, JSON.stringify(errors)).toEqual([]);
+    // The refusals are there, at info or warn.
+    const warned = parsed.filter((l) => l.level === 40).map((l) => l.msg);
+    expect(warned).toEqual(
+      expect.arrayContaining(["Failed to parse state", expect.stringMatching(/^Provider not found/)]),
+    );
+    expect(parsed.some((l) => l.level === 30 && l.msg === "Invalid JSON in request body")).toBe(true);
   });
 });
