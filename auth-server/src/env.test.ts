@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadEnv } from "./env.js";
+import { ConfigError, loadEnv, SETTING_NAMES } from "./env.js";
 
 const GOOD = "k3Jx9vQ2mL7pR4tY8wZ1aB5cD6eF0gH2";
 
@@ -67,5 +68,24 @@ describe("loadEnv", () => {
     expect(() => loadEnv({ BETTER_AUTH_SECRET: "dev-secret", FRONTEND_URL: "http://app.example.com" })).toThrow(
       /PASSKEY_ORIGIN/,
     );
+  });
+});
+
+describe(".env.example", () => {
+  // A setting missing there is one an operator never hears of.
+  it("names every setting the auth server reads, each under a comment", () => {
+    const lines = readFileSync(new URL("../../.env.example", import.meta.url), "utf8").split("\n");
+    const assignment = /^#? ?([A-Z][A-Z0-9_]*)=/;
+    const named = new Set(lines.map((l) => assignment.exec(l)?.[1]).filter(Boolean));
+    expect(SETTING_NAMES.filter((name) => !named.has(name))).toEqual([]);
+    lines.forEach((line, i) => {
+      if (!/^[A-Z]/.test(line)) return;
+      const above =
+        lines
+          .slice(0, i)
+          .reverse()
+          .find((l) => !assignment.test(l)) ?? "";
+      expect(above.startsWith("# "), `${line.split("=")[0]} has no comment above it`).toBe(true);
+    });
   });
 });

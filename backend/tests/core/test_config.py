@@ -1,12 +1,13 @@
 """Settings: defaults, derived values, comma-separated lists, fail-fast validation."""
 
 import base64
+import re
 import secrets
 from typing import Any
 
 import pytest
 from gatehouse_fastapi._contract import PLACEHOLDER_SECRETS
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from app.core.config import REPO_ROOT, Settings, get_settings
 from app.core.secret_strength import weak_secret_reason
@@ -147,3 +148,29 @@ def test_settings_treats_empty_variables_as_unset(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("JWT_ISSUER", "")
     monkeypatch.setenv("AUTH_URL", "http://auth.test")
     assert make().effective_issuer == "http://auth.test"
+
+
+def env_example_names() -> set[str]:
+    """Every variable .env.example sets or shows (commented out), by name."""
+    text = (REPO_ROOT / ".env.example").read_text()
+    return {m.group(1) for m in re.finditer(r"^#? ?([A-Z][A-Z0-9_]*)=", text, re.MULTILINE)}
+
+
+def test_env_example_names_every_backend_setting_with_a_comment() -> None:
+    """A setting missing from .env.example is one an operator never hears of; each one shown is explained by the
+    comment lines above it."""
+    names = env_example_names()
+    missing = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        spellings = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else [name.upper()]
+        if not any(spelling in names for spelling in spellings):
+            missing.append(spellings[0])
+    assert missing == []
+    lines = (REPO_ROOT / ".env.example").read_text().splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^[A-Z][A-Z0-9_]*=", line):
+            above = next(
+                (lines[j] for j in range(i - 1, -1, -1) if not re.match(r"^#? ?[A-Z][A-Z0-9_]*=", lines[j])), ""
+            )
+            assert above.startswith("# "), f"{line.split('=')[0]} has no comment above it"
