@@ -29,12 +29,15 @@ def unique(tag: str) -> str:
 
 
 async def mail_token(http: httpx.AsyncClient, email: str, path: str) -> str:
-    """The token of the newest `path` link mailed to `email` (dev outbox), waiting up to 5 s for the mail."""
+    """The token of the newest `path` link mailed to `email` (dev outbox), waiting up to 5 s for the mail: the web
+    app's `{path}?token=…`, or better-auth's `/api/auth{path}/<token>?callbackURL=…` when the client gave a
+    trusted callbackURL / redirectTo (mailed links honour it)."""
     for _ in range(50):
         mails = (await http.get("/api/dev/outbox", params={"to": email})).json()
-        links = [m for mail in mails for m in re.findall(rf"https?://\S+{path}\?token=\S+", mail["text"])]
+        links = [m for mail in mails for m in re.findall(rf"https?://\S+{path}(?:\?token=|/)\S+", mail["text"])]
         if links:
-            token: str = parse_qs(urlsplit(links[-1]).query)["token"][0]
+            url = urlsplit(links[-1])
+            token: str = parse_qs(url.query).get("token", [url.path.rsplit("/", 1)[-1]])[0]
             return token
         await asyncio.sleep(0.1)
     raise AssertionError(f"no {path} mail for {email}")
