@@ -235,7 +235,7 @@ async def record_second_factors(rec: Recorder, admin: SignedIn, user: SignedIn) 
     await rec.call("GET /passkey/generate-register-options", who="user", headers=user.bearer(), expect=200)
     await rec.call("GET /passkey/generate-authenticate-options", expect=200)
     await rec.call("GET /passkey/list-user-passkeys", who="user", headers=user.bearer(), expect=200)
-    wrong = {"password": "not the password"}
+    wrong: dict[str, object] = {"password": "not the password"}
     bodies: dict[str, dict[str, object]] = {
         "POST /two-factor/enable": wrong,
         "POST /two-factor/disable": wrong,
