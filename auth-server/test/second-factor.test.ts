@@ -127,6 +127,24 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     await expectEvents(me.userId, ["two_factor_failed:CODE_ALREADY_USED"]);
   });
 
+  it("enrols over a Bearer token alike: the confirming code is spent and the enrolment audited", async () => {
+    const email = "bearer-enrol@example.com";
+    const me = await signUpVerified(s, email);
+    const bearer = (path: string, json: unknown) =>
+      s.call(`/api/auth${path}`, { method: "POST", json, headers: { Authorization: `Bearer ${me.token}` } });
+    const enable = await bearer("/two-factor/enable", { password: STRONG_PASSWORD });
+    expect(enable.status).toBe(200);
+    const secret = secretOf(((await enable.json()) as { totpURI: string }).totpURI);
+    const code = totp(secret);
+    expect((await bearer("/two-factor/verify-totp", { code })).status).toBe(200);
+    await expectEvents(me.userId, ["two_factor_enabled:totp"]);
+    // The code that confirmed the enrolment cannot sign anyone in within its window.
+    const c1 = await challenge(email);
+    const replayed = await post("/two-factor/verify-totp", { code }, c1);
+    expect(replayed.status).toBe(401);
+    await expectEvents(me.userId, ["two_factor_failed:CODE_ALREADY_USED"]);
+  });
+
   it("accepts each backup code once; a password-only JWT says pwd", async () => {
     const email = "bea@example.com";
     const me = await signUpVerified(s, email);
@@ -287,5 +305,39 @@ describe("ADMIN_REQUIRE_MFA=true", () => {
       headers: { Cookie: boss.cookie },
     });
     expect((await list(mergeCookies(boss.cookie, confirm))).status).toBe(200);
+  });
+
+  it("refuses a password-only session presented as a Bearer token too, on every admin route (signed, encoded, raw)", async () => {
+    const boss = await signUpVerified(s, "root-bearer@example.com");
+    await s.gh.database.db.updateTable("users").set({ role: "admin" }).where("id", "=", boss.userId).execute();
+    const victim = await signUpVerified(s, "victim-bearer@example.com");
+    const raw = boss.token.split(".")[0] as string;
+    const calls: [string, string, unknown][] = [
+      ["GET", "/admin/list-users", undefined],
+      ["POST", "/admin/set-role", { userId: victim.userId, role: "admin" }],
+      ["POST", "/admin/ban-user", { userId: victim.userId }],
+      ["POST", "/admin/reset-second-factor", { userId: victim.userId }],
+      ["POST", "/admin/send-verification-email", { userId: victim.userId }],
+      ["POST", "/admin/set-user-password", { userId: victim.userId, newPassword: `${STRONG_PASSWORD}-2` }],
+      ["POST", "/admin/impersonate-user", { userId: victim.userId }],
+    ];
+    for (const bearer of [boss.token, encodeURIComponent(boss.token), raw]) {
+      for (const [method, path, json] of calls) {
+        const res = await s.call(`/api/auth${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${bearer}` },
+          ...(json === undefined ? {} : { json }),
+        });
+        expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 403`);
+        expect(await res.json()).toMatchObject({ code: "MFA_REQUIRED" });
+      }
+    }
+    const after = await s.gh.database.db
+      .selectFrom("users")
+      .select(["role", "banned"])
+      .where("id", "=", victim.userId)
+      .executeTakeFirstOrThrow();
+    expect(after.role).toBe("user");
+    expect(Boolean(after.banned)).toBe(false);
   });
 });

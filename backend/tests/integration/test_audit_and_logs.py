@@ -84,7 +84,9 @@ async def test_auth_server_events_reach_admins_through_the_backend(
     )
     assert failed.status_code == 401
     second = await sign_in(auth, unique_email)
-    revoked = await auth.post("/api/auth/revoke-session", json={"token": second.bearer_token}, headers=first.bearer())
+    # revoke-session takes the session token itself (as list-sessions gives it), not the signed set-auth-token value.
+    raw_token = second.bearer_token.split(".")[0]
+    revoked = await auth.post("/api/auth/revoke-session", json={"token": raw_token}, headers=first.bearer())
     assert revoked.status_code == 200, revoked.text
     assert (await auth.post("/api/auth/sign-out", json={}, headers=first.cookie())).status_code == 200
 

@@ -1,12 +1,13 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { tryGetCurrentAuthEndpointContext } from "@better-auth/core/context";
 import type { BetterAuthPlugin, User } from "better-auth";
-import { createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
+import { createAuthMiddleware } from "better-auth/api";
 import { parseCookies } from "better-auth/cookies";
 import { generateRandomString } from "better-auth/crypto";
 import { ADMIN_ROLES, ROLE_SEPARATOR } from "../../contract.gen.js";
 import type { Mailer } from "../../email/types.js";
 import { errorOf } from "../hook-context.js";
+import { requestSession } from "../request-session.js";
 import { activateAdminMail } from "./mail.js";
 
 export interface AdminEmailsOptions {
@@ -83,7 +84,7 @@ export function adminEmails(options: AdminEmailsOptions) {
     const name = ctx.context.createAuthCookie(BINDING_COOKIE).name;
     const cookie = parseCookies(headers?.get("cookie") ?? "").get(name);
     if (cookie && signedValue(cookie, ctx.context.secret) === user.id) return true;
-    const session = await getSessionFromCtx(ctx as never).catch(() => null);
+    const session = await requestSession(ctx as never);
     return session?.user.id === user.id;
   }
 

@@ -1,5 +1,5 @@
-import { getSessionFromCtx } from "better-auth/api";
 import type { HookContext } from "../hook-context.js";
+import { requestSession } from "../request-session.js";
 import type { AuditEvent } from "./trail.js";
 
 /**
@@ -23,7 +23,7 @@ export function mailedLinks(type: AuditEvent["type"]) {
       mailed.delete(ctx.request);
       // Only a credentialed request can have an asker; an anonymous one is the account's own.
       const credentialed = ctx.request.headers.has("cookie") || ctx.request.headers.has("authorization");
-      const asker = credentialed ? await getSessionFromCtx(ctx).catch(() => null) : null;
+      const asker = credentialed ? await requestSession(ctx) : null;
       const actorId = asker && asker.user.id !== userId ? asker.user.id : null;
       record({ type, userId, actorId, success: true });
     },

@@ -1,5 +1,5 @@
-import { getSessionFromCtx } from "better-auth/api";
 import type { HookContext } from "../hook-context.js";
+import { requestSession } from "../request-session.js";
 
 /** better-auth two-factor plugin's challenge cookie (constant.ts `TWO_FACTOR_COOKIE_NAME`). */
 const TWO_FACTOR_COOKIE = "two_factor";
@@ -16,7 +16,7 @@ const resolved = new WeakMap<object, Promise<Challenge | null>>();
 
 async function resolve(ctx: HookContext): Promise<Challenge | null> {
   // The same order as better-auth's verifyTwoFactor: a live session wins over the challenge cookie.
-  const session = await getSessionFromCtx(ctx).catch(() => null);
+  const session = await requestSession(ctx);
   if (session) return { userId: session.user.id, email: session.user.email, signIn: false };
   const cookie = ctx.context.createAuthCookie(TWO_FACTOR_COOKIE);
   const identifier = await ctx.getSignedCookie(cookie.name, ctx.context.secret);

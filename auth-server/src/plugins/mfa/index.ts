@@ -1,10 +1,11 @@
 import type { BetterAuthPlugin } from "better-auth";
-import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import type { Kysely } from "kysely";
 import { AuditEventType, ErrorCode } from "../../contract.gen.js";
 import type { Mailer } from "../../email/index.js";
 import type { AuditEvent, AuditTrail } from "../audit/trail.js";
 import { bodyOf, errorOf, type HookContext, requestMeta } from "../hook-context.js";
+import { requestSession } from "../request-session.js";
 import { secondFactorAdminEndpoints } from "./admin.js";
 import { Amr, parseAmr } from "./amr.js";
 import { hashedBackupCodes } from "./backup-codes.js";
@@ -143,7 +144,8 @@ export function secondFactorRules(opts: SecondFactorOptions) {
         {
           matcher: on((p) => opts.adminRequireMfa && p.startsWith("/admin/") && !ADMIN_OPEN.has(p)),
           handler: createAuthMiddleware(async (ctx) => {
-            const session = await getSessionFromCtx(ctx).catch(() => null);
+            // Cookie or Bearer alike (requestSession): a Bearer admin was let through when this read the cookie only.
+            const session = await requestSession(ctx);
             if (!session) return; // the endpoint answers 401 itself
             if (!parseAmr((session.session as { amr?: string | null }).amr).includes(Amr.MFA)) {
               throw new APIError("FORBIDDEN", {
