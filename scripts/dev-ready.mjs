@@ -90,7 +90,7 @@ const lines = [
   ...rows.map(([k, v]) => `  ${k.padEnd(10)} ${v}`),
   "",
   admins.length > 0
-    ? `  Admin      ${admins.join(", ")} — sign up with this address; it becomes an admin.`
+    ? `  Admin      ${admins.join(", ")} — sign up with this address; admin once you verify it in that browser (docs: ADMIN_EMAILS).`
     : "  Admin      none named yet: stop, then `make dev ADMIN_EMAIL=you@example.com`.",
   "  Logs       below, one line per event; requests at LOG_LEVEL=debug.",
   "",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates .env from .env.example with a fresh random BETTER_AUTH_SECRET when none exists.
 # ADMIN_EMAIL=you@example.com (make dev ADMIN_EMAIL=… or make env ADMIN_EMAIL=…) adds that address to
-# ADMIN_EMAILS, so the account signed up with it is an admin from the first start on.
+# ADMIN_EMAILS, so the account signed up (and verified) with it is an admin from the first start on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f .env ]; then
@@ -23,7 +23,7 @@ if [ -n "${ADMIN_EMAIL:-}" ]; then
     else
       echo "ADMIN_EMAILS=${list}" >> .env
     fi
-    echo "ADMIN_EMAILS in .env now names $email: the account signed up with it is an admin."
+    echo "ADMIN_EMAILS in .env now names $email: sign up with it and verify it in the same browser to become admin."
     echo "  (An account that already exists: npm run -s gatehouse -w auth-server -- create-admin --email $email)"
   fi
 fi

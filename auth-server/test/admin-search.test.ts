@@ -65,6 +65,12 @@ describe.each(DB_KINDS)("admin user search on %s", (kind) => {
       { limit: "-1" },
       { limit: "1.5" },
       { offset: "-1" },
+      { limit: "0" },
+      { searchValue: "\u0000" },
+      { searchValue: "a\u202ez" },
+      { filterField: "email", filterOperator: "contains", filterValue: "\u0000" },
+      { filterField: "email" },
+      { filterOperator: "eq" },
     ];
     for (const params of refused) {
       const res = await s.call(`/api/auth/admin/list-users?${new URLSearchParams(params)}`, { headers: bearer });

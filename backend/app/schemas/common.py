@@ -7,7 +7,7 @@ from typing import Annotated, Generic, TypeVar
 
 from annotated_types import GroupedMetadata
 from fastapi import Query
-from gatehouse_fastapi._contract import TextLimit
+from gatehouse_fastapi._contract import AuditEventType, CharacterSets, TextLimit
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
@@ -39,6 +39,21 @@ def _refuse_forbidden(ranges: tuple[tuple[int, int], ...]) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def known_event_type(value: str | None) -> str | None:
+    """`value` when it is one of the contract's audit event types (or None); a ValueError (400) otherwise."""
+    if value is not None and value not in _EVENT_TYPES:
+        raise ValueError("not an audit event type of contract/gatehouse.json auditEvents")
+    return value
+
+
+_EVENT_TYPES = frozenset(t.value for t in AuditEventType)
+
+
+def refuse_control_characters() -> AfterValidator:
+    """For free text that is not a stored field (search text): the contract's `controls` set, as for names."""
+    return _refuse_forbidden(CharacterSets.CONTROLS)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 import { APIError } from "better-auth/api";
-import { ErrorCode } from "../../contract.gen.js";
+import { CHARACTER_SETS, ErrorCode } from "../../contract.gen.js";
+import { codePointName, forbiddenCodePoint } from "../user-fields/fields.js";
 
 /**
  * The user fields an admin may sort and filter the user list by: the public ones, those
@@ -54,7 +55,23 @@ export function checkedListQuery(query: Record<string, unknown>): Record<string,
     if (value !== undefined && !NON_NEGATIVE_INTEGER.test(String(value)))
       throw invalid(`${key}: must be a whole number, 0 or more`);
   }
-  if (query.filterValue === undefined) return query;
+  // better-auth reads limit=0 as "no limit": a page of nothing is asked for as no page at all.
+  if (query.limit !== undefined && Number(query.limit) === 0) throw invalid("limit: must be 1 or more");
+  // Search text is held to the same characters as the fields it searches: a NUL cut the pattern short on
+  // SQLite and matched every user.
+  for (const key of ["searchValue", "filterValue"] as const) {
+    const values = Array.isArray(query[key]) ? (query[key] as unknown[]) : [query[key]];
+    for (const value of values) {
+      const cp = typeof value === "string" ? forbiddenCodePoint(value, CHARACTER_SETS.controls) : null;
+      if (cp !== null)
+        throw invalid(`${key}: must not contain control or bidirectional characters (${codePointName(cp)})`);
+    }
+  }
+  if (query.filterValue === undefined) {
+    if (query.filterField !== undefined || query.filterOperator !== undefined)
+      throw invalid("filterValue: needed with filterField or filterOperator");
+    return query;
+  }
   const field = query.filterField ?? "email";
   if (!isListable(field)) throw invalid(`filterField: must be one of ${fields}`);
   const kind = LISTABLE_FIELDS[field];

@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from gatehouse_fastapi import AdminUser
+from pydantic import AfterValidator
 from starlette.responses import StreamingResponse
 
 from app.api.deps import SessionDep
-from app.schemas.common import Limit, Offset
+from app.schemas.common import Limit, Offset, known_event_type, refuse_control_characters
 from app.schemas.events import AuthEventPublic, AuthEventsPublic
 from app.services import events as event_service
 
@@ -21,6 +22,8 @@ UserIdFilter = Annotated[str | None, Query(min_length=1, max_length=128, descrip
 TypeFilter = Annotated[
     str | None,
     Query(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$", description="Only events of this type."),
+    # A type the contract does not know is a mistake (400), not a filter that quietly matches nothing.
+    AfterValidator(known_event_type),
 ]
 PeopleFilter = Annotated[
     str | None,
@@ -30,6 +33,8 @@ PeopleFilter = Annotated[
         description="Part of an email address or name: events about, or by, the people it matches, and events "
         "whose details name it (a deleted user, the address a failed sign-in tried, an email change).",
     ),
+    # A NUL cut the search short on SQLite and matched nearly every event: search text keeps the fields' rules.
+    refuse_control_characters(),
 ]
 SinceFilter = Annotated[datetime | None, Query(alias="from", description="Events at or after this time (ISO 8601).")]
 UntilFilter = Annotated[datetime | None, Query(alias="to", description="Events before this time (ISO 8601).")]
