@@ -76,6 +76,29 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     expect(deleted[0]).toMatchObject({ actor_id: admin.userId });
   });
 
+  it("records what a refused sign-in tried without its control or bidirectional characters", async () => {
+    const tried = "ceo\u202egro.elpmaxe@evil.example\n\u2028x\ufeff";
+    const res = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: tried, password: "whatever12" },
+    });
+    expect(res.status).toBe(400);
+    let row: { details: string | null } | undefined;
+    const deadline = Date.now() + 5_000;
+    while (!row && Date.now() < deadline) {
+      row = await s.gh.database.db
+        .selectFrom("auth_events")
+        .select("details")
+        .where("type", "=", "sign_in_failed")
+        .where("details", "like", "%elpmaxe%")
+        .executeTakeFirst();
+      if (!row) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(JSON.parse(row?.details ?? "null")).toEqual({
+      email: "ceo\ufffdgro.elpmaxe@evil.example\ufffd\ufffdx\ufffd",
+    });
+  });
+
   it("records self-service deletion once, with no actor", async () => {
     const user = await signUpVerified(s, "self-delete@example.com");
     const del = await s.call("/api/auth/delete-user", {

@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
-import { AuditEventType } from "../../contract.gen.js";
+import { AuditEventType, CHARACTER_SETS } from "../../contract.gen.js";
 import type { DatabaseKind } from "../../db/database.js";
 import type { Logger } from "../../logger.js";
+import { forbiddenCodePoint } from "../user-fields/fields.js";
 
 export { AuditEventType };
 
@@ -53,12 +54,38 @@ export class AuditTrail {
         session_id: e.sessionId ?? null,
         actor_id: e.actorId ?? null,
         ip: e.ip ?? null,
-        user_agent: e.userAgent?.slice(0, 512) ?? null,
+        user_agent: readable(e.userAgent?.slice(0, 512)),
         success: this.kind === "sqlite" ? (e.success ? 1 : 0) : e.success,
-        reason: e.reason?.slice(0, 200) ?? null,
-        details: e.details ? JSON.stringify(e.details) : null,
+        reason: readable(e.reason?.slice(0, 200)),
+        details: e.details ? JSON.stringify(readableDetails(e.details)) : null,
         created_at: this.kind === "sqlite" ? now.toISOString() : now,
       })
       .execute();
   }
+}
+
+/**
+ * `text` with every code point of the contract's `controls` set (control, invisible and bidirectional
+ * formatting characters) replaced by U+FFFD: what a client sent (a refused email address, a user agent) is
+ * recorded, but can neither reorder nor hide what an admin reads in the log or its CSV export.
+ */
+export function readable(text: string | null | undefined): string | null {
+  if (text == null) return null;
+  if (forbiddenCodePoint(text, CHARACTER_SETS.controls) === null) return text;
+  let out = "";
+  for (const char of text) out += forbiddenCodePoint(char, CHARACTER_SETS.controls) === null ? char : "\uFFFD";
+  return out;
+}
+
+function readableDetails(details: NonNullable<AuditEvent["details"]>): NonNullable<AuditEvent["details"]> {
+  const out: NonNullable<AuditEvent["details"]> = {};
+  for (const [key, value] of Object.entries(details)) {
+    out[key] =
+      typeof value === "string"
+        ? (readable(value) as string)
+        : Array.isArray(value)
+          ? value.map((v) => readable(v) as string)
+          : value;
+  }
+  return out;
 }
