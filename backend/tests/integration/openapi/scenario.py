@@ -202,7 +202,13 @@ async def record_admin(rec: Recorder, admin: SignedIn, user: SignedIn) -> None:
     await rec.call("POST /admin/revoke-user-sessions", who=who, headers=auth, json=target, expect=200)
     ban = {**target, "banReason": "spam", "banExpiresIn": 3600}
     await rec.call("POST /admin/ban-user", who=who, headers=auth, json=ban, expect=200)
-    await rec.call("GET /admin/list-users", who=who, headers=auth, params={"filterField": "banned"}, expect=200)
+    await rec.call(
+        "GET /admin/list-users",
+        who=who,
+        headers=auth,
+        params={"filterField": "banned", "filterValue": "true"},
+        expect=200,
+    )
     await rec.call("POST /admin/unban-user", who=who, headers=auth, json=target, expect=200)
     await rec.call("POST /admin/remove-user", who=who, headers=auth, json=target, expect=200)
     await rec.call("POST /admin/remove-user", who=who, headers=auth, json=target, expect=404)
