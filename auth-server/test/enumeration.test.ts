@@ -3,6 +3,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmtpMailer } from "../src/email/smtp.js";
 import { DB_KINDS, ORIGIN, STRONG_PASSWORD, startTestServer, type TestServer } from "./harness.js";
+import { shapeOf } from "./support/answer-shape.js";
 
 const ROUNDS = 30;
 /**
@@ -46,33 +47,6 @@ const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
-
-/** Status, header names (cookie names for Set-Cookie) and the body with per-account values masked. */
-async function shapeOf(res: Response): Promise<unknown> {
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    const json = JSON.parse(text) as Record<string, unknown> & { user?: Record<string, unknown> };
-    const user = json.user
-      ? Object.fromEntries(
-          Object.entries(json.user).map(([k, v]) => [
-            k,
-            ["id", "email", "createdAt", "updatedAt"].includes(k) ? typeof v : v,
-          ]),
-        )
-      : undefined;
-    body = user ? { ...json, user } : json;
-  } catch {}
-  return {
-    status: res.status,
-    headers: [...res.headers.keys()].filter((h) => h !== "set-cookie" && h !== "x-request-id").sort(),
-    cookies: res.headers
-      .getSetCookie()
-      .map((c) => c.split("=")[0])
-      .sort(),
-    body,
-  };
-}
 
 /**
  * Issue 12 acceptance 3 (and #5): sign-up, sign-in and password reset answer alike for an existing

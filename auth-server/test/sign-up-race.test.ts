@@ -1,34 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
+import { shapeOf } from "./support/answer-shape.js";
 
 const PARALLEL = 8;
-
-/** Status, header names, cookie names and the body with per-request values (id, times) masked. */
-async function shapeOf(res: Response): Promise<unknown> {
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    const json = JSON.parse(text) as { token?: unknown; user?: Record<string, unknown> };
-    const user = json.user
-      ? Object.fromEntries(
-          Object.entries(json.user).map(([k, v]) => [
-            k,
-            ["id", "email", "createdAt", "updatedAt"].includes(k) ? typeof v : v,
-          ]),
-        )
-      : undefined;
-    body = { ...json, user };
-  } catch {}
-  return {
-    status: res.status,
-    headers: [...res.headers.keys()].filter((h) => h !== "set-cookie" && h !== "x-request-id").sort(),
-    cookies: res.headers
-      .getSetCookie()
-      .map((c) => c.split("=")[0])
-      .sort(),
-    body,
-  };
-}
 
 /** Issue 12 #4: simultaneous creations for one new email all get the sequential answer. */
 describe.each(DB_KINDS)("parallel creations for one new email on %s", (kind) => {
