@@ -109,6 +109,7 @@ export function createAuth({
     mailer,
     frontendUrl: env.FRONTEND_URL,
     adminRequireMfa: env.ADMIN_REQUIRE_MFA,
+    codeGate: lockout,
   });
 
   const hasher = createPasswordHasher(async (oldHash, newHash) => {

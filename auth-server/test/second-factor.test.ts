@@ -1,6 +1,7 @@
 import { decodeJwt } from "jose";
 import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codeStepKey } from "../src/plugins/lockout/index.js";
 import { cookiesFrom, DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
 import { eventually } from "./support/gatehouse-on.js";
 
@@ -163,39 +164,121 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     await expectEvents(me.userId, ["sign_in:backup_code", "two_factor_failed:INVALID_BACKUP_CODE"]);
   });
 
+  /** The lockout row of a counter: the password's is the email, the code step's is codeStepKey. */
+  const lockoutRow = async (key: string) =>
+    (await s.gh.database.db
+      .selectFrom("auth_login_failures")
+      .select(["failures", "locked_until"])
+      .where("email", "=", key)
+      .executeTakeFirst()) ?? null;
+  /** Sets a counter's lock `ms` from now (in the past when negative), with `failures` counted. */
+  const lockFor = async (key: string, ms: number, failures = 6) => {
+    const until = new Date(Date.now() + ms);
+    await s.gh.database.db
+      .insertInto("auth_login_failures")
+      .values({
+        email: key,
+        failures,
+        locked_until: kind === "sqlite" ? until.toISOString() : until,
+        updated_at: kind === "sqlite" ? new Date().toISOString() : new Date(),
+      })
+      .onConflict((oc) =>
+        oc.column("email").doUpdateSet({ failures, locked_until: kind === "sqlite" ? until.toISOString() : until }),
+      )
+      .execute();
+  };
+  const CODE_LOCKED =
+    /^Too many wrong verification codes for this account\. Try again in \d+ (second|minute)s?( \d+ seconds?)?\.$/;
+
   it("counts wrong codes toward the account lockout, and a throttled account cannot try codes", async () => {
     const email = "lou@example.com";
     const me = await signUpVerified(s, email);
     const { secret } = await enrol(me.cookie);
     const c = await challenge(email);
     for (let i = 0; i < 3; i++) expect((await post("/two-factor/verify-totp", { code: "000001" }, c)).status).toBe(401);
-    expect(await failures(email)).toBe(3);
-    // A right password passes only to the code step: the streak goes on.
+    expect(await failures(codeStepKey(email))).toBe(3);
+    // A right password passes only to the code step: the code streak goes on.
     const c2 = await challenge(email);
-    expect(await failures(email)).toBe(3);
-    await s.gh.database.db
-      .updateTable("auth_login_failures")
-      .set({
-        locked_until: kind === "sqlite" ? new Date(Date.now() + 60_000).toISOString() : new Date(Date.now() + 60_000),
-      })
-      .where("email", "=", email)
-      .execute();
+    expect(await failures(codeStepKey(email))).toBe(3);
+    await lockFor(codeStepKey(email), 60_000, 3);
     const throttled = await post("/two-factor/verify-totp", { code: totp(secret, 1) }, c2);
     expect(throttled.status).toBe(429);
     // The refusal names what was wrong in this step: the code, not the password.
     const refusal = (await throttled.json()) as { code: string; message: string };
     expect(refusal.code).toBe("RATE_LIMITED");
-    expect(refusal.message).toMatch(
-      /^Too many wrong verification codes for this account\. Try again in \d+ (second|minute)s?( \d+ seconds?)?\.$/,
-    );
+    expect(refusal.message).toMatch(CODE_LOCKED);
     expect(refusal.message).not.toMatch(/password/i);
     const backup = await post("/two-factor/verify-backup-code", { code: "abcde-fghij" }, c2);
     expect(backup.status).toBe(429);
     expect(((await backup.json()) as { message: string }).message).toMatch(/verification codes/);
-    // The password step still says password.
+    // A locked password step still says password.
+    await lockFor(email, 60_000);
     const again = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
     expect(again.status).toBe(429);
     expect(((await again.json()) as { message: string }).message).toMatch(/^Too many failed password attempts/);
+  });
+
+  it("answers a right password during a code-step lockout with the code step's 429, telling nobody else", async () => {
+    const email = "lena@example.com";
+    const me = await signUpVerified(s, email);
+    await enrol(me.cookie);
+    await lockFor(codeStepKey(email), 60_000);
+    const before = await lockoutRow(codeStepKey(email));
+    const right = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(right.status).toBe(429);
+    const body = (await right.json()) as { code: string; message: string };
+    expect(body.code).toBe("RATE_LIMITED");
+    expect(body.message).toMatch(CODE_LOCKED);
+    const retryAfter = Number(right.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // No challenge is handed out: no session, and the two-factor cookie is expired if set at all.
+    expect(right.headers.get("set-auth-token")).toBeNull();
+    for (const line of right.headers.getSetCookie()) expect(line).toMatch(/^[^=]*=;|Max-Age=0/i);
+    const challenges = await s.gh.database.db
+      .selectFrom("verifications")
+      .select("identifier")
+      .where("value", "=", me.userId)
+      .where("identifier", "like", "2fa-%")
+      .execute();
+    expect(challenges).toEqual([]);
+    // The password step neither restarts nor extends the code step's wait.
+    expect(await lockoutRow(codeStepKey(email))).toEqual(before);
+    // Without the password, the answer is the one any account gives a wrong password.
+    const wrong = await post("/sign-in/email", { email, password: "not the password at all" });
+    const unknown = await post("/sign-in/email", { email: "nobody-lena@example.com", password: "not the password" });
+    expect(wrong.status).toBe(401);
+    expect([wrong.status, await wrong.json()]).toEqual([unknown.status, await unknown.json()]);
+    expect(await lockoutRow(codeStepKey(email))).toEqual(before);
+  });
+
+  it("lets a right password after the code step's wait through to a code that is accepted (the wait is not restarted)", async () => {
+    const email = "lars@example.com";
+    const me = await signUpVerified(s, email);
+    const { secret } = await enrol(me.cookie);
+    // Throttled past the free attempts, its last wait just run out.
+    await lockFor(codeStepKey(email), -1_000, 7);
+    const c = await challenge(email);
+    const ok = await post("/two-factor/verify-totp", { code: totp(secret, 1) }, c);
+    expect(ok.status).toBe(200);
+    expect(await lockoutRow(codeStepKey(email))).toBeNull();
+  });
+
+  it("keeps a code the lockout refused usable after the wait; a refused replay is not counted", async () => {
+    const email = "liv@example.com";
+    const me = await signUpVerified(s, email);
+    const { secret, code: enrolCode } = await enrol(me.cookie);
+    const c = await challenge(email);
+    await lockFor(codeStepKey(email), 60_000, 3);
+    const code = totp(secret, 1);
+    expect((await post("/two-factor/verify-totp", { code }, c)).status).toBe(429);
+    await lockFor(codeStepKey(email), -1_000, 3);
+    // A replay is refused before its code is checked: the attempt is given back.
+    const replayed = await post("/two-factor/verify-totp", { code: enrolCode }, c);
+    expect(replayed.status).toBe(401);
+    expect(await failures(codeStepKey(email))).toBe(3);
+    const ok = await post("/two-factor/verify-totp", { code }, c);
+    expect(ok.status).toBe(200);
   });
 
   it("does not serve or document email one-time codes (no sender is configured)", async () => {

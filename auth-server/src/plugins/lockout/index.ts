@@ -4,8 +4,8 @@ import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import type { PasswordHasher } from "../../password.js";
 import { durationInWords } from "../../wording.js";
-import { bodyOf, errorOf } from "../hook-context.js";
-import { challengeOf } from "../mfa/challenge.js";
+import { bodyOf, errorOf, type HookContext } from "../hook-context.js";
+import { challengeOf, TWO_FACTOR_COOKIE } from "../mfa/challenge.js";
 import { SECOND_FACTOR_PATHS } from "../mfa/session-methods.js";
 import type { LockoutStore } from "./store.js";
 
@@ -37,6 +37,34 @@ const LOCKED_OUT: Record<Guess, string> = {
   code: "Too many wrong verification codes for this account.",
 };
 
+/**
+ * The counter of an account's second-factor step. Its own streak, apart from the password's: a
+ * locked code step must neither refuse a password unchecked (which would tell the person who knows
+ * it that the password is wrong or locked) nor be restarted by a right password's attempt. The
+ * key cannot be an address (no email contains a space), so the two never share a row.
+ */
+export function codeStepKey(email: string): string {
+  return `code-step ${email.toLowerCase()}`;
+}
+
+/** The refusal of a locked step, with Retry-After (RFC 9110 §10.2.3) in seconds. */
+function lockedOut(what: Guess, wait: number): APIError {
+  return new APIError(
+    "TOO_MANY_REQUESTS",
+    { code: ErrorCode.RATE_LIMITED, message: `${LOCKED_OUT[what]} Try again in ${durationInWords(wait)}.` },
+    { "Retry-After": String(wait) },
+  );
+}
+
+/**
+ * The key a before hook's reservation is kept under: the request. A before hook's `ctx.context`
+ * is a copy of the object the endpoint and the after hooks see (same fields, another object), so
+ * a code step's reservation kept under it was never settled: never confirmed, cleared or given back.
+ */
+function beforeHookCall(ctx: HookContext): object {
+  return ctx.request ?? ctx.context;
+}
+
 type EndpointContext = NonNullable<ReturnType<typeof tryGetCurrentAuthEndpointContext>>;
 
 /**
@@ -53,23 +81,28 @@ function accountOf(ctx: EndpointContext): string | null {
 }
 
 /**
- * Per-account lockout of password guessing as a better-auth plugin, for every endpoint that checks
- * a password. The attempt is reserved in the database *before* the hash runs (`guard` wraps the
- * password hasher, so whatever endpoint verifies a password goes through it), atomically, so a
- * burst of parallel guesses cannot all pass a "not throttled yet" check: while throttled, an
- * attempt is refused with 429 RATE_LIMITED and Retry-After without hashing anything. An unknown
- * email is throttled alike (its dummy hash reserves too), so the lockout reveals no accounts.
+ * Per-account lockout of password and second-factor guessing as a better-auth plugin, for every
+ * endpoint that checks a password and for a sign-in's code step. The attempt is reserved in the
+ * database *before* the hash runs (`guard` wraps the password hasher, so whatever endpoint
+ * verifies a password goes through it), atomically, so a burst of parallel guesses cannot all
+ * pass a "not throttled yet" check: while throttled, an attempt is refused with 429 RATE_LIMITED
+ * and Retry-After without hashing anything. An unknown email is throttled alike (its dummy hash
+ * reserves too), so the lockout reveals no accounts.
  *
  * After the endpoint answers (after hook): a right password (success, or a refusal that only comes
  * after one, e.g. EMAIL_NOT_VERIFIED) ends the streak; a wrong one stays counted, its delay running
- * from the answer; any other answer
- * (the password was never compared) gives the reservation back. The counter lives in the database
- * (store.ts), so every instance sees the same one.
+ * from the answer; any other answer (the password was never compared) gives the reservation back.
+ * The counter lives in the database (store.ts), so every instance sees the same one.
+ *
+ * Codes count in a streak of their own (`codeStepKey`), ended only by an accepted code or a
+ * password reset. A right password while that streak is locked is answered 429 naming the code
+ * step, with its Retry-After, and no challenge: only someone who knows the password learns it,
+ * and a wrong password is answered as on any account.
  */
 export function signInLockout(store: LockoutStore) {
   /**
-   * Endpoint calls whose attempt is reserved, with the account, keyed by the call's auth context:
-   * the one object the hasher (inside the endpoint) and the after hook both see.
+   * Endpoint calls whose attempt is reserved, with the counter's key, keyed by the call's auth
+   * context: the one object the hasher (inside the endpoint) and the after hook both see.
    */
   const reserved = new WeakMap<object, string>();
 
@@ -82,24 +115,58 @@ export function signInLockout(store: LockoutStore) {
     await reserveFor(ctx.context, account);
   }
 
+  /** Reserves an attempt on the counter `key`, or refuses it naming what was being tried. */
+  async function reserveFor(call: object, key: string, what: Guess = "password"): Promise<void> {
+    const reservation = await store.reserve(key);
+    if (!reservation.granted) throw lockedOut(what, reservation.retryAfterSeconds);
+    reserved.set(call, key);
+  }
+
   /**
-   * Reserves an attempt for `account`, or refuses it; the refusal names what was being tried: the
-   * password, or in a sign-in's second step the code (the streak is one, the wording follows the step).
+   * The code step's admission, for the second-factor plugin to call before it claims a code: a
+   * code refused here was never tried, so it must not be spent (plugins/mfa claims after this).
+   * Reserves on the account's code-step counter for a sign-in's challenge, or throws 429.
    */
-  async function reserveFor(key: object, account: string, what: Guess = "password"): Promise<void> {
-    const reservation = await store.reserve(account);
-    if (!reservation.granted) {
-      const wait = reservation.retryAfterSeconds;
-      throw new APIError(
-        "TOO_MANY_REQUESTS",
-        {
-          code: ErrorCode.RATE_LIMITED,
-          message: `${LOCKED_OUT[what]} Try again in ${durationInWords(wait)}.`,
-        },
-        { "Retry-After": String(wait) },
-      );
+  async function admitCode(ctx: HookContext): Promise<void> {
+    const call = beforeHookCall(ctx);
+    if (reserved.has(call)) return;
+    const who = await challengeOf(ctx);
+    if (who?.signIn) await reserveFor(call, codeStepKey(who.email), "code");
+  }
+
+  /** Gives back a code step's reservation when the code was refused before it was checked (a replay). */
+  async function withdrawCode(ctx: HookContext): Promise<void> {
+    const call = beforeHookCall(ctx);
+    const key = reserved.get(call);
+    if (key === undefined) return;
+    reserved.delete(call);
+    await store.release(key);
+  }
+
+  /**
+   * The password was right and better-auth answered with a two-factor challenge, but the code step
+   * is locked: the challenge is taken back (its rows deleted, its cookie not sent) and the answer is
+   * the code step's 429, so no client is handed a challenge it cannot use.
+   */
+  async function refuseLockedChallenge(ctx: HookContext, wait: number): Promise<never> {
+    const cookie = ctx.context.createAuthCookie(TWO_FACTOR_COOKIE);
+    const headers = ctx.context.responseHeaders;
+    const lines = headers?.getSetCookie() ?? [];
+    headers?.delete("set-cookie");
+    for (const line of lines) {
+      if (!line.startsWith(`${cookie.name}=`)) {
+        headers?.append("set-cookie", line);
+        continue;
+      }
+      // A signed cookie's value is `<identifier>.<signature>`, URI-encoded (better-call).
+      const value = decodeURIComponent(line.slice(cookie.name.length + 1).split(";")[0] ?? "");
+      const identifier = value.slice(0, value.lastIndexOf("."));
+      if (identifier) {
+        await ctx.context.internalAdapter.deleteVerificationByIdentifier(identifier);
+        await ctx.context.internalAdapter.deleteVerificationByIdentifier(`2fa-attempts-${identifier}`);
+      }
     }
-    reserved.set(key, account);
+    throw lockedOut("code", wait);
   }
 
   return {
@@ -110,14 +177,11 @@ export function signInLockout(store: LockoutStore) {
     hooks: {
       before: [
         {
-          // The code step of a two-factor sign-in is part of the same sign-in: a TOTP or backup
-          // code is reserved like a password (a throttled account cannot try codes either).
+          // The code step of a two-factor sign-in: a TOTP or backup code is reserved like a password,
+          // on the code step's counter. plugins/mfa admits its codes itself before claiming one;
+          // this hook covers any second-factor endpoint that does not.
           matcher: (ctx: { path?: string }) => SECOND_FACTOR_PATHS.has(ctx.path ?? ""),
-          handler: createAuthMiddleware(async (ctx) => {
-            const who = await challengeOf(ctx);
-            if (who?.signIn && !reserved.has(ctx.context))
-              await reserveFor(ctx.context, who.email.toLowerCase(), "code");
-          }),
+          handler: createAuthMiddleware(admitCode),
         },
       ],
       after: [
@@ -126,17 +190,32 @@ export function signInLockout(store: LockoutStore) {
           // it would keep the fast get-session (routes/fast-session) off.
           matcher: (ctx: { path?: string }) => ctx.path !== "/get-session",
           handler: createAuthMiddleware(async (ctx) => {
-            const account = reserved.get(ctx.context);
-            if (account === undefined) return;
-            reserved.delete(ctx.context);
+            const call = [ctx.context, beforeHookCall(ctx)].find((c) => reserved.has(c));
+            if (call === undefined) return;
+            const key = reserved.get(call) as string;
+            reserved.delete(call);
             const err = errorOf(ctx.context.returned);
+            if (SECOND_FACTOR_PATHS.has(ctx.path ?? "")) {
+              // An accepted code finishes the sign-in: both streaks end.
+              if (!err) {
+                await store.clear(key);
+                const who = await challengeOf(ctx);
+                if (who) await store.clear(who.email);
+              } else if (err.status === 401) await store.confirmFailure(key);
+              else await store.release(key);
+              return;
+            }
             // A right password that leads to a two-factor challenge is not a finished sign-in: the
-            // streak goes on until a code is accepted.
-            if (!err && bodyOf({ body: ctx.context.returned }).twoFactorRedirect) await store.release(account);
-            else if (!err || RIGHT_PASSWORD.has(err.code)) await store.clear(account);
-            else if (SECOND_FACTOR_PATHS.has(ctx.path ?? "") && err.status === 401) await store.confirmFailure(account);
-            else if (WRONG_PASSWORD.has(err.code)) await store.confirmFailure(account);
-            else await store.release(account);
+            // streak goes on until a code is accepted. While the code step is locked, the
+            // challenge is refused (without touching that lock: a password step neither restarts
+            // nor extends the code step's wait).
+            if (!err && bodyOf({ body: ctx.context.returned }).twoFactorRedirect) {
+              await store.release(key);
+              const wait = await store.retryAfter(codeStepKey(key));
+              if (wait > 0) await refuseLockedChallenge(ctx, wait);
+            } else if (!err || RIGHT_PASSWORD.has(err.code)) await store.clear(key);
+            else if (WRONG_PASSWORD.has(err.code)) await store.confirmFailure(key);
+            else await store.release(key);
           }),
         },
       ],
@@ -157,9 +236,12 @@ export function signInLockout(store: LockoutStore) {
         },
       };
     },
-    /** For `emailAndPassword.onPasswordReset`: a reset proves the owner, so the streak ends. */
+    admitCode,
+    withdrawCode,
+    /** For `emailAndPassword.onPasswordReset`: a reset proves the owner, so both streaks end. */
     async resetCompleted(email: string): Promise<void> {
       await store.clear(email);
+      await store.clear(codeStepKey(email));
     },
   } satisfies BetterAuthPlugin & Record<string, unknown>;
 }

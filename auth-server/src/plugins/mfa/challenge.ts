@@ -2,7 +2,7 @@ import type { HookContext } from "../hook-context.js";
 import { requestSession } from "../request-session.js";
 
 /** better-auth two-factor plugin's challenge cookie (constant.ts `TWO_FACTOR_COOKIE_NAME`). */
-const TWO_FACTOR_COOKIE = "two_factor";
+export const TWO_FACTOR_COOKIE = "two_factor";
 
 /** Whose second factor a verify request is about, and whether it completes a sign-in. */
 export interface Challenge {

@@ -37,6 +37,18 @@ export interface SecondFactorOptions {
   frontendUrl: string;
   /** ADMIN_REQUIRE_MFA: every /admin/* route needs a session whose amr holds `mfa`. */
   adminRequireMfa: boolean;
+  /**
+   * The account lockout's code step (plugins/lockout): `admitCode` reserves the attempt or throws
+   * 429, and runs before a TOTP code is claimed, so a code the lockout refuses stays usable after
+   * the wait; `withdrawCode` gives the reservation back when a replay is refused unchecked.
+   */
+  codeGate?: CodeGate;
+}
+
+/** See `SecondFactorOptions.codeGate`. */
+export interface CodeGate {
+  admitCode(ctx: HookContext): Promise<void>;
+  withdrawCode(ctx: HookContext): Promise<void>;
 }
 
 /**
@@ -127,7 +139,11 @@ export function secondFactorRules(opts: SecondFactorOptions) {
             const code = bodyOf(ctx).code;
             const who = await challengeOf(ctx);
             if (!who || typeof code !== "string" || !/^\d{6,8}$/.test(code)) return;
+            // The lockout first: a claim is only released by the after hook, which a refusal here
+            // skips, so a code claimed and then refused by the lockout would be spent untried.
+            await opts.codeGate?.admitCode(ctx);
             if (!(await usedCodes.claim(who.userId, code))) {
+              await opts.codeGate?.withdrawCode(ctx);
               record(ctx, {
                 type: AuditEventType.TWO_FACTOR_FAILED,
                 userId: who.userId,
