@@ -33,6 +33,7 @@ import { commonPasswords } from "./plugins/common-passwords/index.js";
 import { contractCodes } from "./plugins/contract-codes/index.js";
 import { impersonationGuard } from "./plugins/impersonation/index.js";
 import { internalAdminApi } from "./plugins/internal-admin/index.js";
+import { liveToken } from "./plugins/live-token/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
 import { parseAmr, type SessionMethods, secondFactorRules, sessionMethods } from "./plugins/mfa/index.js";
 import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
@@ -269,6 +270,8 @@ export function createAuth({
       // The backend's identity changes (POST /api/auth/internal/admin/*, service token only).
       internalAdminApi({ secret: env.BETTER_AUTH_SECRET, db, redis }),
       bearer(),
+      // A body's `token` names the live session when an endpoint replaced the request's own.
+      liveToken(),
       impersonationGuard(),
       jwt({
         schema: AUTH_SCHEMA.jwt,

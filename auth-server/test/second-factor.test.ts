@@ -128,7 +128,7 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     await expectEvents(me.userId, ["two_factor_failed:CODE_ALREADY_USED"]);
   });
 
-  it("enrols over a Bearer token alike: the confirming code is spent and the enrolment audited", async () => {
+  it("enrols over a Bearer token alike: the confirming code is spent, the answer names the live session, the enrolment is audited", async () => {
     const email = "bearer-enrol@example.com";
     const me = await signUpVerified(s, email);
     const bearer = (path: string, json: unknown) =>
@@ -137,7 +137,18 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     expect(enable.status).toBe(200);
     const secret = secretOf(((await enable.json()) as { totpURI: string }).totpURI);
     const code = totp(secret);
-    expect((await bearer("/two-factor/verify-totp", { code })).status).toBe(200);
+    const confirmed = await bearer("/two-factor/verify-totp", { code });
+    expect(confirmed.status).toBe(200);
+    // The enrolment replaced the session: the body names the new, live one, as set-auth-token does.
+    const answer = (await confirmed.json()) as { token: string; user: { twoFactorEnabled: boolean } };
+    const live = answer.token;
+    expect(answer.user.twoFactorEnabled).toBe(true);
+    expect(live).not.toBe(me.token.split(".")[0]);
+    expect(confirmed.headers.get("set-auth-token")?.split(".")[0]).toBe(live);
+    const sessionOf = async (token: string) =>
+      (await s.call("/api/auth/get-session", { headers: { Authorization: `Bearer ${token}` } })).json();
+    expect(await sessionOf(live)).toMatchObject({ user: { id: me.userId, twoFactorEnabled: true } });
+    expect(await sessionOf(me.token)).toBeNull();
     await expectEvents(me.userId, ["two_factor_enabled:totp"]);
     // The code that confirmed the enrolment cannot sign anyone in within its window.
     const c1 = await challenge(email);
