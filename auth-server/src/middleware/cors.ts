@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { setResponseHeaders } from "./response-headers.js";
 
 /** The options of Hono's `cors()` that Gatehouse uses; the origin is an explicit list (as there, "*" in it matches only itself). */
 export interface ApiCorsOptions {
@@ -27,18 +28,12 @@ export function apiCors(options: ApiCorsOptions): MiddlewareHandler {
   return async function apiCorsMiddleware(c, next) {
     if (c.req.method === "OPTIONS") return preflight(c, next);
     await next();
-    let headers = c.res.headers;
-    try {
-      headers.append("Vary", "Origin");
-    } catch {
-      // A Response with immutable headers (e.g. from fetch or Response.redirect): copy it once.
-      c.res = new Response(c.res.body, c.res);
-      headers = c.res.headers;
-      headers.append("Vary", "Origin");
-    }
     const origin = c.req.header("origin");
-    if (origin && allowed.has(origin)) headers.set("Access-Control-Allow-Origin", origin);
-    if (options.credentials) headers.set("Access-Control-Allow-Credentials", "true");
-    if (expose) headers.set("Access-Control-Expose-Headers", expose);
+    setResponseHeaders(c, (headers) => {
+      headers.append("Vary", "Origin");
+      if (origin && allowed.has(origin)) headers.set("Access-Control-Allow-Origin", origin);
+      if (options.credentials) headers.set("Access-Control-Allow-Credentials", "true");
+      if (expose) headers.set("Access-Control-Expose-Headers", expose);
+    });
   };
 }

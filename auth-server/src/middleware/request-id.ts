@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { setResponseHeaders } from "./response-headers.js";
 
 /**
  * The ids both services keep from a caller: short and plain, so a log line cannot be forged or
@@ -14,6 +15,6 @@ export function requestId(): MiddlewareHandler<{ Variables: { requestId: string 
     const id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", id);
     await next();
-    c.header("X-Request-ID", id);
+    setResponseHeaders(c, (headers) => headers.set("X-Request-ID", id));
   };
 }

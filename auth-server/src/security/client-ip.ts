@@ -31,7 +31,9 @@ export function resolveClientIp(
 ): string {
   const direct = normalise(peer ?? "");
   if (!direct || !isIP(direct)) return "unknown";
-  if (!trusted.check(direct, familyOf(direct)) || !forwardedFor) return direct;
+  // Without X-Forwarded-For the answer is the peer either way: no trust check (BlockList.check
+  // builds a SocketAddress per call).
+  if (!forwardedFor || !trusted.check(direct, familyOf(direct))) return direct;
   const hops = forwardedFor
     .split(",")
     .map((h) => normalise(h.trim()))

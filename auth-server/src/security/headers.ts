@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { setResponseHeaders } from "../middleware/response-headers.js";
 import { REFERENCE_PATH } from "../routes/api-reference.js";
 
 /**
@@ -46,6 +47,8 @@ export function securityHeaders(https: boolean): MiddlewareHandler {
 /** Auth answers can carry a session, a token or personal data: no cache may keep them. */
 export const noStore: MiddlewareHandler = async function noStore(c, next) {
   await next();
-  c.res.headers.set("Cache-Control", "no-store");
-  c.res.headers.set("Pragma", "no-cache");
+  setResponseHeaders(c, (headers) => {
+    headers.set("Cache-Control", "no-store");
+    headers.set("Pragma", "no-cache");
+  });
 };
