@@ -233,9 +233,13 @@ describe.each(SETUPS)("fast get-session on %s (Redis: %s)", (kind, withRedis) =>
     const { token, userId } = await newUser();
     const key = `${REDIS_KEY_PREFIX}${rawToken(token)}`;
     await expectSameAnswer(bearer(token));
-    // Work those answers left behind (the session's last-active touch rewrites its Redis copy from the
-    // database) must land before the copy is edited, or it can overwrite the edit between the next two answers.
+    // The revocation feed rewrites the user's fields in every cached copy from the database when it
+    // applies a user_changed row (the sign-up's verification wrote one): it must have applied every row
+    // there is before the copy is edited, or it can overwrite the edit between the next two answers.
     await s.gh.settled();
+    // Two reads: one already in flight may have begun before the last row; the second begins after it.
+    await s.gh.revocationSync?.catchUp();
+    await s.gh.revocationSync?.catchUp();
     const cached = JSON.parse((await redis?.get(key)) as string) as { user: Record<string, unknown> };
     cached.user.name = "From Redis";
     await redis?.set(key, JSON.stringify(cached), "KEEPTTL");
