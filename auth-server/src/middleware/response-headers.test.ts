@@ -20,7 +20,8 @@ function appAnswering(answer: () => Response) {
 describe("setResponseHeaders", () => {
   it("writes onto the handler's own response, keeping its status, body and headers", async () => {
     const { app, handlerResponse } = appAnswering(
-      () => new Response('{"ok":true}', { status: 201, headers: { "content-type": "application/json", vary: "Cookie" } }),
+      () =>
+        new Response('{"ok":true}', { status: 201, headers: { "content-type": "application/json", vary: "Cookie" } }),
     );
     const res = await app.request("/");
     expect(res.status).toBe(201);
