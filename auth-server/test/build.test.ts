@@ -87,7 +87,7 @@ describe("compiled production build", () => {
 
   it("serves /health with the package version and a whole sign-up from the compiled entry", async () => {
     // With the start command's V8 flags, so a flag this Node does not know fails here, not in production.
-    const startFlags = pkg.scripts.start.split(" ").filter((word: string) => word.startsWith("--"));
+    const startFlags = (pkg.scripts.start ?? "").split(" ").filter((word: string) => word.startsWith("--"));
     server = await spawnAuthServer({ DATABASE_URL: `sqlite:${join(dataDir, "gatehouse.db")}` }, [
       ...startFlags,
       `${outName}/index.js`,
