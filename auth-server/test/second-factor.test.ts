@@ -292,6 +292,29 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     expect(ok.status).toBe(200);
   });
 
+  it("writes no session_revoked row for the password step's half-session or a session an enrolment replaced; the feed still hears of it", async () => {
+    const email = "hana@example.com";
+    const me = await signUpVerified(s, email);
+    const first = await (await s.call("/api/auth/get-session", { headers: { Cookie: me.cookie } })).json();
+    const { secret, cookie } = await enrol(me.cookie);
+    const c = await challenge(email);
+    const ok = await post("/two-factor/verify-totp", { code: totp(secret, 1) }, c);
+    expect(ok.status).toBe(200);
+    const off = await post("/two-factor/disable", { password: STRONG_PASSWORD }, cookie);
+    expect(off.status).toBe(200);
+    // A real sign-out of the last session: its row is the last one the steps above leave behind.
+    expect((await post("/sign-out", {}, mergeCookies(cookie, off))).status).toBe(200);
+    await expectEvents(me.userId, ["two_factor_enabled:totp", "sign_in:totp", "two_factor_disabled", "sign_out"]);
+    expect((await events(me.userId)).filter((e) => e.startsWith("session_revoked"))).toEqual([]);
+    // The session the enrolment replaced was live: backends learn of its end from the feed.
+    const feed = await s.gh.database.db
+      .selectFrom("auth_revocations")
+      .select("kind")
+      .where("session_id", "=", first.session.id)
+      .execute();
+    expect(feed.map((r) => r.kind)).toContain("session");
+  });
+
   it("does not serve or document email one-time codes (no sender is configured)", async () => {
     const email = "otto@example.com";
     const me = await signUpVerified(s, email);

@@ -53,3 +53,45 @@ export function revocationCause(
   if (path === "/admin/update-user" && data?.banned === true) return "ban";
   return actorId && actorId !== session.userId ? "admin" : "user";
 }
+
+type SessionContext = {
+  request?: Request;
+  context?: { session?: { session: { id: string } } | null };
+} | null;
+
+/**
+ * Sessions created during a request, by request. Keyed by the Request, the one object every hook
+ * of a call sees: the database hooks of a call may be handed an earlier copy of its auth context,
+ * one without the `newSession` the endpoint set (so it cannot tell what the request created).
+ */
+const createdBy = new WeakMap<Request, { id: string; userId: string }[]>();
+
+/** For the session create hook: `session` was created by the request behind `ctx`. */
+export function noteCreated(session: { id: string; userId: string }, ctx: SessionContext | undefined): void {
+  const request = ctx?.request;
+  if (!request) return;
+  const list = createdBy.get(request) ?? [];
+  list.push({ id: session.id, userId: session.userId });
+  createdBy.set(request, list);
+}
+
+/**
+ * Whether deleting `session` is a hand-over inside one request rather than a revocation anyone
+ * should read about ("signed out from another device"):
+ * - the request created it and deletes it before answering: better-auth's two-factor plugin signs
+ *   the password step in, then deletes that session for the code step's challenge (its cookie is
+ *   expired in the same answer). No client ever held its token, so nobody was signed out.
+ * - it is the request's own session, replaced in the same request by a new one of the same user
+ *   (two-factor enrolment confirmed, two-factor disabled): the client holds the successor.
+ * The revocation feed still gets a row for it (the database trigger on user_sessions writes one
+ * for every deleted row, whatever this says): the replaced session was live and backends that
+ * cached its token must drop it; for the half-session a row about a token nobody holds costs
+ * nothing, and a hook that skipped the feed on a guess would be the one place a live token
+ * could outlive its session.
+ */
+export function isHandOver(session: { id: string; userId: string }, ctx: SessionContext | undefined): boolean {
+  const created = (ctx?.request && createdBy.get(ctx.request)) || [];
+  if (created.some((c) => c.id === session.id)) return true;
+  const own = ctx?.context?.session?.session.id === session.id;
+  return own && created.some((c) => c.userId === session.userId);
+}

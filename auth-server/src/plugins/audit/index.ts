@@ -4,7 +4,7 @@ import { ErrorCode } from "../../contract.gen.js";
 import { bodyOf, errorOf, type HookContext, requestMeta } from "../hook-context.js";
 import { serviceActorOf } from "./actor.js";
 import { ADMIN_ACTIONS } from "./admin-actions.js";
-import { revocationCause } from "./causes.js";
+import { isHandOver, noteCreated, revocationCause } from "./causes.js";
 import { mailedLinks } from "./mailed-links.js";
 import { type AuditEvent, AuditEventType, type AuditTrail } from "./trail.js";
 import { userChangeEvents } from "./user-changes.js";
@@ -255,9 +255,16 @@ export function audit(trail: AuditTrail) {
               },
             },
             session: {
+              create: {
+                after: async (session, ctx) => {
+                  noteCreated(session, ctx);
+                },
+              },
               delete: {
                 // Every session the auth server deletes, for whatever reason, leaves an audit row.
                 after: async (session, ctx) => {
+                  // A session handed over to another in the same request was not revoked (causes.ts).
+                  if (isHandOver(session, ctx)) return;
                   const actorId = actorOf(ctx);
                   if (ctx?.path === "/sign-out") {
                     record(ctx, {
