@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.core.config import REPO_ROOT, DatabaseSettings
+from app.core.reads import Reader, decode_text
 
 
 def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
@@ -39,10 +40,6 @@ def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
         rebuilt = parts._replace(scheme="postgresql+asyncpg", query=urlencode(query))
         return rebuilt.geturl()
     raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r} (expected sqlite: or postgres://)")
-
-
-def _decode_text(data: bytes) -> str:
-    return data.decode("utf-8", "replace")
 
 
 class DatabaseUnavailableError(ConnectionError):
@@ -114,9 +111,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # SQLite stores whatever bytes a writer gives it, invalid UTF-8 included (a lone surrogate from a
-            # JS string, a cut multi-byte character); read them with U+FFFD instead of failing the request.
-            dbapi_conn.driver_connection.text_factory = _decode_text
+            dbapi_conn.driver_connection.text_factory = decode_text
             # WAL lets the auth server write while we read; foreign_keys makes ON DELETE CASCADE real;
             # synchronous=NORMAL is WAL's recommended pairing (and the auth server's): no fsync per commit.
             cursor = dbapi_conn.cursor()
@@ -143,6 +138,8 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self.reader = Reader(engine)
+        """Hot read-only statements with the fewest hops (`app.core.reads`)."""
 
     @property
     def dialect(self) -> str:
@@ -161,4 +158,5 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        self.reader.close()
         await self.engine.dispose()

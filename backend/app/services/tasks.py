@@ -4,14 +4,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.reads import Reader
 from app.models import Task, utcnow
 
 # The list is the hot read (every page load), so it skips the ORM: one statement returns the page and the total
-# (a window count), run with the driver's own fetch (aiosqlite's execute_fetchall, asyncpg's fetch): one thread
-# hop or round trip instead of the ORM session's two queries of four hops each. Rows come back as tuples in
-# this column order; the route validates them into `TaskPublic`.
+# (a window count), run by `app.core.reads.Reader` (SQLite: on the loop's thread, no hop; PostgreSQL: one round
+# trip) instead of the ORM session's two queries of four hops each. Rows come back as tuples in this column
+# order; the route validates them into `TaskPublic`.
 TASK_COLUMNS = ("id", "user_id", "title", "description", "completed", "created_at", "updated_at")
 
 
@@ -30,26 +31,18 @@ def _list_sql(dialect: str, *, by_completed: bool) -> tuple[str, str]:
 _SQL = {(d, c): _list_sql(d, by_completed=c) for d in ("sqlite", "postgresql") for c in (False, True)}
 
 
-async def _fetch(engine: AsyncEngine, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
-    async with engine.connect() as conn:
-        driver: Any = (await conn.get_raw_connection()).driver_connection
-        if engine.dialect.name == "sqlite":
-            return list(await driver.execute_fetchall(sql, params))
-        return list(await driver.fetch(sql, *params))
-
-
 async def list_tasks(
-    engine: AsyncEngine, *, user_id: str, completed: bool | None, limit: int, offset: int
+    reader: Reader, *, user_id: str, completed: bool | None, limit: int, offset: int
 ) -> tuple[list[Sequence[Any]], int]:
     """One page of `user_id`'s tasks, newest first (rows in `TASK_COLUMNS` order, as the driver returns them:
     SQLite gives 0/1 and ISO text, PostgreSQL booleans and datetimes), and how many match in total."""
-    page_sql, count_sql = _SQL[(engine.dialect.name, completed is not None)]
+    page_sql, count_sql = _SQL[(reader.dialect, completed is not None)]
     where: list[Any] = [user_id] if completed is None else [user_id, completed]
-    rows = await _fetch(engine, page_sql, [*where, limit, offset])
+    rows = await reader.fetch(page_sql, [*where, limit, offset])
     if rows:
         return [row[: len(TASK_COLUMNS)] for row in rows], int(rows[0][len(TASK_COLUMNS)])
     # Past the last page (or no tasks): the window count came with no row, so ask for it alone.
-    total = (await _fetch(engine, count_sql, where))[0][0] if offset else 0
+    total = (await reader.fetch(count_sql, where))[0][0] if offset else 0
     return [], int(total)
 
 

@@ -37,7 +37,7 @@ _PAGE: TypeAdapter[TasksPublic] = TypeAdapter(TasksPublic)
 async def _page(request: Request, user_id: str, completed: bool | None, limit: int, offset: int) -> JsonBytes:
     # The hot read: rows straight from the driver (no ORM session), validated once into the page and serialised.
     rows, count = await task_service.list_tasks(
-        request.app.state.db.engine, user_id=user_id, completed=completed, limit=limit, offset=offset
+        request.app.state.db.reader, user_id=user_id, completed=completed, limit=limit, offset=offset
     )
     data = [dict(zip(task_service.TASK_COLUMNS, row, strict=True)) for row in rows]
     return json_response_of(_PAGE, {"data": data, "count": count})

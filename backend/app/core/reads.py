@@ -1,0 +1,98 @@
+"""Short read-only statements run with the fewest hops, for the hot reads (the task list).
+
+Through the engine, a read on SQLite costs aiosqlite's worker-thread hops (checkout, the statement, and the pool's
+rollback-on-return) and on PostgreSQL a pooled asyncpg connection; here:
+
+- SQLite: the statement runs on the event loop's own thread, on one stdlib `sqlite3` connection per worker that
+  can only read (`query_only`). That is safe because in WAL mode (which both services set) a reader neither waits
+  for a writer nor makes one wait, and what could still stall the loop is bounded: the busy timeout is 0 (a lock
+  conflict, e.g. a database not in WAL mode or one being recovered, fails at once instead of waiting), and a
+  progress handler interrupts a statement that runs longer than `LOOP_BUDGET_SECONDS` (a user with very many
+  rows). In both cases the read is retried through the engine, on aiosqlite's thread, with the engine's busy
+  timeout — so a slow or blocked read waits off the loop, exactly as before.
+- PostgreSQL: the driver's own `fetch` on a pooled connection: one round trip, a prepared statement that asyncpg
+  caches per connection.
+"""
+
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+LOOP_BUDGET_SECONDS = 0.002
+"""The longest a read may hold the event loop on SQLite before it is handed to a worker thread instead."""
+_PROGRESS_STEPS = 2_000
+"""SQLite virtual-machine steps between two looks at the clock (a few µs of work each time)."""
+
+
+class Reader:
+    """`fetch(sql, params)` → rows as tuples, for read-only statements written for the engine's dialect
+    (`?` parameters on SQLite, `$n` on PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self.dialect: str = engine.dialect.name
+        """`sqlite` or `postgresql` (the statements' parameter style)."""
+        self._sqlite_path = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._loop_connection: sqlite3.Connection | None = None
+        self._loop_thread: int | None = None
+        self._deadline = 0.0
+
+    async def fetch(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        """The rows of one read-only statement."""
+        if self._sqlite_path is not None and self._loop_thread in (None, threading.get_ident()):
+            rows = self._fetch_on_loop(sql, params)
+            if rows is not None:
+                return rows
+        return await self._fetch_pooled(sql, params)
+
+    def close(self) -> None:
+        """Close the loop-thread connection (the engine's are closed with it)."""
+        if self._loop_connection is not None:
+            self._loop_connection.close()
+            self._loop_connection = None
+
+    async def _fetch_pooled(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        async with self._engine.connect() as conn:
+            driver: Any = (await conn.get_raw_connection()).driver_connection
+            if self._sqlite_path is not None:
+                return list(await driver.execute_fetchall(sql, params))
+            return list(await driver.fetch(sql, *params))
+
+    def _fetch_on_loop(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]] | None:
+        """The rows, or None when the read must wait (a lock) or would hold the loop too long."""
+        connection = self._loop_connection or self._open()
+        self._deadline = time.monotonic() + LOOP_BUDGET_SECONDS
+        try:
+            return connection.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF in _HAND_OVER:  # primary code of an extended one
+                return None
+            raise
+
+    def _open(self) -> sqlite3.Connection:
+        assert self._sqlite_path is not None
+        connection = sqlite3.connect(self._sqlite_path, isolation_level=None)
+        # As the engine reads text (app.core.db): invalid UTF-8 becomes U+FFFD rather than failing the request.
+        connection.text_factory = decode_text
+        connection.execute("PRAGMA query_only=ON")
+        connection.execute("PRAGMA busy_timeout=0")
+        connection.set_progress_handler(self._over_budget, _PROGRESS_STEPS)
+        self._loop_connection, self._loop_thread = connection, threading.get_ident()
+        return connection
+
+    def _over_budget(self) -> bool:
+        # Returning True interrupts the statement (SQLITE_INTERRUPT), which `_fetch_on_loop` hands over.
+        return time.monotonic() > self._deadline
+
+
+_HAND_OVER = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT})
+
+
+def decode_text(data: bytes) -> str:
+    """SQLite text as `str`: SQLite stores whatever bytes a writer gives it, invalid UTF-8 included (a lone surrogate
+    from a JS string, a cut multi-byte character); those read as U+FFFD instead of failing the request."""
+    return data.decode("utf-8", "replace")
