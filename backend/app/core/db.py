@@ -97,6 +97,17 @@ def _name_connect_failures(engine: AsyncEngine) -> None:
             raise DatabaseUnavailableError(f"cannot connect to the database: {error!r}") from error
 
 
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    # A connection that died in an outage is replaced at checkout, so service resumes by itself. SQLAlchemy's
+    # pool_pre_ping would learn that with a round trip per checkout (on asyncpg three: BEGIN, the ping, ROLLBACK,
+    # more than the task list's own query); asyncpg already knows when the server closed or reset the socket.
+    # A connection that dies while in use is invalidated by SQLAlchemy, and that request answers 503.
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_conn.driver_connection.is_closed():
+            raise exc.DisconnectionError("the database closed this connection")
+
+
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     """An engine with the pragmas / timeouts both services rely on."""
     url = make_url(to_async_url(settings.database_url))
@@ -124,10 +135,10 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     else:
         engine = create_async_engine(
             url,
-            pool_pre_ping=True,  # a connection that died in an outage is replaced, so service resumes by itself
             pool_timeout=timeout,
             connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
         )
+        _replace_closed_connections(engine)
     _name_connect_failures(engine)
     return engine
 

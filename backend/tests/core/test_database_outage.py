@@ -161,3 +161,22 @@ async def test_unrelated_database_errors_stay_500(app: FastAPI, db: AsyncSession
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         response = await http.get("/api/v1/test-only/bad-sql")
     assert (response.status_code, response.json()["code"]) == (500, "INTERNAL_ERROR")
+
+
+async def test_connection_the_server_closed_is_replaced_without_a_failed_request(
+    app: FastAPI, client: httpx.AsyncClient, alice: Actor, db_kind: str, owner_database: Database
+) -> None:
+    """No ping per checkout: a pooled connection the server has closed (a restart, an administrator's
+    pg_terminate_backend) is known closed to asyncpg, replaced at checkout, and the next request succeeds."""
+    if db_kind != "postgres":
+        pytest.skip("SQLite has no server to close a connection")
+    assert (await client.get("/api/v1/tasks", headers=alice.bearer())).status_code == 200
+    async with app.state.db.engine.connect() as conn:
+        pooled = (await conn.get_raw_connection()).driver_connection
+        pid = pooled.get_server_pid()
+    async with owner_database.engine.connect() as owner:
+        await owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    await eventually(pooled.is_closed, within=5.0)
+    for _ in range(3):
+        response = await client.get("/api/v1/tasks", headers=alice.bearer())
+        assert response.status_code == 200, response.text
