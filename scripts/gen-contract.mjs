@@ -70,6 +70,16 @@ export function loadContract(path = CONTRACT_PATH) {
       problems.push(`character set ${name}: ${err.message}`);
     }
   }
+  const page = contract.pagination ?? {};
+  if (
+    !Number.isInteger(page.maxLimit) ||
+    !Number.isInteger(page.defaultLimit) ||
+    !Number.isInteger(page.maxOffset) ||
+    page.defaultLimit < 1 ||
+    page.defaultLimit > page.maxLimit ||
+    page.maxOffset < 0
+  )
+    problems.push("pagination needs integers 1 <= defaultLimit <= maxLimit and maxOffset >= 0");
   if (problems.length) throw new Error(`contract/gatehouse.json: ${problems.join("; ")}`);
   return { contract, digest: createHash("sha256").update(text).digest("hex").slice(0, 16) };
 }
@@ -148,6 +158,11 @@ function renderTypeScript({ contract, digest }) {
     `export const IMPERSONATION_SESSION_LIFETIME_SECONDS = ${contract.impersonation.sessionLifetimeSeconds};`,
     "",
   );
+  const page = contract.pagination;
+  out.push("/** Paged lists on both services: `limit` 1..max, `offset` 0..max (contract.pagination). */");
+  out.push(`export const PAGE_LIMIT_DEFAULT = ${page.defaultLimit};`);
+  out.push(`export const PAGE_LIMIT_MAX = ${page.maxLimit};`);
+  out.push(`export const PAGE_OFFSET_MAX = ${page.maxOffset};`, "");
   out.push(
     "/** Secrets from examples and docs; production refuses to start with any of them (compared lower-cased). */",
   );
@@ -222,6 +237,9 @@ function renderPython({ contract, digest }) {
   );
   out.push(`ROLE_SEPARATOR: Final = ${pyStr(r.separator)}`);
   out.push(`IMPERSONATION_SESSION_LIFETIME_SECONDS: Final = ${contract.impersonation.sessionLifetimeSeconds}`);
+  out.push(`PAGE_LIMIT_DEFAULT: Final = ${contract.pagination.defaultLimit}`);
+  out.push(`PAGE_LIMIT_MAX: Final = ${contract.pagination.maxLimit}`);
+  out.push(`PAGE_OFFSET_MAX: Final = ${contract.pagination.maxOffset}`);
   out.push("PLACEHOLDER_SECRETS: Final[frozenset[str]] = frozenset(");
   out.push("    {");
   for (const s of contract.placeholderSecrets) out.push(`        ${pyStr(s)},`);

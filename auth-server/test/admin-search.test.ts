@@ -66,6 +66,10 @@ describe.each(DB_KINDS)("admin user search on %s", (kind) => {
       { limit: "1.5" },
       { offset: "-1" },
       { limit: "0" },
+      // contract pagination: refused above the caps, as the backend's lists are.
+      { limit: "101" },
+      { limit: "100000" },
+      { offset: "1000001" },
       { searchValue: "\u0000" },
       { searchValue: "a\u202ez" },
       { filterField: "email", filterOperator: "contains", filterValue: "\u0000" },
@@ -99,6 +103,20 @@ describe.each(DB_KINDS)("admin user search on %s", (kind) => {
     expect(res.status).toBe(200);
     const listed = ((await res.json()) as { users: { name: string }[] }).users.map((u) => u.name).sort();
     expect(listed).toEqual(["AnnXLee", "Ann_Lee"]);
+  });
+
+  it("pages at most the contract's maxLimit users, also when no limit is given (stock better-auth answers every user)", async () => {
+    const page = async (query: string) =>
+      (await (await s.call(`/api/auth/admin/list-users${query}`, { headers: bearer })).json()) as {
+        users: unknown[];
+        total: number;
+        limit?: number;
+      };
+    const unasked = await page("");
+    expect(unasked.limit).toBe(100);
+    expect(unasked.users).toHaveLength(unasked.total);
+    expect((await page("?limit=100&offset=1000000")).users).toEqual([]);
+    expect((await page("?limit=2")).users).toHaveLength(2);
   });
 
   it("escapes only the LIKE wildcards and the escape character", () => {

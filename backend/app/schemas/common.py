@@ -7,7 +7,14 @@ from typing import Annotated, Generic, TypeVar
 
 from annotated_types import GroupedMetadata
 from fastapi import Query
-from gatehouse_fastapi._contract import AuditEventType, CharacterSets, TextLimit
+from gatehouse_fastapi._contract import (
+    PAGE_LIMIT_DEFAULT,
+    PAGE_LIMIT_MAX,
+    PAGE_OFFSET_MAX,
+    AuditEventType,
+    CharacterSets,
+    TextLimit,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
@@ -81,8 +88,11 @@ def limited_text(limit: TextLimit) -> GroupedMetadata:
     return _LimitedText(limit)
 
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100).")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
+# contract/gatehouse.json `pagination`: the auth server's admin list-users holds to the same bounds.
+Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description=f"Page size (1-{PAGE_LIMIT_MAX}).")]
+Offset = Annotated[int, Query(ge=0, le=PAGE_OFFSET_MAX, description="Items to skip.")]
+DEFAULT_LIMIT = PAGE_LIMIT_DEFAULT
+"""The page size when a list request gives no `limit` (contract/gatehouse.json `pagination`)."""
 
 
 T = TypeVar("T")

@@ -27,7 +27,7 @@ export function adminSearch() {
           handler: createAuthMiddleware(async (ctx) => {
             const given = { ...(ctx.query as Record<string, unknown> | undefined) };
             const query = checkedListQuery(given);
-            let changed = query.filterValue !== given.filterValue;
+            let changed = query.filterValue !== given.filterValue || query.limit !== given.limit;
             if (
               typeof query.searchValue === "string" &&
               PATTERN_OPERATORS.has(String(query.searchOperator ?? "contains"))

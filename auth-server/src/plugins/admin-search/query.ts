@@ -1,5 +1,5 @@
 import { APIError } from "better-auth/api";
-import { CHARACTER_SETS, ErrorCode } from "../../contract.gen.js";
+import { CHARACTER_SETS, ErrorCode, PAGE_LIMIT_MAX, PAGE_OFFSET_MAX } from "../../contract.gen.js";
 import { codePointName, forbiddenCodePoint } from "../user-fields/fields.js";
 
 /**
@@ -42,10 +42,17 @@ const isListable = (field: unknown): field is keyof typeof LISTABLE_FIELDS =>
 
 /**
  * Checks an admin list-users query and returns it with `filterValue` in the type of its field
- * (a query string says "true", the column holds a boolean; a date becomes ISO 8601). Throws 400
- * VALIDATION_ERROR naming the first parameter better-auth could not apply.
+ * (a query string says "true", the column holds a boolean; a date becomes ISO 8601) and a `limit`
+ * (better-auth's list-users answers every user without one; this answers at most PAGE_LIMIT_MAX).
+ * Throws 400 VALIDATION_ERROR naming the first parameter better-auth could not apply, or a `limit`
+ * or `offset` past the contract's pagination caps.
  */
 export function checkedListQuery(query: Record<string, unknown>): Record<string, unknown> {
+  const checked = checkedFilters(query);
+  return checked.limit === undefined ? { ...checked, limit: PAGE_LIMIT_MAX } : checked;
+}
+
+function checkedFilters(query: Record<string, unknown>): Record<string, unknown> {
   const fields = Object.keys(LISTABLE_FIELDS).join(", ");
   if (query.sortBy !== undefined && !isListable(query.sortBy)) throw invalid(`sortBy: must be one of ${fields}`);
   if (query.searchField !== undefined && !SEARCHABLE_FIELDS.has(String(query.searchField)))
@@ -57,6 +64,12 @@ export function checkedListQuery(query: Record<string, unknown>): Record<string,
   }
   // better-auth reads limit=0 as "no limit": a page of nothing is asked for as no page at all.
   if (query.limit !== undefined && Number(query.limit) === 0) throw invalid("limit: must be 1 or more");
+  // contract/gatehouse.json `pagination`, as the backend's lists: refused above the cap, not clamped
+  // (a client paging until a short page would stop early on a clamped one).
+  if (query.limit !== undefined && Number(query.limit) > PAGE_LIMIT_MAX)
+    throw invalid(`limit: must be ${PAGE_LIMIT_MAX} or less`);
+  if (query.offset !== undefined && Number(query.offset) > PAGE_OFFSET_MAX)
+    throw invalid(`offset: must be ${PAGE_OFFSET_MAX} or less`);
   // Search text is held to the same characters as the fields it searches: a NUL cut the pattern short on
   // SQLite and matched every user.
   for (const key of ["searchValue", "filterValue"] as const) {

@@ -12,7 +12,7 @@ from pydantic import AfterValidator
 from starlette.responses import StreamingResponse
 
 from app.api.deps import SessionDep
-from app.schemas.common import Limit, Offset, known_event_type, refuse_control_characters
+from app.schemas.common import DEFAULT_LIMIT, Limit, Offset, known_event_type, refuse_control_characters
 from app.schemas.events import AuthEventPublic, AuthEventsPublic
 from app.services import events as event_service
 
@@ -79,7 +79,7 @@ async def list_events(
     since: SinceFilter = None,
     until: UntilFilter = None,
     success: SuccessFilter = None,
-    limit: Limit = 20,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> AuthEventsPublic:
     """The audit log, newest first: sign-ups, verifications, sign-ins (also failed), sign-outs, password

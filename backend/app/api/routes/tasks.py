@@ -11,7 +11,7 @@ from app.api.deps import SessionDep, is_admin
 from app.api.json import JsonBytes, json_response_of
 from app.errors import ApiError, ErrorCode, error_responses
 from app.models import Task
-from app.schemas.common import Limit, Offset
+from app.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from app.schemas.tasks import TaskCreate, TaskPublic, TaskReplace, TasksPublic, TaskUpdate
 from app.services import tasks as task_service
 
@@ -45,7 +45,7 @@ async def _page(request: Request, user_id: str, completed: bool | None, limit: i
 
 @router.get("", summary="List your tasks", response_model=TasksPublic)
 async def list_tasks(
-    request: Request, user: VerifiedUser, completed: Completed = None, limit: Limit = 20, offset: Offset = 0
+    request: Request, user: VerifiedUser, completed: Completed = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> JsonBytes:
     """The caller's tasks, newest first."""
     return await _page(request, user.id, completed, limit, offset)
@@ -102,7 +102,7 @@ async def list_user_tasks(
     user: VerifiedUser,
     user_id: UserId,
     completed: Completed = None,
-    limit: Limit = 20,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> JsonBytes:
     """`user_id`'s tasks: only for that user themself, or an admin (seed T037: others get 403)."""

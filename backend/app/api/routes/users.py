@@ -12,7 +12,7 @@ from gatehouse_fastapi._contract import ROLE_NAMES
 from app.api.deps import IdentityDep, SessionDep, is_admin
 from app.errors import ApiError, ErrorCode, error_responses
 from app.models import User
-from app.schemas.common import Limit, Offset
+from app.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from app.schemas.users import BanRequest, RoleUpdate, UserAdmin, UserPublic, UsersPublic, UserUpdate
 from app.services import users as user_service
 
@@ -40,7 +40,7 @@ async def _existing(db: SessionDep, user_id: str) -> User:
 
 @router.get("", summary="List users")
 async def list_users(
-    _admin: AdminUser, db: SessionDep, search: Search = None, limit: Limit = 20, offset: Offset = 0
+    _admin: AdminUser, db: SessionDep, search: Search = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> UsersPublic:
     """Every user, newest first, optionally filtered by email or name (admin only)."""
     rows, count = await user_service.list_users(db, search=search, limit=limit, offset=offset)

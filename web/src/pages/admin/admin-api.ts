@@ -1,3 +1,4 @@
+import { PAGE_LIMIT_MAX } from "../../contract.gen";
 import { authClient } from "../../lib/auth-client";
 import { RequestError, unwrap } from "../../lib/errors";
 
@@ -52,10 +53,10 @@ export async function listUsers(q: UserQuery): Promise<{ users: AdminUser[]; tot
 
 /**
  * Several users by id in one request (the admin plugin's list with an `in` filter), for lists that
- * only carry ids. Deleted users are simply missing from the answer.
+ * only carry ids (at most a page of them: contract pagination). Deleted users are simply missing.
  */
 export async function listUsersById(ids: readonly string[]): Promise<AdminUser[]> {
-  const unique = [...new Set(ids)].slice(0, 100);
+  const unique = [...new Set(ids)].slice(0, PAGE_LIMIT_MAX);
   if (unique.length === 0) return [];
   const filter =
     unique.length === 1
