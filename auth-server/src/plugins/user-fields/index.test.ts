@@ -124,6 +124,18 @@ describe.each(DB_KINDS)("user fields on %s", (kind) => {
     expect(await answer(internal)).toMatchObject(refused);
   });
 
+  it("takes image: null on sign-up as no image, as update-user does", async () => {
+    const res = await post("/sign-up/email", {
+      email: "no-image@example.com",
+      password: STRONG_PASSWORD,
+      name: "N",
+      image: null,
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { user: { image: unknown } }).user.image).toBeNull();
+    expect((await userRow("no-image@example.com"))?.image).toBeNull();
+  });
+
   it("applies the contract's limits on every path, counting code points (item 11)", async () => {
     const { userName, userImage, banReason, banExpiresInSeconds } = FIELD_LIMITS;
     const tooLong = "n".repeat(userName.maxLength + 1);

@@ -152,6 +152,16 @@ export function userFields() {
           }),
         },
         {
+          // `image: null` is "no image" on sign-up as on update-user and the backend (contract userImage
+          // may be null); better-auth's sign-up schema takes a string or nothing, so null is taken out.
+          // In place: a returned body is merged into the original, which cannot remove a key.
+          matcher: (ctx) => ctx.path === "/sign-up/email",
+          handler: createAuthMiddleware(async (ctx) => {
+            const body = ctx.body as Record<string, unknown> | null | undefined;
+            if (body !== null && typeof body === "object" && body.image === null) delete body.image;
+          }),
+        },
+        {
           matcher: (ctx) => ADMIN_DATA_PATHS.has(ctx.path ?? ""),
           handler: createAuthMiddleware(async (ctx) => {
             if (ctx.body !== null && typeof ctx.body === "object") checkAdminData(bodyOf(ctx).data);
