@@ -6,6 +6,7 @@ import { type Mailer, OutboxMailer } from "./email/index.js";
 import type { Env } from "./env.js";
 import { codeForStatus, type ErrorBody, ErrorCode, HttpError } from "./errors.js";
 import { type Logger, loggedPath, requestLogLevel } from "./logger.js";
+import { AllowedMethods, appRoutes, betterAuthRoutes } from "./middleware/allowed-methods.js";
 import { limitRequestBodies } from "./middleware/body-limit.js";
 import { apiCors } from "./middleware/cors.js";
 import { normalizeErrorResponse } from "./middleware/error-body.js";
@@ -13,6 +14,7 @@ import { betterAuthOriginCheck } from "./middleware/origin-check.js";
 import { normaliseRedirectTargets } from "./middleware/redirect-targets.js";
 import { requestId } from "./middleware/request-id.js";
 import { oauthRoutes } from "./oauth/index.js";
+import { notServed } from "./openapi/document.js";
 import type { SessionActivity } from "./plugins/session-activity/index.js";
 import { WAITER_HEADER } from "./plugins/verification-waiter/index.js";
 import { devOutboxRoutes } from "./routes/dev-outbox.js";
@@ -119,10 +121,27 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
   app.route("/", sessionRoutes(auth, sessionActivity));
   app.route("/", openApiRoutes(auth, env.API_REFERENCE_ENABLED));
   app.route("/", oauthRoutes({ handler: auth.handler, env, logger }));
-  app.on(["GET", "POST"], "/api/auth/*", async (c) => normalizeErrorResponse(await auth.handler(c.req.raw)));
+  // A served path asked with another method is 405 with Allow, as on the backend; better-auth's router
+  // and Hono answer it 404 (better-auth's with no body, which is how it is told from other 404s).
+  const allowed = new AllowedMethods(() => [
+    ...betterAuthRoutes(auth.api, "/api/auth", notServed(auth.options)),
+    ...appRoutes(app.routes),
+  ]);
+  app.on(["GET", "POST"], "/api/auth/*", async (c) => {
+    const res = await auth.handler(c.req.raw);
+    if (res.status === 404 && res.body === null) return allowed.refusal(c) ?? normalizeErrorResponse(res);
+    // better-auth's own 405s (POST get-session) keep their code and gain the Allow a 405 must carry.
+    if (res.status === 405 && !res.headers.has("Allow")) {
+      const allow = allowed.of(c.req.path);
+      if (allow.length) res.headers.set("Allow", allow.join(", "));
+    }
+    return normalizeErrorResponse(res);
+  });
 
-  app.notFound((c) =>
-    c.json<ErrorBody>({ code: ErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}.` }, 404),
+  app.notFound(
+    (c) =>
+      allowed.refusal(c) ??
+      c.json<ErrorBody>({ code: ErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}.` }, 404),
   );
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json<ErrorBody>({ code: err.code, message: err.message }, err.status);

@@ -28,6 +28,8 @@ export function codeForStatus(status: number): ErrorCode {
       return ErrorCode.METHOD_NOT_ALLOWED;
     case 413:
       return ErrorCode.PAYLOAD_TOO_LARGE;
+    case 415:
+      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
     case 431:
       return ErrorCode.HEADERS_TOO_LARGE;
     case 429:

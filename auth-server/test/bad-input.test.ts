@@ -10,13 +10,24 @@ interface Case {
   path: string;
   /** A string is sent verbatim (malformed JSON); anything else is JSON-encoded. */
   body?: unknown;
+  /** Content-Type of a verbatim body (application/json unless given). */
+  contentType?: string;
   status?: number;
   code?: string;
 }
 
 const CASES: Case[] = [
-  { name: "malformed JSON on sign-in", path: "/api/auth/sign-in/email", body: "{bad json", code: "BAD_REQUEST" },
-  { name: "malformed JSON on sign-up", path: "/api/auth/sign-up/email", body: '{"email": ' },
+  // The contract's codes for the edges, the backend's answers alike (backend/tests/integration/test_edge_answers.py).
+  { name: "malformed JSON on sign-in", path: "/api/auth/sign-in/email", body: "{bad json", code: "INVALID_JSON" },
+  { name: "malformed JSON on sign-up", path: "/api/auth/sign-up/email", body: '{"email": ', code: "INVALID_JSON" },
+  {
+    name: "a JSON body sent as text/plain",
+    path: "/api/auth/sign-in/email",
+    body: '{"email": "victim@example.com", "password": "x"}',
+    contentType: "text/plain",
+    status: 415,
+    code: "UNSUPPORTED_MEDIA_TYPE",
+  },
   { name: "email as a number", path: "/api/auth/sign-in/email", body: { email: 42, password: STRONG_PASSWORD } },
   {
     name: "password as an object",
@@ -26,10 +37,19 @@ const CASES: Case[] = [
   { name: "missing password", path: "/api/auth/sign-in/email", body: { email: "x@example.com" } },
   { name: "missing everything", path: "/api/auth/sign-up/email", body: {} },
   { name: "array body", path: "/api/auth/sign-up/email", body: [1, 2, 3] },
+  // better-auth's own codes on its endpoints (contract INVALID_EMAIL): sign-up's schema says
+  // VALIDATION_ERROR, sign-in's own check INVALID_EMAIL.
   {
-    name: "invalid email",
+    name: "invalid email on sign-up",
     path: "/api/auth/sign-up/email",
     body: { email: "not-an-email", password: STRONG_PASSWORD, name: "x" },
+    code: "VALIDATION_ERROR",
+  },
+  {
+    name: "invalid email on sign-in",
+    path: "/api/auth/sign-in/email",
+    body: { email: "not-an-email", password: STRONG_PASSWORD },
+    code: "INVALID_EMAIL",
   },
   {
     name: "short password on sign-up",
@@ -83,7 +103,12 @@ const CASES: Case[] = [
     code: "NOT_FOUND",
   },
   { name: "unknown top-level route", method: "GET", path: "/nope", status: 404, code: "NOT_FOUND" },
-  { name: "wrong method on sign-in", method: "GET", path: "/api/auth/sign-in/email" },
+  // A served path with another method: 405 with Allow (checked below), as the backend answers.
+  { name: "GET on sign-in", method: "GET", path: "/api/auth/sign-in/email", status: 405, code: "METHOD_NOT_ALLOWED" },
+  { name: "PUT on sign-in", method: "PUT", path: "/api/auth/sign-in/email", status: 405, code: "METHOD_NOT_ALLOWED" },
+  { name: "DELETE on a reset link", method: "DELETE", path: "/api/auth/reset-password/abc", status: 405 },
+  { name: "POST on health", method: "POST", path: "/health", status: 405, code: "METHOD_NOT_ALLOWED" },
+  { name: "GET on a route not offered", method: "GET", path: "/api/auth/two-factor/send-otp", status: 404 },
   { name: "verify with garbage token", method: "GET", path: "/api/auth/verify-email?token=garbage" },
   {
     name: "reset without token",
@@ -103,11 +128,11 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
     await s.close();
   });
 
-  it.each(CASES)("$name → 4xx {code, message}", async ({ method = "POST", path, body, status, code }) => {
+  it.each(CASES)("$name → 4xx {code, message}", async ({ method = "POST", path, body, contentType, status, code }) => {
     const init: RequestInit & { json?: unknown } = { method };
     if (typeof body === "string") {
       init.body = body;
-      init.headers = { "Content-Type": "application/json" };
+      init.headers = { "Content-Type": contentType ?? "application/json" };
     } else if (body !== undefined) init.json = body;
     const hashesBefore = s.hashCalls();
     const res = await s.call(path, init);
@@ -119,8 +144,22 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
     expect(json.code).toMatch(/^[A-Z][A-Z0-9_]+$/);
     expect(typeof json.message).toBe("string");
     if (code) expect(json.code).toBe(code);
+    if (res.status === 405) expect(res.headers.get("allow")).toMatch(/^[A-Z]+(, [A-Z]+)*$/);
     // A long password must cost nothing: it never reaches argon2 (not even the dummy hash
     // better-auth runs for unknown emails).
     if (JSON.stringify(body ?? "").length > 5000) expect(s.hashCalls()).toBe(hashesBefore);
+  });
+
+  it("names the methods a path is served with in Allow", async () => {
+    const allowOf = async (method: string, path: string) => (await s.call(path, { method })).headers.get("allow");
+    expect(await allowOf("GET", "/api/auth/sign-in/email")).toBe("POST");
+    expect(await allowOf("DELETE", "/api/auth/reset-password/abc")).toBe("GET");
+    expect(await allowOf("POST", "/health")).toBe("GET");
+    // better-auth declares POST too, but answers it 405 itself (no deferSessionRefresh): not offered,
+    // and its own 405 keeps its code (better-auth's clients know it) with the Allow it lacked.
+    expect(await allowOf("PUT", "/api/auth/get-session")).toBe("GET");
+    const post = await s.call("/api/auth/get-session", { method: "POST" });
+    expect([post.status, post.headers.get("allow")]).toEqual([405, "GET"]);
+    expect(((await post.json()) as { code: string }).code).toBe("METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED");
   });
 });

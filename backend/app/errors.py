@@ -115,8 +115,26 @@ async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.code, exc.message, exc.headers)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+def _is_json(content_type: str | None) -> bool:
+    """Whether a Content-Type names JSON as FastAPI reads it (application/json or a +json type, RFC 6839)."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """400 `VALIDATION_ERROR`, or what the auth server answers for the same body (better-call's body reading):
+    400 `INVALID_JSON` for JSON that does not parse, 415 `UNSUPPORTED_MEDIA_TYPE` for a body sent as anything
+    but JSON (or without a Content-Type), which FastAPI leaves unparsed so that it fails the route's schema."""
     assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(ErrorCode.INVALID_JSON, "The request body is not valid JSON.")
+    # FastAPI hands the route the raw bytes of a body it did not read as JSON (by its Content-Type).
+    unread = isinstance(exc.body, bytes | bytearray) and len(exc.body) > 0
+    if unread and not _is_json(request.headers.get("content-type")):
+        return error_response(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The request body must be JSON (Content-Type: application/json)."
+        )
     return error_response(ErrorCode.VALIDATION_ERROR, _describe(exc))
 
 

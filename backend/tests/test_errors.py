@@ -68,3 +68,31 @@ async def test_cors_preflight_allows_configured_origin(client: httpx.AsyncClient
 async def test_cors_refuses_unknown_origin(client: httpx.AsyncClient, alice: Actor) -> None:
     response = await client.get("/api/v1/auth/me", headers={**alice.bearer(), "Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_malformed_json_body_is_invalid_json(client: httpx.AsyncClient, alice: Actor) -> None:
+    # The auth server answers the same (tests/integration/test_edge_answers.py asks both).
+    for body in (b'{"title": ', b"{'title': 'x'}", b"[1,]"):
+        response = await client.post(
+            "/api/v1/tasks", content=body, headers={**alice.bearer(), "Content-Type": "application/json"}
+        )
+        assert (response.status_code, response.json()["code"]) == (400, "INVALID_JSON"), body
+
+
+async def test_body_that_is_not_json_is_unsupported_media_type(client: httpx.AsyncClient, alice: Actor) -> None:
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {**alice.bearer(), **({"Content-Type": content_type} if content_type else {})}
+        response = await client.post("/api/v1/tasks", content=b'{"title": "x"}', headers=headers)
+        assert (response.status_code, response.json()["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE"), content_type
+    # A JSON type with parameters is JSON.
+    for content_type in ("application/json; charset=utf-8", "APPLICATION/JSON"):
+        response = await client.post(
+            "/api/v1/tasks", content=b'{"title": "x"}', headers={**alice.bearer(), "Content-Type": content_type}
+        )
+        assert response.status_code == 201, (content_type, response.text)
+
+
+async def test_method_not_allowed_names_the_allowed_methods(client: httpx.AsyncClient) -> None:
+    response = await client.put("/api/v1/health")
+    assert (response.status_code, response.json()["code"]) == (405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "GET"

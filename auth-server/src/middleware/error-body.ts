@@ -24,8 +24,11 @@ export async function normalizeErrorResponse(res: Response): Promise<Response> {
   } catch {
     parsed = null;
   }
-  // better-call answers a body it cannot parse with 500 or 400 before any handler runs.
+  // better-call answers a body it cannot parse with 400 {code: "BAD_REQUEST", message: "Invalid JSON in
+  // request body"} (or a 500) before any handler runs; the contract's answer for it, the backend's too, is
+  // INVALID_JSON with the sentence below, so better-call's own body is set aside.
   const looksLikeBadJson = /json/i.test(text) && /(parse|unexpected|invalid)/i.test(text);
+  if (looksLikeBadJson && parsed?.code === "BAD_REQUEST") parsed = null;
   let status = res.status;
   if (status >= 500 && looksLikeBadJson) status = 400;
   const body: ErrorBody = {

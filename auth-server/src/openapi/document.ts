@@ -49,7 +49,7 @@ const SESSION_NEEDS: Record<string, SessionNeed> = {
  * Operations better-auth generates whatever the configuration, which this configuration never
  * serves (they only ever answer an error), so no client is offered them.
  */
-function notServed(options: Auth["options"]): Set<string> {
+export function notServed(options: Auth["options"]): Set<string> {
   const session = options.session as { deferSessionRefresh?: boolean; additionalFields?: object } | undefined;
   const user = options.user as
     | { changeEmail?: { enabled?: boolean }; deleteUser?: { sendDeleteAccountVerification?: unknown } }

@@ -3,9 +3,9 @@
 Routes declare only their own error codes (`error_responses(ErrorCode.TASK_NOT_FOUND)`); what follows from
 their dependencies is added here, so the document cannot drift from the code: a route behind `CurrentUser`
 answers 401 `UNAUTHORIZED` and 403 `BANNED_USER`, `VerifiedUser` adds `EMAIL_NOT_VERIFIED`, `AdminUser`
-adds `FORBIDDEN`, a body adds 413, parameters add 400 `VALIDATION_ERROR`, the database (directly or behind a
-credential) adds 503 `DATABASE_UNAVAILABLE`, an identity change (made by the auth server) 503
-`AUTH_SERVER_UNAVAILABLE`, and every route may answer 431 (request head too large) and 500.
+adds `FORBIDDEN`, a body adds 413, 400 `INVALID_JSON` and 415, parameters add 400 `VALIDATION_ERROR`, the
+database (directly or behind a credential) adds 503 `DATABASE_UNAVAILABLE`, an identity change (made by the
+auth server) 503 `AUTH_SERVER_UNAVAILABLE`, and every route may answer 431 (request head too large) and 500.
 Each error status lists its codes in `x-error-codes` and points at the one `{code, message}` schema; codes and
 statuses are the contract's (contract/gatehouse.json).
 
@@ -92,8 +92,8 @@ def _implied_codes(route: RouteContext) -> set[ErrorCode]:
         codes.add(ErrorCode.DATABASE_UNAVAILABLE)
     if get_identity in calls:  # the change is made by the auth server
         codes.add(ErrorCode.AUTH_SERVER_UNAVAILABLE)
-    if route.body_field is not None:
-        codes.add(ErrorCode.PAYLOAD_TOO_LARGE)
+    if route.body_field is not None:  # a body that is too large, not JSON, or not sent as JSON (app.errors)
+        codes.update((ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.INVALID_JSON, ErrorCode.UNSUPPORTED_MEDIA_TYPE))
     return codes
 
 

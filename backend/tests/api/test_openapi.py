@@ -63,11 +63,12 @@ def test_errors_follow_from_dependencies_and_routes(document: dict[str, Any]) ->
     assert codes("/api/v1/health", "get") == {"431": ["HEADERS_TOO_LARGE"], "500": ["INTERNAL_ERROR"]}
     assert codes("/api/v1/health/db", "get")["503"] == ["DATABASE_UNAVAILABLE"]
     assert codes("/api/v1/tasks/{task_id}", "patch") == {
-        "400": ["VALIDATION_ERROR"],
+        "400": ["INVALID_JSON", "VALIDATION_ERROR"],
         "401": ["UNAUTHORIZED"],
         "403": ["BANNED_USER", "EMAIL_NOT_VERIFIED"],
         "404": ["TASK_NOT_FOUND"],
         "413": ["PAYLOAD_TOO_LARGE"],
+        "415": ["UNSUPPORTED_MEDIA_TYPE"],
         "431": ["HEADERS_TOO_LARGE"],
         "500": ["INTERNAL_ERROR"],
         "503": ["DATABASE_UNAVAILABLE"],
@@ -75,7 +76,7 @@ def test_errors_follow_from_dependencies_and_routes(document: dict[str, Any]) ->
     # MFA_REQUIRED: with ADMIN_REQUIRE_MFA every admin route needs a second factor.
     assert codes("/api/v1/admin/events", "get")["403"] == ["BANNED_USER", "FORBIDDEN", "MFA_REQUIRED"]
     role = codes("/api/v1/users/{user_id}/role", "put")
-    assert role["400"] == ["CANNOT_CHANGE_OWN_ROLE", "INVALID_ROLE", "VALIDATION_ERROR"]
+    assert role["400"] == ["CANNOT_CHANGE_OWN_ROLE", "INVALID_JSON", "INVALID_ROLE", "VALIDATION_ERROR"]
     assert not any("422" in op["responses"] for _, _, op in operations(document))
 
 

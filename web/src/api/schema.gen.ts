@@ -481,7 +481,7 @@ export interface components {
          * @description Every error code either service answers with, in `{code, message}` bodies.
          * @enum {string}
          */
-        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_ROLE" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "PASSWORD_TOO_COMMON" | "CANNOT_BAN_SELF" | "ADMIN_SESSION_NOT_FOUND" | "CANNOT_CHANGE_OWN_ROLE" | "CANNOT_REVOKE_CURRENT_SESSION" | "UNAUTHORIZED" | "INVALID_EMAIL_OR_PASSWORD" | "FORBIDDEN" | "BANNED_USER" | "EMAIL_NOT_VERIFIED" | "MFA_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "TASK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "AUTH_SERVER_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_EMAIL" | "INVALID_ROLE" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "PASSWORD_TOO_COMMON" | "CANNOT_BAN_SELF" | "ADMIN_SESSION_NOT_FOUND" | "CANNOT_CHANGE_OWN_ROLE" | "CANNOT_REVOKE_CURRENT_SESSION" | "UNAUTHORIZED" | "INVALID_EMAIL_OR_PASSWORD" | "FORBIDDEN" | "BANNED_USER" | "EMAIL_NOT_VERIFIED" | "MFA_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "TASK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "AUTH_SERVER_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
         /**
          * HealthStatus
          * @description Health response body. `revocation_feed`: `live` (the backend answers from its caches, kept current by the
@@ -1322,7 +1322,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            /** @description `INVALID_JSON`: The body is not valid JSON (sent as application/json). `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1351,6 +1351,15 @@ export interface operations {
             };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: A request body sent as anything but JSON (Content-Type application/json), or without a Content-Type: better-call's answer, the backend's alike. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1498,7 +1507,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            /** @description `INVALID_JSON`: The body is not valid JSON (sent as application/json). `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1536,6 +1545,15 @@ export interface operations {
             };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: A request body sent as anything but JSON (Content-Type application/json), or without a Content-Type: better-call's answer, the backend's alike. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1681,7 +1699,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskPublic"];
                 };
             };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            /** @description `INVALID_JSON`: The body is not valid JSON (sent as application/json). `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1719,6 +1737,15 @@ export interface operations {
             };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: A request body sent as anything but JSON (Content-Type application/json), or without a Content-Type: better-call's answer, the backend's alike. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1945,7 +1972,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            /** @description `INVALID_JSON`: The body is not valid JSON (sent as application/json). `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1983,6 +2010,15 @@ export interface operations {
             };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: A request body sent as anything but JSON (Content-Type application/json), or without a Content-Type: better-call's answer, the backend's alike. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2043,7 +2079,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description `CANNOT_BAN_SELF`: Administrators cannot ban themselves. `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            /** @description `CANNOT_BAN_SELF`: Administrators cannot ban themselves. `INVALID_JSON`: The body is not valid JSON (sent as application/json). `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2081,6 +2117,15 @@ export interface operations {
             };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: A request body sent as anything but JSON (Content-Type application/json), or without a Content-Type: better-call's answer, the backend's alike. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2226,7 +2271,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserAdmin"];
                 };
             };
-            /** @description `CANNOT_CHANGE_OWN_ROLE`: Administrators cannot change their own role. `INVALID_ROLE`: The role is not one of the configured roles. `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
+            /** @description `CANNOT_CHANGE_OWN_ROLE`: Administrators cannot change their own role. `INVALID_JSON`: The body is not valid JSON (sent as application/json). `INVALID_ROLE`: The role is not one of the configured roles. `VALIDATION_ERROR`: A parameter or body field is missing or invalid (better-call's code for schema failures). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2264,6 +2309,15 @@ export interface operations {
             };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is larger than the service accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: A request body sent as anything but JSON (Content-Type application/json), or without a Content-Type: better-call's answer, the backend's alike. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
