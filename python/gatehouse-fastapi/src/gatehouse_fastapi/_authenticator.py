@@ -5,11 +5,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from gatehouse_fastapi._cookie_signature import unsign
-from gatehouse_fastapi._jwt_verify import JwtVerifier, looks_like_jwt
-from gatehouse_fastapi._models import CredentialKind, Principal
+from gatehouse_fastapi._jwt_verify import JwtClaims, JwtVerifier, looks_like_jwt
+from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session
 from gatehouse_fastapi._session_store import SessionLiveness, TokenSessions
 
 _MAX_CREDENTIAL_LENGTH = 16_384
+_MAX_JWT_PRINCIPALS = 4_096
+"""JWT principals remembered (see `Authenticator._as_jwt_says`); the oldest go first."""
 
 
 class Authenticator:
@@ -34,6 +36,7 @@ class Authenticator:
         self._sessions = sessions
         self._jwt = jwt_verifier
         self._liveness = liveness
+        self._jwt_principals: dict[int, tuple[JwtClaims, Session, AuthUser, Principal]] = {}
 
     def presented(self, authorization: str | None, cookies: Mapping[str, str]) -> bool:
         """Whether the request carries a credential this authenticator reads (a Bearer header or the session
@@ -65,9 +68,7 @@ class Authenticator:
             principal = await self._liveness.live_principal(claims, credential)
             if principal is None:
                 return None
-            # A JWT speaks for how it was obtained: its own amr / auth_time, not the session's later step-ups.
-            session = dataclasses.replace(principal.session, amr=claims.amr, auth_time=_epoch(claims.auth_time))
-            return dataclasses.replace(principal, session=session)
+            return self._as_jwt_says(claims, principal)
         if "." in credential or "%" in credential:
             # The `token.signature` form (set-auth-token / cookie value): signature first, database second.
             token = unsign(credential, self._secret, strict_cookie_format=False)
@@ -76,6 +77,23 @@ class Authenticator:
         else:
             token = credential  # the raw session token, as better-auth's bearer plugin accepts it
         return await self._sessions.by_token(token, credential=CredentialKind.BEARER)
+
+    def _as_jwt_says(self, claims: JwtClaims, principal: Principal) -> Principal:
+        """`principal` with the JWT's own amr / auth_time: a JWT speaks for how it was obtained, not for the
+        session's later step-ups. Remembered per (claims, session, user) objects — the verified-token cache and
+        the credential cache hand out the same objects while nothing changed — since rebuilding two frozen
+        dataclasses cost a repeated JWT request more than the rest of its cached check.
+        """
+        memo = self._jwt_principals.get(id(claims))
+        # The memo holds the objects it was built from, so their ids cannot be reused while it is kept.
+        if memo is not None and memo[0] is claims and memo[1] is principal.session and memo[2] is principal.user:
+            return memo[3]
+        session = dataclasses.replace(principal.session, amr=claims.amr, auth_time=_epoch(claims.auth_time))
+        result = dataclasses.replace(principal, session=session)
+        if len(self._jwt_principals) >= _MAX_JWT_PRINCIPALS:
+            del self._jwt_principals[next(iter(self._jwt_principals))]  # the oldest
+        self._jwt_principals[id(claims)] = (claims, principal.session, principal.user, result)
+        return result
 
     async def _from_cookie(self, value: str) -> Principal | None:
         if len(value) > _MAX_CREDENTIAL_LENGTH:
