@@ -8,8 +8,8 @@ rollback-on-return) and on PostgreSQL a pooled asyncpg connection; here:
   for a writer nor makes one wait, and what could still stall the loop is bounded: the busy timeout is 0 (a lock
   conflict, e.g. a database not in WAL mode or one being recovered, fails at once instead of waiting), and a
   progress handler interrupts a statement that runs longer than `LOOP_BUDGET_SECONDS` (a user with very many
-  rows). In both cases the read is retried through the engine, on aiosqlite's thread, with the engine's busy
-  timeout — so a slow or blocked read waits off the loop, exactly as before.
+  rows). In both cases (and for text stored as invalid UTF-8) the read is retried through the engine, on
+  aiosqlite's thread, with the engine's busy timeout — so a slow or blocked read waits off the loop, as before.
 - PostgreSQL: the driver's own `fetch` on a pooled connection: one round trip, a prepared statement that asyncpg
   caches per connection.
 """
@@ -69,15 +69,18 @@ class Reader:
         try:
             return connection.execute(sql, params).fetchall()
         except sqlite3.OperationalError as error:
-            if getattr(error, "sqlite_errorcode", 0) & 0xFF in _HAND_OVER:  # primary code of an extended one
+            code = getattr(error, "sqlite_errorcode", None)
+            # No SQLite code: Python's own "Could not decode to UTF-8" (text another writer stored as invalid
+            # UTF-8), which the engine's connections read with U+FFFD (`decode_text`).
+            if code is None or code & 0xFF in _HAND_OVER:  # the primary code of an extended one
                 return None
             raise
 
     def _open(self) -> sqlite3.Connection:
         assert self._sqlite_path is not None
+        # Text is decoded by sqlite3 itself (a Python text_factory cost ~30 µs per page of 20 tasks); a row with
+        # invalid UTF-8 fails the read here and is read again through the engine, with U+FFFD (`decode_text`).
         connection = sqlite3.connect(self._sqlite_path, isolation_level=None)
-        # As the engine reads text (app.core.db): invalid UTF-8 becomes U+FFFD rather than failing the request.
-        connection.text_factory = decode_text
         connection.execute("PRAGMA query_only=ON")
         connection.execute("PRAGMA busy_timeout=0")
         connection.set_progress_handler(self._over_budget, _PROGRESS_STEPS)

@@ -91,3 +91,17 @@ async def test_locked_database_is_read_off_the_loop(
     assert response.status_code == 200, response.text
     assert response.json()["count"] == 1
     assert len(handed_over) == 1  # waited for with the engine's busy timeout, on aiosqlite's thread
+
+
+@pytest.mark.usefixtures("sqlite_only")
+async def test_invalid_utf8_is_read_through_the_engine_with_replacement_characters(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, alice: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task = await make_task(db, alice.user)
+    with sqlite3.connect(app.state.db.engine.url.database) as other_writer:  # as the auth server binds a JS string
+        other_writer.execute("UPDATE tasks SET title = CAST(? AS TEXT) WHERE id = ?", (b"caf\xc3", task.id))
+    handed_over = counting_pooled(app.state.db.reader, monkeypatch)
+    response = await client.get("/api/v1/tasks", headers=alice.bearer())
+    assert response.status_code == 200, response.text
+    assert response.json()["data"][0]["title"] == "caf\ufffd"
+    assert len(handed_over) == 1
