@@ -263,6 +263,23 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     expect(await lockoutRow(codeStepKey(email))).toEqual(before);
   });
 
+  it("answers a right password with the code step's 429 while better-auth's own two-factor lock holds too", async () => {
+    const email = "lotte@example.com";
+    const me = await signUpVerified(s, email);
+    await enrol(me.cookie);
+    // better-auth two-factor's accountLockout (10 failed codes: 15 minutes), as its endpoint sets it.
+    const until = new Date(Date.now() + 15 * 60_000);
+    await s.gh.database.db
+      .updateTable("two_factors")
+      .set({ locked_until: kind === "sqlite" ? until.toISOString() : until })
+      .where("user_id", "=", me.userId)
+      .execute();
+    const right = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(right.status).toBe(429);
+    expect(((await right.json()) as { message: string }).message).toMatch(CODE_LOCKED);
+    expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(14 * 60);
+  });
+
   it("lets a right password after the code step's wait through to a code that is accepted (the wait is not restarted)", async () => {
     const email = "lars@example.com";
     const me = await signUpVerified(s, email);

@@ -144,6 +144,22 @@ export function signInLockout(store: LockoutStore) {
   }
 
   /**
+   * Seconds until better-auth two-factor's own account lock (`accountLockout`: 10 failed codes lock
+   * the code step for 15 minutes, `two_factors.locked_until`) lets `email`'s codes be tried, or 0.
+   * It refuses codes inside the endpoint, so the password step must look at it too.
+   */
+  async function twoFactorLockOf(ctx: HookContext, email: string): Promise<number> {
+    const found = await ctx.context.internalAdapter.findUserByEmail(email);
+    if (!found) return 0;
+    const row = (await ctx.context.adapter.findOne({
+      model: "twoFactor",
+      where: [{ field: "userId", value: found.user.id }],
+    })) as { lockedUntil?: Date | string | null } | null;
+    const until = row?.lockedUntil ? new Date(row.lockedUntil).getTime() : 0;
+    return until > Date.now() ? Math.ceil((until - Date.now()) / 1000) : 0;
+  }
+
+  /**
    * The password was right and better-auth answered with a two-factor challenge, but the code step
    * is locked: the challenge is taken back (its rows deleted, its cookie not sent) and the answer is
    * the code step's 429, so no client is handed a challenge it cannot use.
@@ -211,7 +227,7 @@ export function signInLockout(store: LockoutStore) {
             // nor extends the code step's wait).
             if (!err && bodyOf({ body: ctx.context.returned }).twoFactorRedirect) {
               await store.release(key);
-              const wait = await store.retryAfter(codeStepKey(key));
+              const wait = Math.max(await store.retryAfter(codeStepKey(key)), await twoFactorLockOf(ctx, key));
               if (wait > 0) await refuseLockedChallenge(ctx, wait);
             } else if (!err || RIGHT_PASSWORD.has(err.code)) await store.clear(key);
             else if (WRONG_PASSWORD.has(err.code)) await store.confirmFailure(key);
