@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from gatehouse_fastapi._database import replace_closed_connections
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -97,17 +98,6 @@ def _name_connect_failures(engine: AsyncEngine) -> None:
             raise DatabaseUnavailableError(f"cannot connect to the database: {error!r}") from error
 
 
-def _replace_closed_connections(engine: AsyncEngine) -> None:
-    # A connection that died in an outage is replaced at checkout, so service resumes by itself. SQLAlchemy's
-    # pool_pre_ping would learn that with a round trip per checkout (on asyncpg three: BEGIN, the ping, ROLLBACK,
-    # more than the task list's own query); asyncpg already knows when the server closed or reset the socket.
-    # A connection that dies while in use is invalidated by SQLAlchemy, and that request answers 503.
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_conn.driver_connection.is_closed():
-            raise exc.DisconnectionError("the database closed this connection")
-
-
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     """An engine with the pragmas / timeouts both services rely on."""
     url = make_url(to_async_url(settings.database_url))
@@ -138,7 +128,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
             pool_timeout=timeout,
             connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
         )
-        _replace_closed_connections(engine)
+        replace_closed_connections(engine)
     _name_connect_failures(engine)
     return engine
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -40,7 +40,8 @@ def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0) ->
     """An engine for `database_url` (see `to_async_url`) with the settings better-auth's own connections use.
 
     SQLite: WAL (so readers never block the auth server's writes), busy_timeout, synchronous=NORMAL.
-    PostgreSQL: connect and command timeouts, and pre-ping (a restarted server is noticed, not raised).
+    PostgreSQL: connect and command timeouts, and a connection the server closed replaced at checkout
+    (`replace_closed_connections`).
     """
     url = make_url(to_async_url(database_url))
     if url.get_backend_name() == "sqlite":
@@ -56,12 +57,32 @@ def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0) ->
 
         return engine
     timeout = connect_timeout_seconds
-    return create_async_engine(
+    engine = create_async_engine(
         url,
-        pool_pre_ping=True,
         pool_timeout=timeout,
         connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
     )
+    replace_closed_connections(engine)
+    return engine
+
+
+def replace_closed_connections(engine: AsyncEngine) -> None:
+    """On an asyncpg engine, replace at checkout a pooled connection the server has closed (a restart, a failover,
+    `pg_terminate_backend`), so service resumes by itself after an outage.
+
+    Instead of SQLAlchemy's `pool_pre_ping`, which learns the same with a round trip per checkout — on asyncpg three
+    (BEGIN, the ping, ROLLBACK), more than a short read itself: asyncpg already knows when the server closed or reset
+    the socket (`Connection.is_closed()`). A connection that dies while in use is invalidated by SQLAlchemy and that
+    statement raises, as it would with pre-ping. No-op for other drivers.
+    """
+    if engine.dialect.driver != "asyncpg":
+        return
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_conn.driver_connection.is_closed():
+            # SQLAlchemy's pool discards the connection and checks out a fresh one (DisconnectionError's contract).
+            raise exc.DisconnectionError("the database closed this connection")
 
 
 def copy_engine(engine: AsyncEngine) -> AsyncEngine:
@@ -69,4 +90,6 @@ def copy_engine(engine: AsyncEngine) -> AsyncEngine:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return create_engine(f"sqlite:{url.database}")
-    return create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": 5.0, "command_timeout": 10.0})
+    copy = create_async_engine(url, connect_args={"timeout": 5.0, "command_timeout": 10.0})
+    replace_closed_connections(copy)
+    return copy
