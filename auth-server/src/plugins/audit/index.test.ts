@@ -51,6 +51,9 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     expect(stop.status).toBe(200);
     const [row] = await rowsOf(user.userId, "impersonation_stopped");
     expect(row).toMatchObject({ user_id: user.userId, actor_id: admin.userId });
+    // The impersonation session it ended was the admin's: not the user signing out elsewhere.
+    const revoked = await detailsOf(user.userId, "session_revoked");
+    expect(revoked).toEqual([{ actor_id: admin.userId, details: { cause: "admin" } }]);
   });
 
   it("records what an admin's update-user did: ban, role and profile fields (names only)", async () => {

@@ -21,6 +21,15 @@ export function actorOf(ctx: AnyContext): string | null {
   return serviceActorOf(ctx?.request) ?? ctx?.context?.session?.user.id ?? null;
 }
 
+/**
+ * The admin behind an impersonation session that deletes itself (stop-impersonating, or signing
+ * out while impersonating): the request acts as the impersonated user, but the user did nothing.
+ */
+function impersonatorOf(session: { id: string }, ctx: AnyContext): string | null {
+  const by = (session as { impersonatedBy?: string | null }).impersonatedBy;
+  return by && ctx?.context?.session?.session.id === session.id ? by : null;
+}
+
 /** The actor when it is someone other than `userId` (an admin), else null. */
 const otherActor = (ctx: AnyContext, userId: string): string | null => {
   const actor = actorOf(ctx);
@@ -265,7 +274,7 @@ export function audit(trail: AuditTrail) {
                 after: async (session, ctx) => {
                   // A session handed over to another in the same request was not revoked (causes.ts).
                   if (isHandOver(session, ctx)) return;
-                  const actorId = actorOf(ctx);
+                  const actorId = impersonatorOf(session, ctx) ?? actorOf(ctx);
                   if (ctx?.path === "/sign-out") {
                     record(ctx, {
                       type: AuditEventType.SIGN_OUT,
