@@ -60,7 +60,17 @@ class Reader:
             driver: Any = (await conn.get_raw_connection()).driver_connection
             if self._sqlite_path is not None:
                 return list(await driver.execute_fetchall(sql, params))
-            return list(await driver.fetch(sql, *params))
+            try:
+                return list(await driver.fetch(sql, *params))
+            except Exception as error:
+                # The driver is called directly, so SQLAlchemy neither sees a broken connection (to discard it from
+                # the pool) nor wraps the error (to classify it): both are done here.
+                if not _connection_broken(error):
+                    raise
+                await conn.invalidate(error)
+                from app.core.db import DatabaseUnavailableError
+
+                raise DatabaseUnavailableError(f"the database connection failed during a read: {error!r}") from error
 
     def _fetch_on_loop(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]] | None:
         """The rows, or None when the read must wait (a lock) or would hold the loop too long."""
@@ -90,6 +100,20 @@ class Reader:
     def _over_budget(self) -> bool:
         # Returning True interrupts the statement (SQLITE_INTERRUPT), which `_fetch_on_loop` hands over.
         return time.monotonic() > self._deadline
+
+
+def _connection_broken(error: BaseException) -> bool:
+    """Whether an asyncpg error means the connection itself is unusable (lost, closed by the server, or left in a
+    protocol state another operation interrupted), rather than the statement failing on a healthy connection."""
+    import asyncpg
+
+    if isinstance(error, asyncpg.InterfaceError | asyncpg.PostgresConnectionError | OSError):
+        return True
+    if isinstance(error, asyncpg.exceptions._base.InternalClientError):
+        return True
+    sqlstate = getattr(error, "sqlstate", None)
+    # Class 57P: the server is shutting down or terminated this backend (admin_shutdown, crash_shutdown, ...).
+    return isinstance(sqlstate, str) and sqlstate.startswith("57P")
 
 
 _HAND_OVER = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT})

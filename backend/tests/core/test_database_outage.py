@@ -5,6 +5,7 @@ PostgreSQL: the app reaches the server through a TCP proxy that the test cuts (c
 refused) and restores. SQLite: another process holds the write lock past the busy timeout.
 """
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_db
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, DatabaseUnavailableError, is_database_unavailable
 from app.main import create_app
 from tests.utils.cleanup import truncate_postgres
 from tests.utils.factories import Actor, make_actor, make_session, make_task
@@ -180,3 +181,57 @@ async def test_connection_the_server_closed_is_replaced_without_a_failed_request
     for _ in range(3):
         response = await client.get("/api/v1/tasks", headers=alice.bearer())
         assert response.status_code == 200, response.text
+
+
+async def test_a_read_whose_connection_dies_mid_statement_is_a_503_and_the_connection_is_replaced(
+    app: FastAPI, db_kind: str, owner_database: Database
+) -> None:
+    """The hot reads call asyncpg directly (app/core/reads.py): a connection the server terminates while a statement
+    runs is classified as the database being unavailable (503, not 500) and discarded from the pool, so the next
+    read on that pool succeeds instead of meeting a connection left in a broken state."""
+    if db_kind != "postgres":
+        pytest.skip("SQLite has no server to close a connection")
+    reader = app.state.db.reader
+    slow = asyncio.create_task(reader.fetch("SELECT pg_sleep(30), 'gatehouse-read-under-test'", []))
+
+    async def running_pid() -> int | None:
+        async with owner_database.engine.connect() as owner:
+            return (
+                await owner.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE state = 'active' "
+                        "AND query LIKE '%gatehouse-read-under-test%' AND pid <> pg_backend_pid()"
+                    )
+                )
+            ).scalar()
+
+    async def statement_running() -> bool:
+        return await running_pid() is not None
+
+    await eventually(statement_running, within=10.0)
+    pid = await running_pid()
+    async with owner_database.engine.connect() as owner:
+        await owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with pytest.raises(DatabaseUnavailableError) as refused:
+        await asyncio.wait_for(slow, timeout=10.0)
+    assert is_database_unavailable(refused.value), repr(refused.value)
+    for _ in range(3):
+        assert [tuple(row) for row in await reader.fetch("SELECT 1", [])] == [(1,)]
+
+
+def test_which_driver_errors_mean_the_connection_itself_is_broken() -> None:
+    """The errors a direct asyncpg call raises when its connection is unusable — including the protocol-state error
+    seen when connections were terminated under concurrent reads ("cannot switch to state 12; another operation (2)
+    is in progress") — are told apart from a statement failing on a healthy connection."""
+    import asyncpg
+    from asyncpg.exceptions._base import InternalClientError
+
+    from app.core.reads import _connection_broken
+
+    assert _connection_broken(InternalClientError("cannot switch to state 12; another operation (2) is in progress"))
+    assert _connection_broken(asyncpg.InterfaceError("cannot perform operation: another operation is in progress"))
+    assert _connection_broken(asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"))
+    assert _connection_broken(ConnectionResetError())
+    assert _connection_broken(asyncpg.AdminShutdownError("terminating connection due to administrator command"))
+    assert not _connection_broken(asyncpg.UndefinedTableError('relation "x" does not exist'))
+    assert not _connection_broken(asyncpg.UniqueViolationError("duplicate key"))
