@@ -230,7 +230,9 @@ async def test_hung_read_degrades_after_max_staleness(
     )
     await feed.start(first_read_seconds=5)
     try:
-        assert feed.trusted()
+        # Live first: on a loaded machine one of the first reads can itself take longer than the 0.4 s bound (the
+        # feed then degrades as designed and recovers at the next read in time).
+        await eventually(lambda: feed.trusted(), within=5.0)
 
         async def hang(*_args: object) -> list[object]:
             await asyncio.sleep(30)
