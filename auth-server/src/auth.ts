@@ -185,7 +185,7 @@ export function createAuth({
         await mailer.send(resetPasswordMail(user.email, user.name, links.reset(url, token)));
       },
       onPasswordReset: async ({ user }, request) => {
-        await lockout.resetCompleted(user.email);
+        await lockout.resetCompleted(user);
         await admins.passwordReset(user);
         auditing.resetCompleted(user.id, request);
       },

@@ -2,7 +2,15 @@ import { decodeJwt } from "jose";
 import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeStepKey } from "../src/plugins/lockout/index.js";
-import { cookiesFrom, DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
+import {
+  cookiesFrom,
+  DB_KINDS,
+  STRONG_PASSWORD,
+  signUpVerified,
+  startTestServer,
+  type TestServer,
+  tokenFromOutbox,
+} from "./harness.js";
 import { eventually } from "./support/gatehouse-on.js";
 
 /** The base32 secret in a TOTP URI (otpauth://totp/…?secret=…). */
@@ -306,6 +314,123 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     expect(replayed.status).toBe(401);
     expect(await failures(codeStepKey(email))).toBe(3);
     const ok = await post("/two-factor/verify-totp", { code }, c);
+    expect(ok.status).toBe(200);
+  });
+
+  it("throttles a signed-in user's step-up codes on the account's code step: 429 with Retry-After, no mfa, the refused code not spent", async () => {
+    const email = "sue@example.com";
+    const me = await signUpVerified(s, email);
+    const other = cookiesFrom(await post("/sign-in/email", { email, password: STRONG_PASSWORD }));
+    const { secret } = await enrol(me.cookie);
+    // better-auth counts no failure outside a sign-in; Gatehouse's code step counts every one.
+    for (let i = 0; i < 3; i++)
+      expect((await post("/two-factor/verify-totp", { code: "000001" }, other)).status).toBe(401);
+    expect((await post("/two-factor/verify-backup-code", { code: "abcde-fghij" }, other)).status).toBe(401);
+    expect(await failures(codeStepKey(email))).toBe(4);
+    expect(await failures(email)).toBe(0);
+    await lockFor(codeStepKey(email), 60_000);
+    const code = totp(secret, 1);
+    for (const [path, json] of [
+      ["/two-factor/verify-totp", { code }],
+      ["/two-factor/verify-backup-code", { code: "abcde-fghij" }],
+    ] as const) {
+      const res = await post(path, json, other);
+      expect(res.status, path).toBe(429);
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe("RATE_LIMITED");
+      expect(body.message).toMatch(CODE_LOCKED);
+      const retryAfter = Number(res.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    const locked = await (await s.call("/api/auth/get-session", { headers: { Cookie: other } })).json();
+    expect(locked.session.amr).toBe("pwd");
+    // After the wait the code the lockout refused is still good, and its acceptance ends the streak.
+    await lockFor(codeStepKey(email), -1_000);
+    const ok = await post("/two-factor/verify-totp", { code }, other);
+    expect(ok.status).toBe(200);
+    expect(await lockoutRow(codeStepKey(email))).toBeNull();
+    const stepped = await (await s.call("/api/auth/get-session", { headers: { Cookie: other } })).json();
+    expect(stepped.session.amr).toBe("pwd otp mfa");
+  });
+
+  /** better-auth two-factor's own account lock (10 failed codes: 15 minutes), as its endpoint sets it. */
+  const lockTwoFactor = async (userId: string, ms: number) => {
+    const until = new Date(Date.now() + ms);
+    await s.gh.database.db
+      .updateTable("two_factors")
+      .set({ failed_verification_count: 10, locked_until: kind === "sqlite" ? until.toISOString() : until })
+      .where("user_id", "=", userId)
+      .execute();
+  };
+  const twoFactorRow = async (userId: string) =>
+    await s.gh.database.db
+      .selectFrom("two_factors")
+      .select(["failed_verification_count", "locked_until"])
+      .where("user_id", "=", userId)
+      .executeTakeFirstOrThrow();
+
+  it("answers better-auth's own lock at the code step with RATE_LIMITED and its Retry-After; the code step's counter is not re-armed, the code not spent", async () => {
+    const email = "lux@example.com";
+    const me = await signUpVerified(s, email);
+    const other = cookiesFrom(await post("/sign-in/email", { email, password: STRONG_PASSWORD }));
+    const { secret } = await enrol(me.cookie);
+    const c = await challenge(email);
+    await lockTwoFactor(me.userId, 15 * 60_000);
+    // Throttled past the free attempts, its wait just run out: one more reservation would lock it.
+    await lockFor(codeStepKey(email), -1_000, 7);
+    const before = await lockoutRow(codeStepKey(email));
+    const code = totp(secret, 1);
+    for (const [path, json, cookie] of [
+      ["/two-factor/verify-totp", { code }, c],
+      ["/two-factor/verify-backup-code", { code: "abcde-fghij" }, c],
+      ["/two-factor/verify-totp", { code }, other],
+    ] as const) {
+      const res = await post(path, json, cookie);
+      expect(res.status, path).toBe(429);
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe("RATE_LIMITED");
+      expect(body.message).toMatch(CODE_LOCKED);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(14 * 60);
+      expect(Number(res.headers.get("retry-after"))).toBeLessThanOrEqual(15 * 60);
+    }
+    expect(await lockoutRow(codeStepKey(email))).toEqual(before);
+    // Once the lock is over, the code it refused is still good.
+    await lockTwoFactor(me.userId, -1_000);
+    expect((await post("/two-factor/verify-totp", { code }, c)).status).toBe(200);
+  });
+
+  it("ends better-auth's own two-factor lock with a password reset, as it ends Gatehouse's streaks", async () => {
+    const email = "rex@example.com";
+    const me = await signUpVerified(s, email);
+    const { secret } = await enrol(me.cookie);
+    await lockTwoFactor(me.userId, 15 * 60_000);
+    await lockFor(codeStepKey(email), 60_000);
+    const requested = await s.call("/api/auth/request-password-reset", {
+      method: "POST",
+      json: { email, redirectTo: "http://localhost:5173/reset-password" },
+    });
+    expect(requested.status).toBe(200);
+    let token = "";
+    await eventually(
+      async () => {
+        token = s.outbox.list(email).some((m) => m.text.includes("/reset-password"))
+          ? tokenFromOutbox(s.outbox, email, "/reset-password")
+          : "";
+        return token !== "";
+      },
+      10_000,
+      "the reset mail",
+    );
+    const newPassword = "a brand new passphrase";
+    const reset = await post("/reset-password", { token, newPassword });
+    expect(reset.status).toBe(200);
+    expect(await twoFactorRow(me.userId)).toMatchObject({ failed_verification_count: 0, locked_until: null });
+    expect(await lockoutRow(codeStepKey(email))).toBeNull();
+    const signIn = await post("/sign-in/email", { email, password: newPassword });
+    expect(signIn.status).toBe(200);
+    expect(await signIn.json()).toMatchObject({ twoFactorRedirect: true });
+    const ok = await post("/two-factor/verify-totp", { code: totp(secret, 1) }, cookiesFrom(signIn));
     expect(ok.status).toBe(200);
   });
 

@@ -1,5 +1,5 @@
 import { tryGetCurrentAuthEndpointContext } from "@better-auth/core/context";
-import type { BetterAuthPlugin } from "better-auth";
+import type { AuthContext, BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import type { PasswordHasher } from "../../password.js";
@@ -16,6 +16,9 @@ export {
   lockoutDelaySeconds,
   type Reservation,
 } from "./store.js";
+
+/** better-auth two-factor's refusal while its own account lock holds (outside the contract). */
+const BETTER_AUTH_LOCKED = "ACCOUNT_TEMPORARILY_LOCKED";
 
 /** Longest email the lockout tracks; longer input is not an address (RFC 5321 §4.5.3.1). */
 const MAX_EMAIL = 320;
@@ -82,11 +85,11 @@ function accountOf(ctx: EndpointContext): string | null {
 
 /**
  * Per-account lockout of password and second-factor guessing as a better-auth plugin, for every
- * endpoint that checks a password and for a sign-in's code step. The attempt is reserved in the
- * database *before* the hash runs (`guard` wraps the password hasher, so whatever endpoint
- * verifies a password goes through it), atomically, so a burst of parallel guesses cannot all
- * pass a "not throttled yet" check: while throttled, an attempt is refused with 429 RATE_LIMITED
- * and Retry-After without hashing anything. An unknown email is throttled alike (its dummy hash
+ * endpoint that checks a password and for every second-factor code (a sign-in's or a step-up's).
+ * The attempt is reserved in the database *before* the hash runs (`guard` wraps the password
+ * hasher, so whatever endpoint verifies a password goes through it), atomically, so a burst of
+ * parallel guesses cannot all pass a "not throttled yet" check: while throttled, an attempt is
+ * refused with 429 RATE_LIMITED and Retry-After without hashing anything. An unknown email is throttled alike (its dummy hash
  * reserves too), so the lockout reveals no accounts.
  *
  * After the endpoint answers (after hook): a right password (success, or a refusal that only comes
@@ -125,13 +128,20 @@ export function signInLockout(store: LockoutStore) {
   /**
    * The code step's admission, for the second-factor plugin to call before it claims a code: a
    * code refused here was never tried, so it must not be spent (plugins/mfa claims after this).
-   * Reserves on the account's code-step counter for a sign-in's challenge, or throws 429.
+   * Reserves on the account's code-step counter, or throws 429: for a sign-in's challenge and for
+   * a signed-in user's verification (step-up, enrolment) alike, since an accepted step-up code
+   * gives the session `mfa` as a sign-in's does (better-auth counts only a sign-in's failures).
    */
   async function admitCode(ctx: HookContext): Promise<void> {
     const call = beforeHookCall(ctx);
     if (reserved.has(call)) return;
     const who = await challengeOf(ctx);
-    if (who?.signIn) await reserveFor(call, codeStepKey(who.email), "code");
+    if (!who) return;
+    // better-auth's own lock refuses inside the endpoint: refused here first, unreserved, so an
+    // attempt under it neither spends a code nor re-arms the code step's counter.
+    const wait = await twoFactorLockOfUser(ctx.context, who.userId);
+    if (wait > 0) throw lockedOut("code", wait);
+    await reserveFor(call, codeStepKey(who.email), "code");
   }
 
   /** Gives back a code step's reservation when the code was refused before it was checked (a replay). */
@@ -150,14 +160,21 @@ export function signInLockout(store: LockoutStore) {
    */
   async function twoFactorLockOf(ctx: HookContext, email: string): Promise<number> {
     const found = await ctx.context.internalAdapter.findUserByEmail(email);
-    if (!found) return 0;
-    const row = (await ctx.context.adapter.findOne({
+    return found ? twoFactorLockOfUser(ctx.context, found.user.id) : 0;
+  }
+
+  /** `twoFactorLockOf` by user id. */
+  async function twoFactorLockOfUser(auth: Pick<AuthContext, "adapter">, userId: string): Promise<number> {
+    const row = (await auth.adapter.findOne({
       model: "twoFactor",
-      where: [{ field: "userId", value: found.user.id }],
+      where: [{ field: "userId", value: userId }],
     })) as { lockedUntil?: Date | string | null } | null;
     const until = row?.lockedUntil ? new Date(row.lockedUntil).getTime() : 0;
     return until > Date.now() ? Math.ceil((until - Date.now()) / 1000) : 0;
   }
+
+  /** The auth context, for work outside a hook (`resetCompleted`). */
+  let authContext: AuthContext | undefined;
 
   /**
    * The password was right and better-auth answered with a two-factor challenge, but the code step
@@ -193,9 +210,10 @@ export function signInLockout(store: LockoutStore) {
     hooks: {
       before: [
         {
-          // The code step of a two-factor sign-in: a TOTP or backup code is reserved like a password,
-          // on the code step's counter. plugins/mfa admits its codes itself before claiming one;
-          // this hook covers any second-factor endpoint that does not.
+          // The code step (a two-factor sign-in, or a signed-in user's step-up or enrolment): a TOTP
+          // or backup code is reserved like a password, on the account's code-step counter.
+          // plugins/mfa admits its codes itself before claiming one; this hook covers any
+          // second-factor endpoint that does not.
           matcher: (ctx: { path?: string }) => SECOND_FACTOR_PATHS.has(ctx.path ?? ""),
           handler: createAuthMiddleware(admitCode),
         },
@@ -207,16 +225,28 @@ export function signInLockout(store: LockoutStore) {
           matcher: (ctx: { path?: string }) => ctx.path !== "/get-session",
           handler: createAuthMiddleware(async (ctx) => {
             const call = [ctx.context, beforeHookCall(ctx)].find((c) => reserved.has(c));
+            const err = errorOf(ctx.context.returned);
+            const secondFactor = SECOND_FACTOR_PATHS.has(ctx.path ?? "");
+            // better-auth's own lock, when it was set while this request ran (admitCode refuses
+            // it before): the attempt was never checked, and the answer is the contract's 429
+            // with the lock's Retry-After instead of a code outside it and no wait.
+            if (secondFactor && err?.code === BETTER_AUTH_LOCKED) {
+              const key = call === undefined ? undefined : reserved.get(call);
+              if (call !== undefined) reserved.delete(call);
+              if (key !== undefined) await store.release(key);
+              const who = await challengeOf(ctx);
+              const wait = who ? await twoFactorLockOfUser(ctx.context, who.userId) : 0;
+              throw lockedOut("code", Math.max(wait, 1));
+            }
             if (call === undefined) return;
             const key = reserved.get(call) as string;
             reserved.delete(call);
-            const err = errorOf(ctx.context.returned);
-            if (SECOND_FACTOR_PATHS.has(ctx.path ?? "")) {
-              // An accepted code finishes the sign-in: both streaks end.
+            if (secondFactor) {
+              // An accepted code ends the code streak; one that finishes a sign-in ends both.
               if (!err) {
                 await store.clear(key);
                 const who = await challengeOf(ctx);
-                if (who) await store.clear(who.email);
+                if (who?.signIn) await store.clear(who.email);
               } else if (err.status === 401) await store.confirmFailure(key);
               else await store.release(key);
               return;
@@ -254,10 +284,23 @@ export function signInLockout(store: LockoutStore) {
     },
     admitCode,
     withdrawCode,
-    /** For `emailAndPassword.onPasswordReset`: a reset proves the owner, so both streaks end. */
-    async resetCompleted(email: string): Promise<void> {
-      await store.clear(email);
-      await store.clear(codeStepKey(email));
+    init(ctx: AuthContext) {
+      authContext = ctx;
+    },
+    /**
+     * For `emailAndPassword.onPasswordReset`: a reset proves the owner, so both streaks end, and
+     * so does better-auth two-factor's own lock (`two_factors.failed_verification_count`,
+     * `locked_until`), which would refuse the owner's codes after the reset otherwise.
+     */
+    async resetCompleted(user: { id: string; email: string }): Promise<void> {
+      await store.clear(user.email);
+      await store.clear(codeStepKey(user.email));
+      const auth = tryGetCurrentAuthEndpointContext()?.context ?? authContext;
+      await auth?.adapter.updateMany({
+        model: "twoFactor",
+        where: [{ field: "userId", value: user.id }],
+        update: { failedVerificationCount: 0, lockedUntil: null },
+      });
     },
   } satisfies BetterAuthPlugin & Record<string, unknown>;
 }
