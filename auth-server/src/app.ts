@@ -128,7 +128,10 @@ export function createApp({ env, auth, database, mailer, logger, sessionActivity
     ...appRoutes(app.routes),
   ]);
   app.on(["GET", "POST"], "/api/auth/*", async (c) => {
-    const res = await auth.handler(c.req.raw);
+    // HEAD is GET without the body (RFC 9110 §9.3.2), as Hono answers it for every GET route;
+    // better-auth's router knows no HEAD (it answered 404 for a served GET), so it is asked GET.
+    const raw = c.req.method === "HEAD" ? new Request(c.req.raw, { method: "GET" }) : c.req.raw;
+    const res = await auth.handler(raw);
     if (res.status === 404 && res.body === null) return allowed.refusal(c) ?? normalizeErrorResponse(res);
     // better-auth's own 405s (POST get-session) keep their code and gain the Allow a 405 must carry.
     if (res.status === 405 && !res.headers.has("Allow")) {

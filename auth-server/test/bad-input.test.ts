@@ -162,4 +162,41 @@ describe.each(DB_KINDS)("bad input on %s", (kind) => {
     expect([post.status, post.headers.get("allow")]).toEqual([405, "GET"]);
     expect(((await post.json()) as { code: string }).code).toBe("METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED");
   });
+
+  it("refuses no method with 405 on a path GET answers 404: nobody learns of a route that is not served", async () => {
+    for (const path of [
+      "/api/auth/open-api/generate-schema",
+      "/api/auth/reference/nosuch",
+      "/api/auth/reference/constructor",
+    ]) {
+      for (const method of ["GET", "POST", "PUT", "DELETE"]) {
+        const res = await s.call(path, { method });
+        expect([method, path, res.status, res.headers.get("allow")]).toEqual([method, path, 404, null]);
+        expect(((await res.json()) as { code: string }).code).toBe("NOT_FOUND");
+      }
+    }
+    // A served file still answers, and other methods on it are 405 with Allow.
+    expect((await s.call("/api/auth/reference/swagger-ui.css")).status).toBe(200);
+    expect((await s.call("/api/auth/reference/swagger-ui.css", { method: "POST" })).headers.get("allow")).toBe("GET");
+  });
+
+  it("answers HEAD as GET without a body wherever GET is served, better-auth's routes included", async () => {
+    const me = await signUpVerified(s, "head@example.com");
+    for (const [path, headers] of [
+      ["/api/auth/get-session", { Cookie: me.cookie }],
+      ["/api/auth/get-session", {}],
+      ["/api/auth/ok", {}],
+      ["/health", {}],
+    ] as const) {
+      const get = await s.call(path, { headers });
+      const head = await s.call(path, { method: "HEAD", headers });
+      expect([path, head.status]).toEqual([path, get.status]);
+      expect(head.headers.get("content-type")).toBe(get.headers.get("content-type"));
+      expect(await head.text()).toBe("");
+    }
+    const unknown = await s.call("/api/auth/definitely-not-a-route", { method: "HEAD" });
+    expect(unknown.status).toBe(404);
+    const refused = await s.call("/api/auth/sign-in/email", { method: "HEAD" });
+    expect([refused.status, refused.headers.get("allow")]).toEqual([405, "POST"]);
+  });
 });

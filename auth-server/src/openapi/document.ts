@@ -65,6 +65,8 @@ export function notServed(options: Auth["options"]): Set<string> {
   if (!user?.deleteUser?.sendDeleteAccountVerification) off.add("GET /delete-user/callback");
   // Email/SMS one-time codes are not offered (plugins/mfa answers 404).
   for (const path of NOT_OFFERED) off.add(`POST ${path}`);
+  // better-auth's own, uncorrected copy of the document (routes/openapi.ts answers 404).
+  off.add("GET /open-api/generate-schema");
   return off;
 }
 

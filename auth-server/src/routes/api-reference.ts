@@ -66,14 +66,16 @@ export function apiReferenceRoutes(): Hono {
     }
     return hit;
   };
-  return new Hono()
+  const app = new Hono()
     .get(REFERENCE_PATH, (c) => c.html(PAGE))
-    .get(`${REFERENCE_PATH}/init.js`, (c) => c.body(INIT_JS, 200, { "Content-Type": "text/javascript; charset=utf-8" }))
-    .get(`${REFERENCE_PATH}/:file`, async (c) => {
-      const file = c.req.param("file");
-      // Own keys only: `constructor`, `toString` and the like are not files (they were a 500).
-      const type = Object.hasOwn(PACKAGE_ASSETS, file) ? PACKAGE_ASSETS[file] : undefined;
-      if (!type) return c.notFound();
-      return c.body(new Uint8Array(await asset(file)), 200, { "Content-Type": type });
-    });
+    .get(`${REFERENCE_PATH}/init.js`, (c) =>
+      c.body(INIT_JS, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
+    );
+  // One route per file, not `/:file`: a name that is no file is no route (404 whatever the method,
+  // never a 405 telling that GET serves it), and `constructor` and the like are never looked up.
+  for (const [file, type] of Object.entries(PACKAGE_ASSETS))
+    app.get(`${REFERENCE_PATH}/${file}`, async (c) =>
+      c.body(new Uint8Array(await asset(file)), 200, { "Content-Type": type }),
+    );
+  return app;
 }

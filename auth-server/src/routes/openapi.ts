@@ -14,9 +14,11 @@ export const OPENAPI_PATH = "/api/auth/openapi.json";
  */
 export function openApiRoutes(auth: Auth, enabled: boolean): Hono {
   const app = new Hono();
+  // Every method alike: a path answered 404 is not served, so no method is refused 405 on it
+  // (middleware/allowed-methods.ts reads GET routes as served, and leaves `all` ones out).
   const notFound = (path: string) =>
-    app.get(path, (c) =>
-      c.json<ErrorBody>({ code: ErrorCode.NOT_FOUND, message: `No route for GET ${c.req.path}.` }, 404),
+    app.all(path, (c) =>
+      c.json<ErrorBody>({ code: ErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}.` }, 404),
     );
   notFound("/api/auth/open-api/*");
   if (!enabled) {
