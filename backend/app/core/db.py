@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.core.config import REPO_ROOT, DatabaseSettings
-from app.core.reads import Reader, decode_text
+from app.core.reads import ReadConnectionBrokenError, Reader, decode_text
 
 
 def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
@@ -74,7 +74,7 @@ def is_database_unavailable(error: BaseException) -> bool:
     as opposed to a bug or bad data: connection refused / lost / timed out, the pool exhausted, a server shutting
     down or out of connections, SQLite busy or unable to open its file."""
     for link in _chain(error):
-        if isinstance(link, DatabaseUnavailableError | exc.TimeoutError):
+        if isinstance(link, DatabaseUnavailableError | ReadConnectionBrokenError | exc.TimeoutError):
             return True
         if isinstance(link, exc.DBAPIError) and link.connection_invalidated:
             return True

@@ -28,6 +28,12 @@ _PROGRESS_STEPS = 2_000
 """SQLite virtual-machine steps between two looks at the clock (a few µs of work each time)."""
 
 
+class ReadConnectionBrokenError(ConnectionError):
+    """A read's connection broke under it (lost, closed by the server, or left mid-operation); the connection was
+    discarded from the pool. `app.core.db.is_database_unavailable` counts it as the database being unavailable
+    (503 `DATABASE_UNAVAILABLE`): retrying later, on a fresh connection, may work."""
+
+
 class Reader:
     """`fetch(sql, params)` → rows as tuples, for read-only statements written for the engine's dialect
     (`?` parameters on SQLite, `$n` on PostgreSQL)."""
@@ -68,9 +74,7 @@ class Reader:
                 if not _connection_broken(error):
                     raise
                 await conn.invalidate(error)
-                from app.core.db import DatabaseUnavailableError
-
-                raise DatabaseUnavailableError(f"the database connection failed during a read: {error!r}") from error
+                raise ReadConnectionBrokenError(f"the database connection failed during a read: {error!r}") from error
 
     def _fetch_on_loop(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]] | None:
         """The rows, or None when the read must wait (a lock) or would hold the loop too long."""

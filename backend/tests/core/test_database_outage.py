@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_db
 from app.core.config import Settings
-from app.core.db import Database, DatabaseUnavailableError, is_database_unavailable
+from app.core.db import Database, is_database_unavailable
+from app.core.reads import ReadConnectionBrokenError
 from app.main import create_app
 from tests.utils.cleanup import truncate_postgres
 from tests.utils.factories import Actor, make_actor, make_session, make_task
@@ -212,7 +213,7 @@ async def test_a_read_whose_connection_dies_mid_statement_is_a_503_and_the_conne
     pid = await running_pid()
     async with owner_database.engine.connect() as owner:
         await owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    with pytest.raises(DatabaseUnavailableError) as refused:
+    with pytest.raises(ReadConnectionBrokenError) as refused:
         await asyncio.wait_for(slow, timeout=10.0)
     assert is_database_unavailable(refused.value), repr(refused.value)
     for _ in range(3):
