@@ -75,6 +75,39 @@ describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) =
     expect(Boolean(signIn?.success)).toBe(true);
   });
 
+  it("writes no session_revoked row for the session a password change hands over, only for the others it ends", async () => {
+    const email = "handover@example.com";
+    const other = await signUpVerified(s, email);
+    const signIn = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email, password: STRONG_PASSWORD },
+    });
+    const token = signIn.headers.get("set-auth-token") as string;
+    const own = (await (await s.call("/api/auth/get-session", { headers: bearer(token) })).json()) as {
+      session: { id: string };
+    };
+    const otherOwn = (await (await s.call("/api/auth/get-session", { headers: bearer(other.token) })).json()) as {
+      session: { id: string };
+    };
+    const changed = await s.call("/api/auth/change-password", {
+      method: "POST",
+      headers: bearer(token),
+      json: { currentPassword: STRONG_PASSWORD, newPassword: "a handed over passphrase", revokeOtherSessions: true },
+    });
+    expect(changed.status).toBe(200);
+    const next = (await changed.json()) as { token: string };
+    expect(next.token).toBeTruthy();
+    // Rows are written in order after the answer; password_changed is the request's last one.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await eventsOf(other.userId, "password_changed")).length === 0) await settle();
+    await settle(); // rows written in parallel: a row started before that one has landed too
+    const revoked = await eventsOf(other.userId, "session_revoked");
+    // The others (the sign-up's sessions) ended; the request's own went on in the new one.
+    expect(revoked.map((r) => r.session_id)).toContain(otherOwn.session.id);
+    expect(revoked.map((r) => r.session_id)).not.toContain(own.session.id);
+    for (const r of revoked) expect(JSON.parse(r.details ?? "{}").cause).toBe("password_change");
+  });
+
   it("records admin actions with the admin as actor", async () => {
     const admin = await signUpVerified(s, "auditor@example.com");
     const user = await signUpVerified(s, "subject@example.com");

@@ -95,3 +95,13 @@ export function isHandOver(session: { id: string; userId: string }, ctx: Session
   const own = ctx?.context?.session?.session.id === session.id;
   return own && created.some((c) => c.userId === session.userId);
 }
+
+/**
+ * Whether the request `request` created another session of `session`'s user: by the time the
+ * request answers, its own deleted session was then handed over, even when better-auth deleted it
+ * before creating the successor (change-password with revokeOtherSessions deletes every session
+ * of the user first, the request's own included, then signs it in again).
+ */
+export function isReplacedBy(session: { id: string; userId: string }, request: Request): boolean {
+  return (createdBy.get(request) ?? []).some((c) => c.userId === session.userId && c.id !== session.id);
+}

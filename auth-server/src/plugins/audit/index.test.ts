@@ -183,6 +183,12 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
       ).status,
     ).toBe(204);
     expect(await detailsOf(u.userId, "session_revoked")).toEqual([{ actor_id: null, details: { cause: "user" } }]);
+    // A session on another device, which the password change below ends.
+    const elsewhere = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: "details-life@example.com", password: STRONG_PASSWORD },
+    });
+    expect(elsewhere.status).toBe(200);
     const changed = await s.call("/api/auth/change-password", {
       method: "POST",
       headers: { Authorization: `Bearer ${u.token}` },
@@ -195,7 +201,8 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     });
     const token = second.headers.get("set-auth-token") as string;
     expect((await asAdmin("/admin/revoke-user-sessions", { userId: u.userId })).status).toBe(200);
-    // change-password with revokeOtherSessions replaces the current session too.
+    // change-password with revokeOtherSessions ends the other device's session (password_change)
+    // and hands the current one over to a new session: no row for that one (a hand-over).
     const causes = (await detailsOf(u.userId, "session_revoked", 4)).map((r) => r.details.cause).sort();
     expect(causes).toEqual(["admin", "admin", "password_change", "user"]);
     expect(token).toBeTruthy();

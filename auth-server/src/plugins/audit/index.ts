@@ -4,7 +4,7 @@ import { ErrorCode } from "../../contract.gen.js";
 import { bodyOf, errorOf, type HookContext, requestMeta } from "../hook-context.js";
 import { serviceActorOf } from "./actor.js";
 import { ADMIN_ACTIONS } from "./admin-actions.js";
-import { isHandOver, noteCreated, revocationCause } from "./causes.js";
+import { isHandOver, isReplacedBy, noteCreated, revocationCause } from "./causes.js";
 import { mailedLinks } from "./mailed-links.js";
 import { type AuditEvent, AuditEventType, type AuditTrail } from "./trail.js";
 import { userChangeEvents } from "./user-changes.js";
@@ -58,6 +58,34 @@ export function audit(trail: AuditTrail) {
     (ctx) => ctx?.context?.internalAdapter ?? (authContext as AuthContext).internalAdapter,
   );
 
+  type DeletedSession = { id: string; userId: string };
+  type DeleteContext = (Pick<HookContext, "context" | "request" | "path" | "body"> & {}) | null | undefined;
+  /** The row of a deleted session: a sign-out, or a revocation with its cause. */
+  const writeRevoked = (session: DeletedSession, ctx: DeleteContext): void => {
+    const actorId = impersonatorOf(session, ctx) ?? actorOf(ctx);
+    if (ctx?.path === "/sign-out") {
+      record(ctx, {
+        type: AuditEventType.SIGN_OUT,
+        userId: session.userId,
+        sessionId: session.id,
+        actorId,
+        success: true,
+      });
+      return;
+    }
+    record(ctx, {
+      type: AuditEventType.SESSION_REVOKED,
+      userId: session.userId,
+      sessionId: session.id,
+      actorId,
+      reason: ctx?.path ?? "sessions_api",
+      success: true,
+      details: { cause: revocationCause(session, ctx, actorId) },
+    });
+  };
+  /** Rows about a request's own deleted session, held until the request answers (by request). */
+  const heldOwn = new WeakMap<Request, { session: DeletedSession; write: () => void }[]>();
+
   const afterPath = (path: string | ((p: string) => boolean), handler: (ctx: HookContext) => Promise<void> | void) => ({
     matcher: (ctx: { path?: string }) => (typeof path === "string" ? ctx.path === path : path(ctx.path ?? "")),
     handler: createAuthMiddleware(async (ctx) => {
@@ -69,6 +97,19 @@ export function audit(trail: AuditTrail) {
     id: "gatehouse-audit",
     hooks: {
       after: [
+        // The rows held for a request's own deleted session: none when the request created its
+        // successor (a hand-over), else written now. get-session deletes only an expired session,
+        // whose row is never held, and a hook matching it would keep the fast get-session off.
+        afterPath(
+          (p) => p !== "/get-session",
+          (ctx) => {
+            const request = ctx.request;
+            const held = request && heldOwn.get(request);
+            if (!request || !held) return;
+            heldOwn.delete(request);
+            for (const { session, write } of held) if (!isReplacedBy(session, request)) write();
+          },
+        ),
         afterPath("/sign-in/email", async (ctx) => {
           const email = bodyOf(ctx).email;
           if (typeof email !== "string") return;
@@ -274,26 +315,17 @@ export function audit(trail: AuditTrail) {
                 after: async (session, ctx) => {
                   // A session handed over to another in the same request was not revoked (causes.ts).
                   if (isHandOver(session, ctx)) return;
-                  const actorId = impersonatorOf(session, ctx) ?? actorOf(ctx);
-                  if (ctx?.path === "/sign-out") {
-                    record(ctx, {
-                      type: AuditEventType.SIGN_OUT,
-                      userId: session.userId,
-                      sessionId: session.id,
-                      actorId,
-                      success: true,
-                    });
+                  const write = () => writeRevoked(session, ctx as DeleteContext);
+                  // The request's own session may be deleted before its successor is created: its
+                  // row waits for the request's answer, which knows whether one was.
+                  const request = ctx?.request;
+                  if (request && ctx?.path !== "/get-session" && ctx?.context?.session?.session.id === session.id) {
+                    const held = heldOwn.get(request) ?? [];
+                    held.push({ session, write });
+                    heldOwn.set(request, held);
                     return;
                   }
-                  record(ctx, {
-                    type: AuditEventType.SESSION_REVOKED,
-                    userId: session.userId,
-                    sessionId: session.id,
-                    actorId,
-                    reason: ctx?.path ?? "sessions_api",
-                    success: true,
-                    details: { cause: revocationCause(session, ctx, actorId) },
-                  });
+                  write();
                 },
               },
             },
