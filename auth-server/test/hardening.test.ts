@@ -10,6 +10,7 @@ import {
   type TestServer,
   tokenFromOutbox,
 } from "./harness.js";
+import { eventually } from "./support/gatehouse-on.js";
 
 describe.each(DB_KINDS)("hardening on %s", (kind) => {
   let s: TestServer;
@@ -91,15 +92,19 @@ describe.each(DB_KINDS)("hardening on %s", (kind) => {
     // The rotation was believed: each failure is recorded from its own client address.
     // Audit rows are written after the answers: wait (bounded) for all five, never a fixed time.
     let ips: Array<{ ip: string | null }> = [];
-    for (const deadline = Date.now() + 5_000; ips.length < 5 && Date.now() < deadline; ) {
-      ips = await s.gh.database.db
-        .selectFrom("auth_events")
-        .select("ip")
-        .where("type", "=", "sign_in_failed")
-        .where("ip", "like", "198.51.100.%")
-        .execute();
-      if (ips.length < 5) await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(
+      async () => {
+        ips = await s.gh.database.db
+          .selectFrom("auth_events")
+          .select("ip")
+          .where("type", "=", "sign_in_failed")
+          .where("ip", "like", "198.51.100.%")
+          .execute();
+        return ips.length >= 5;
+      },
+      5_000,
+      "five sign_in_failed rows",
+    );
     expect(new Set(ips.map((r) => r.ip)).size).toBe(5);
     const blocked = await attempt(STRONG_PASSWORD, "198.51.100.99");
     expect(blocked.status).toBe(429);

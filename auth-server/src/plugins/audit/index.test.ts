@@ -8,6 +8,7 @@ import {
   type TestServer,
   tokenFromOutbox,
 } from "../../../test/harness.js";
+import { eventually } from "../../../test/support/gatehouse-on.js";
 import { callInternal } from "../../../test/support/service-token.js";
 
 // The account's own life and the basic admin actions are in test/auth-events.test.ts; these are
@@ -87,16 +88,19 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     });
     expect(res.status).toBe(400);
     let row: { details: string | null } | undefined;
-    const deadline = Date.now() + 5_000;
-    while (!row && Date.now() < deadline) {
-      row = await s.gh.database.db
-        .selectFrom("auth_events")
-        .select("details")
-        .where("type", "=", "sign_in_failed")
-        .where("details", "like", "%elpmaxe%")
-        .executeTakeFirst();
-      if (!row) await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(
+      async () => {
+        row = await s.gh.database.db
+          .selectFrom("auth_events")
+          .select("details")
+          .where("type", "=", "sign_in_failed")
+          .where("details", "like", "%elpmaxe%")
+          .executeTakeFirst();
+        return row !== undefined;
+      },
+      5_000,
+      "the sign_in_failed row",
+    );
     expect(JSON.parse(row?.details ?? "null")).toEqual({
       email: "ceo\ufffdgro.elpmaxe@evil.example\ufffd\ufffdx\ufffd",
     });
