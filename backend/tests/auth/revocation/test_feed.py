@@ -247,6 +247,51 @@ async def test_hung_read_degrades_after_max_staleness(
         await feed.stop()
 
 
+async def test_a_read_under_way_is_not_a_stalled_feed_and_reads_keep_their_rate(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a loaded worker a read takes a while (each of its awaits queues behind the requests being served). It
+    # must neither count as "stalled" (a cache hit would then yield to the event loop for nothing: half of a
+    # loaded worker's requests did) nor push the next read back by its own duration.
+    now = [1000.0]
+    feed = RevocationFeed(
+        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
+        view=RevocationView(window_seconds=965),
+        cache=CredentialCache(),
+        poll_interval_seconds=0.25,
+        clock=lambda: now[0],
+    )
+    waits: list[float] = []
+    try:
+        await feed.catch_up()  # a good read began at 1000.0
+        now[0] = 1000.0 + 0.25 + 0.2  # the next read is under way, 0.2 s in
+        assert not feed.overdue()
+        now[0] = 1000.0 + 0.5 + 0.01  # two intervals without a good read beginning: stalled
+        assert feed.overdue()
+
+        real_catch_up = feed.catch_up
+
+        async def slow_catch_up() -> int:
+            applied = await real_catch_up()
+            now[0] += 0.1  # the read took 0.1 s of the interval
+            return applied
+
+        async def recorded_wait(seconds: float) -> None:
+            waits.append(seconds)
+            if len(waits) >= 3:
+                await asyncio.sleep(30)  # ends here; stop() cancels it
+
+        monkeypatch.setattr(feed, "catch_up", slow_catch_up)
+        monkeypatch.setattr(feed.source, "wait", recorded_wait)
+        await feed.start(first_read_seconds=5)
+        await eventually(lambda: len(waits) >= 3, within=5.0)
+    finally:
+        await feed.stop()
+    # The first wait comes before any read; each later one is what is left of the interval once a read is done.
+    assert waits[0] == pytest.approx(0.25)
+    assert waits[1:] == [pytest.approx(0.15), pytest.approx(0.15)]
+
+
 async def test_killed_listen_connection_reconnects_and_catches_up(
     db_kind: str, feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
 ) -> None:

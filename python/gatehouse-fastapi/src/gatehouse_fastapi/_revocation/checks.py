@@ -71,8 +71,9 @@ class CachedSessionChecks:
     async def _with_user(self, session: Session, credential: CredentialKind) -> Principal | None:
         # Answered from memory, a request never yields to the event loop: a client that sends its next request
         # from the same task (an in-process ASGI client polling for a revocation) could starve the feed task it
-        # waits for. So a cache hit yields once whenever the feed's next read is late; not on every hit, where
-        # the extra event-loop turn (an epoll call) cost more than the rest of the check.
+        # waits for. So a cache hit yields once whenever reading has stalled (`RevocationFeed.overdue`); not on
+        # every hit, nor while a read is merely under way, where the extra event-loop turn cost more than the
+        # rest of the check (with a one-interval test, half of a loaded worker's requests yielded).
         if self._feed.overdue():
             await asyncio.sleep(0)
         user = self._cache.user(session.user_id)
