@@ -16,6 +16,7 @@ from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.docs import install_docs
+from app.core.head import HeadAsGetMiddleware
 from app.core.header_limit import HeaderSizeLimitMiddleware
 from app.core.logging import RequestContextMiddleware, configure_logging, forward_request_id
 from app.core.security_headers import SecurityHeadersMiddleware
@@ -120,7 +121,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
 
     install_error_handlers(app)
-    # Added first, so it runs innermost: after the body-size limit bounded what it buffers.
+    # Inside every other layer, so each sees (and logs) the request's own method; the routes see GET.
+    app.add_middleware(HeadAsGetMiddleware)
+    # Inside the body-size limit, which bounded what it buffers.
     app.add_middleware(WellFormedTextMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderSizeLimitMiddleware, max_bytes=settings.max_header_bytes)

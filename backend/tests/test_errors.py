@@ -96,3 +96,32 @@ async def test_method_not_allowed_names_the_allowed_methods(client: httpx.AsyncC
     response = await client.put("/api/v1/health")
     assert (response.status_code, response.json()["code"]) == (405, "METHOD_NOT_ALLOWED")
     assert response.headers["allow"] == "GET"
+
+
+async def test_head_is_answered_as_get_without_the_body(client: httpx.AsyncClient, alice: Actor) -> None:
+    # RFC 9110 §9.3.2, and what the auth server answers (tests/integration/test_edge_answers.py asks both).
+    for path, headers in (("/api/v1/health", {}), ("/api/v1/tasks", alice.bearer()), ("/api/v1/auth/me", {})):
+        got = await client.get(path, headers=headers)
+        head = await client.head(path, headers=headers)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"", path
+        assert head.headers["content-length"] == str(len(got.content)), path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["x-content-type-options"] == "nosniff", path
+    refused = await client.head("/api/v1/auth/me")
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_head_never_reaches_a_route_of_another_method(client: httpx.AsyncClient, alice: Actor) -> None:
+    # /users/{id}/ban serves POST and DELETE only: HEAD is refused as GET would be, and nothing is banned.
+    path = f"/api/v1/users/{alice.user.id}/ban"
+    response = await client.head(path, headers=alice.bearer())
+    as_get = await client.get(path, headers=alice.bearer())
+    assert (response.status_code, as_get.status_code) == (405, 405)
+    assert response.headers["allow"] == as_get.headers["allow"]
+    assert "HEAD" not in response.headers["allow"]
+    assert "GET" not in response.headers["allow"]
+    assert response.content == b""
+    assert (await client.head("/api/v1/no-such-route")).status_code == 404
+    assert (await client.get("/api/v1/auth/me", headers=alice.bearer())).status_code == 200

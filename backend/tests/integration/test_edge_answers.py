@@ -1,6 +1,7 @@
 """Both services answer the same contract code at the HTTP edge (contract/gatehouse.json `errors`): a body that is not
-valid JSON, a body not sent as JSON, a served path asked with a method it does not serve. Each side also tests its own
-answers (auth-server/test/bad-input.test.ts, tests/test_errors.py); this asks both, so they cannot drift apart."""
+valid JSON, a body not sent as JSON, a served path asked with a method it does not serve; and both answer HEAD as GET
+without a body. Each side also tests its own answers (auth-server/test/bad-input.test.ts, tests/test_errors.py); this
+asks both, so they cannot drift apart."""
 
 import httpx
 
@@ -48,3 +49,11 @@ async def test_both_services_answer_the_edges_alike(
     # A path nobody serves stays 404 on both.
     assert answer(await auth.get("/api/auth/no-such-route")) == (404, "NOT_FOUND")
     assert answer(await backend.get("/api/v1/no-such-route")) == (404, "NOT_FOUND")
+
+    # HEAD is GET without the body (RFC 9110 §9.3.2); on a path with no GET it is refused as GET would be.
+    for response in (await auth.head("/api/auth/get-session"), await backend.head("/api/v1/health")):
+        assert (response.status_code, response.content) == (200, b""), response.request.url
+        assert response.headers["content-type"] == "application/json", response.request.url
+    for response in (await auth.head(SIGN_IN), await backend.head(f"/api/v1/users/{user.user_id}/ban")):
+        assert (response.status_code, response.content) == (405, b""), response.request.url
+        assert response.headers["allow"], response.request.url
