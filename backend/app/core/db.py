@@ -12,6 +12,7 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from app.core import sqlstate as sqlstate_codes
 from app.core.config import REPO_ROOT, DatabaseSettings
 from app.core.reads import ReadConnectionBrokenError, Reader, decode_text
 
@@ -48,9 +49,6 @@ class DatabaseUnavailableError(ConnectionError):
     the OSError it names was, so code that expected one (gatehouse-fastapi's start-up) still catches it."""
 
 
-# SQLSTATE classes/codes of an unreachable or overloaded server: 08 connection exception, 53 insufficient
-# resources (53300 too many connections), 57P01-57P03 shutdown / crash / starting up (PostgreSQL, Appendix A).
-_PG_UNAVAILABLE_PREFIXES = ("08", "53", "57P01", "57P02", "57P03")
 # SQLite result codes of a database that is there but cannot be used right now (https://sqlite.org/rescode.html):
 # BUSY after busy_timeout (another writer holds the lock), LOCKED, CANTOPEN, IOERR (and its extended codes), FULL.
 _SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
@@ -79,7 +77,7 @@ def is_database_unavailable(error: BaseException) -> bool:
         if isinstance(link, exc.DBAPIError) and link.connection_invalidated:
             return True
         sqlstate = getattr(link, "sqlstate", None) or getattr(link, "pgcode", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(_PG_UNAVAILABLE_PREFIXES):
+        if isinstance(sqlstate, str) and sqlstate.startswith(sqlstate_codes.UNAVAILABLE_PREFIXES):
             return True
         sqlite_name = getattr(link, "sqlite_errorname", None)
         if isinstance(sqlite_name, str) and sqlite_name.startswith(_SQLITE_UNAVAILABLE):

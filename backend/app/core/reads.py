@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.core import sqlstate as sqlstate_codes
+
 LOOP_BUDGET_SECONDS = 0.002
 """The longest a read may hold the event loop on SQLite before it is handed to a worker thread instead."""
 _PROGRESS_STEPS = 2_000
@@ -116,8 +118,7 @@ def _connection_broken(error: BaseException) -> bool:
     if isinstance(error, asyncpg.exceptions._base.InternalClientError):
         return True
     sqlstate = getattr(error, "sqlstate", None)
-    # Class 57P: the server is shutting down or terminated this backend (admin_shutdown, crash_shutdown, ...).
-    return isinstance(sqlstate, str) and sqlstate.startswith("57P")
+    return isinstance(sqlstate, str) and sqlstate.startswith(sqlstate_codes.OPERATOR_INTERVENTION)
 
 
 _HAND_OVER = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT})

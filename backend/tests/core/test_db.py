@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from app.core.config import DatabaseSettings
-from app.core.db import Database, create_engine, to_async_url
+from app.core.db import Database, create_engine, is_database_unavailable, to_async_url
+from app.core.reads import _connection_broken
 
 ROOT = Path("/repo")
 
@@ -50,3 +51,26 @@ async def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(tmp_path: Pa
     finally:
         await database.dispose()
     assert (tmp_path / "sub" / "dir" / "g.db").exists()
+
+
+class _PgError(Exception):
+    """An error carrying a SQLSTATE as asyncpg's do (a stand-in: no server can be made to raise each code)."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate", ["08006", "53300", "57P01", "57P02", "57P03", "57P04", "57P05"])
+def test_unavailable_sqlstates_are_503s_and_57p_breaks_a_read_connection(sqlstate: str) -> None:
+    error = _PgError(sqlstate)
+    assert is_database_unavailable(error)
+    # The direct reads (app.core.reads) discard the connection for class 57P, which closes it; not for the rest.
+    assert _connection_broken(error) is sqlstate.startswith("57P")
+
+
+@pytest.mark.parametrize("sqlstate", ["23505", "42P01", "40001", "22P02"])
+def test_statement_errors_are_not_unavailability(sqlstate: str) -> None:
+    error = _PgError(sqlstate)
+    assert not is_database_unavailable(error)
+    assert not _connection_broken(error)
