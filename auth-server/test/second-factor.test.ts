@@ -59,6 +59,18 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
       `audit rows ${wanted.join(", ")}`,
     ).catch(() => expect(last).toEqual(expect.arrayContaining(wanted)));
   };
+  /** Waits (bounded) until `userId` has exactly `n` audit rows `row`. */
+  const expectEventCount = async (userId: string, row: string, n: number) => {
+    let seen = 0;
+    await eventually(
+      async () => {
+        seen = (await events(userId)).filter((e) => e === row).length;
+        return seen === n;
+      },
+      10_000,
+      `${n} audit rows ${row}`,
+    ).catch(() => expect(seen).toBe(n));
+  };
   const events = async (userId: string) =>
     (await s.gh.database.db.selectFrom("auth_events").selectAll().where("user_id", "=", userId).execute()).map(
       (r) => `${r.type}${r.reason ? `:${r.reason}` : ""}`,
@@ -345,6 +357,8 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
     }
     const locked = await (await s.call("/api/auth/get-session", { headers: { Cookie: other } })).json();
     expect(locked.session.amr).toBe("pwd");
+    // Each refused code is in the account's trail, though no endpoint ran for it.
+    await expectEventCount(me.userId, "two_factor_failed:RATE_LIMITED", 2);
     // After the wait the code the lockout refused is still good, and its acceptance ends the streak.
     await lockFor(codeStepKey(email), -1_000);
     const ok = await post("/two-factor/verify-totp", { code }, other);
@@ -395,6 +409,8 @@ describe.each(DB_KINDS)("second factors on %s", (kind) => {
       expect(Number(res.headers.get("retry-after"))).toBeLessThanOrEqual(15 * 60);
     }
     expect(await lockoutRow(codeStepKey(email))).toEqual(before);
+    await expectEventCount(me.userId, "two_factor_failed:RATE_LIMITED", 3);
+    expect(await events(me.userId)).not.toContain("two_factor_failed:ACCOUNT_TEMPORARILY_LOCKED");
     // Once the lock is over, the code it refused is still good.
     await lockTwoFactor(me.userId, -1_000);
     expect((await post("/two-factor/verify-totp", { code }, c)).status).toBe(200);

@@ -5,7 +5,7 @@ import { ErrorCode } from "../../contract.gen.js";
 import type { PasswordHasher } from "../../password.js";
 import { durationInWords } from "../../wording.js";
 import { bodyOf, errorOf, type HookContext } from "../hook-context.js";
-import { challengeOf, TWO_FACTOR_COOKIE } from "../mfa/challenge.js";
+import { BETTER_AUTH_LOCKED, challengeOf, TWO_FACTOR_COOKIE } from "../mfa/challenge.js";
 import { SECOND_FACTOR_PATHS } from "../mfa/session-methods.js";
 import type { LockoutStore } from "./store.js";
 
@@ -16,9 +16,6 @@ export {
   lockoutDelaySeconds,
   type Reservation,
 } from "./store.js";
-
-/** better-auth two-factor's refusal while its own account lock holds (outside the contract). */
-const BETTER_AUTH_LOCKED = "ACCOUNT_TEMPORARILY_LOCKED";
 
 /** Longest email the lockout tracks; longer input is not an address (RFC 5321 §4.5.3.1). */
 const MAX_EMAIL = 320;

@@ -4,6 +4,9 @@ import { requestSession } from "../request-session.js";
 /** better-auth two-factor plugin's challenge cookie (constant.ts `TWO_FACTOR_COOKIE_NAME`). */
 export const TWO_FACTOR_COOKIE = "two_factor";
 
+/** better-auth two-factor's refusal while its own account lock holds (a code outside the contract). */
+export const BETTER_AUTH_LOCKED = "ACCOUNT_TEMPORARILY_LOCKED";
+
 /** Whose second factor a verify request is about, and whether it completes a sign-in. */
 export interface Challenge {
   userId: string;

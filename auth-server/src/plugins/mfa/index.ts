@@ -9,7 +9,7 @@ import { requestSession } from "../request-session.js";
 import { secondFactorAdminEndpoints } from "./admin.js";
 import { Amr, parseAmr } from "./amr.js";
 import { hashedBackupCodes } from "./backup-codes.js";
-import { challengeOf } from "./challenge.js";
+import { BETTER_AUTH_LOCKED, challengeOf } from "./challenge.js";
 import { UsedCodes } from "./used-codes.js";
 
 export { Amr, type AmrValue, combineAmr, formatAmr, parseAmr } from "./amr.js";
@@ -76,7 +76,9 @@ export function secondFactorRules(opts: SecondFactorOptions) {
     const err = errorOf(ctx.context.returned);
     if (!who) return;
     if (err) {
-      record(ctx, { type: AuditEventType.TWO_FACTOR_FAILED, userId: who.userId, success: false, reason: err.code });
+      // better-auth's own lock is answered as the contract's RATE_LIMITED (plugins/lockout); audited alike.
+      const reason = err.code === BETTER_AUTH_LOCKED ? ErrorCode.RATE_LIMITED : err.code;
+      record(ctx, { type: AuditEventType.TWO_FACTOR_FAILED, userId: who.userId, success: false, reason });
       return;
     }
     const created = ctx.context.newSession;
@@ -96,6 +98,21 @@ export function secondFactorRules(opts: SecondFactorOptions) {
         ? AuditEventType.TWO_FACTOR_ENABLED
         : AuditEventType.TWO_FACTOR_VERIFIED;
     record(ctx, { type, userId: who.userId, sessionId: created?.session.id ?? null, success: true, reason: method });
+  };
+  /**
+   * The lockout's admission of a code (`codeGate.admitCode`). A code it refuses (429 RATE_LIMITED: the
+   * code step or better-auth's own lock holds) is audited as a failed code before the refusal is
+   * answered: the endpoint and its after hooks never run for it. Only a caller holding a challenge
+   * (the password) or a session gets this far, so the rows cannot be written by just anyone.
+   */
+  const admit = async (ctx: HookContext, userId: string) => {
+    try {
+      await opts.codeGate?.admitCode(ctx);
+    } catch (refusal) {
+      const code = refusal instanceof APIError ? (refusal.body as { code?: string } | undefined)?.code : undefined;
+      if (code) record(ctx, { type: AuditEventType.TWO_FACTOR_FAILED, userId, success: false, reason: code });
+      throw refusal;
+    }
   };
   const auditSimple = (type: AuditEventType) => (ctx: HookContext) => {
     if (errorOf(ctx.context.returned)) return;
@@ -129,7 +146,9 @@ export function secondFactorRules(opts: SecondFactorOptions) {
           handler: createAuthMiddleware(async (ctx) => {
             const body = bodyOf(ctx);
             if (typeof body.code !== "string") return;
-            await challengeOf(ctx);
+            const who = await challengeOf(ctx);
+            // Admitted here rather than by the lockout's own hook, so that a refusal is audited.
+            if (who) await admit(ctx, who.userId);
             return { context: { body: { ...body, code: backup.digestOf(body.code) } } };
           }),
         },
@@ -141,7 +160,7 @@ export function secondFactorRules(opts: SecondFactorOptions) {
             if (!who || typeof code !== "string" || !/^\d{6,8}$/.test(code)) return;
             // The lockout first: a claim is only released by the after hook, which a refusal here
             // skips, so a code claimed and then refused by the lockout would be spent untried.
-            await opts.codeGate?.admitCode(ctx);
+            await admit(ctx, who.userId);
             if (!(await usedCodes.claim(who.userId, code))) {
               await opts.codeGate?.withdrawCode(ctx);
               record(ctx, {
