@@ -81,6 +81,13 @@ describe.each(DB_KINDS)("admin user search on %s", (kind) => {
       expect(res.status, JSON.stringify(params)).toBe(400);
       expect(await res.json()).toMatchObject({ code: "VALIDATION_ERROR", message: expect.any(String) });
     }
+    // A scalar parameter given twice is refused, not read as one of its values (the backend refuses any
+    // repeated parameter alike: backend/tests/core/test_query_params.py).
+    for (const query of ["limit=1&limit=2", "offset=0&offset=5", "sortBy=name&sortBy=email"]) {
+      const res = await s.call(`/api/auth/admin/list-users?${query}`, { headers: bearer });
+      expect(res.status, query).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "VALIDATION_ERROR", message: expect.any(String) });
+    }
   });
 
   it("sorts and filters by public fields, typed as their columns", async () => {

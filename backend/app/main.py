@@ -19,6 +19,7 @@ from app.core.docs import install_docs
 from app.core.head import HeadAsGetMiddleware
 from app.core.header_limit import HeaderSizeLimitMiddleware
 from app.core.logging import RequestContextMiddleware, configure_logging, forward_request_id
+from app.core.query_params import SingleValuedQueryMiddleware
 from app.core.security_headers import SecurityHeadersMiddleware
 from app.core.text_guard import WellFormedTextMiddleware
 from app.errors import install_error_handlers
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Inside every other layer, so each sees (and logs) the request's own method; the routes see GET.
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(SingleValuedQueryMiddleware)
     # Inside the body-size limit, which bounded what it buffers.
     app.add_middleware(WellFormedTextMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
