@@ -264,32 +264,37 @@ async def test_a_read_under_way_is_not_a_stalled_feed_and_reads_keep_their_rate(
     waits: list[float] = []
     try:
         await feed.catch_up()  # a good read began at 1000.0
-        now[0] = 1000.0 + 0.25 + 0.2  # the next read is under way, 0.2 s in
+        now[0] = 1000.0 + 0.25 + 0.1  # the next read is under way, 0.1 s in
         assert not feed.overdue()
-        now[0] = 1000.0 + 0.5 + 0.01  # two intervals without a good read beginning: stalled
+        now[0] = 1000.0 + 0.375 + 0.01  # an interval and a half without a good read beginning: stalled
         assert feed.overdue()
 
         real_catch_up = feed.catch_up
 
+        took = [0.1]  # the read takes 0.1 s of the interval
+
         async def slow_catch_up() -> int:
             applied = await real_catch_up()
-            now[0] += 0.1  # the read took 0.1 s of the interval
+            now[0] += took[0]
             return applied
 
         async def recorded_wait(seconds: float) -> None:
             waits.append(seconds)
-            if len(waits) >= 3:
+            if len(waits) == 3:
+                took[0] = 0.4  # the next read takes longer than the interval
+            if len(waits) >= 4:
                 await asyncio.sleep(30)  # ends here; stop() cancels it
 
         monkeypatch.setattr(feed, "catch_up", slow_catch_up)
         monkeypatch.setattr(feed.source, "wait", recorded_wait)
         await feed.start(first_read_seconds=5)
-        await eventually(lambda: len(waits) >= 3, within=5.0)
+        await eventually(lambda: len(waits) >= 4, within=5.0)
     finally:
         await feed.stop()
-    # The first wait comes before any read; each later one is what is left of the interval once a read is done.
+    # The first wait comes before any read; each later one is what is left of the interval once a read is done,
+    # and at least a quarter interval after a read slower than the interval (no reads back to back).
     assert waits[0] == pytest.approx(0.25)
-    assert waits[1:] == [pytest.approx(0.15), pytest.approx(0.15)]
+    assert waits[1:4] == [pytest.approx(0.15), pytest.approx(0.15), pytest.approx(0.0625)]
 
 
 async def test_killed_listen_connection_reconnects_and_catches_up(
