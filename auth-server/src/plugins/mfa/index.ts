@@ -28,6 +28,8 @@ export const NOT_OFFERED = new Set(["/two-factor/send-otp", "/two-factor/verify-
 const BACKUP = "/two-factor/verify-backup-code";
 /** Admin routes that stay open to a session without a second factor: leaving an impersonation. */
 const ADMIN_OPEN = new Set(["/admin/stop-impersonating"]);
+/** Users whose current lock's refusal is remembered as audited (plugins/mfa `admit`), at most. */
+const MAX_LOCKS_AUDITED = 10_000;
 
 export interface SecondFactorOptions {
   db: Kysely<any>;
@@ -99,18 +101,37 @@ export function secondFactorRules(opts: SecondFactorOptions) {
         : AuditEventType.TWO_FACTOR_VERIFIED;
     record(ctx, { type, userId: who.userId, sessionId: created?.session.id ?? null, success: true, reason: method });
   };
+  /** Per user, until when (ms) a lock's refusal is already in the trail (see `admit`). */
+  const lockAudited = new Map<string, number>();
   /**
-   * The lockout's admission of a code (`codeGate.admitCode`). A code it refuses (429 RATE_LIMITED: the
-   * code step or better-auth's own lock holds) is audited as a failed code before the refusal is
-   * answered: the endpoint and its after hooks never run for it. Only a caller holding a challenge
-   * (the password) or a session gets this far, so the rows cannot be written by just anyone.
+   * Whether a refusal of `userId`'s codes is the first of its lock on this instance, remembering it
+   * until the lock's end (the refusal's Retry-After). Bounded: expired entries go first, then the oldest.
+   */
+  const firstOfLock = (userId: string, refusal: unknown): boolean => {
+    const now = Date.now();
+    if ((lockAudited.get(userId) ?? 0) > now) return false;
+    const headers = refusal instanceof APIError ? new Headers(refusal.headers as HeadersInit) : new Headers();
+    const wait = Number(headers.get("retry-after")) || 60;
+    if (lockAudited.size >= MAX_LOCKS_AUDITED)
+      for (const [user, until] of lockAudited) if (until <= now) lockAudited.delete(user);
+    if (lockAudited.size >= MAX_LOCKS_AUDITED) lockAudited.delete(lockAudited.keys().next().value as string);
+    lockAudited.set(userId, now + wait * 1000);
+    return true;
+  };
+  /**
+   * The lockout's admission of a code (`codeGate.admitCode`), for any code a challenge or session
+   * sends (well-formed or not). A code it refuses (429 RATE_LIMITED: the code step or better-auth's
+   * own lock holds) never reaches the endpoint or its after hooks, so the refusal is audited here as
+   * a failed code — the first of each lock only (per instance): a signed-in user retrying while
+   * locked must not be able to fill the trail.
    */
   const admit = async (ctx: HookContext, userId: string) => {
     try {
       await opts.codeGate?.admitCode(ctx);
     } catch (refusal) {
       const code = refusal instanceof APIError ? (refusal.body as { code?: string } | undefined)?.code : undefined;
-      if (code) record(ctx, { type: AuditEventType.TWO_FACTOR_FAILED, userId, success: false, reason: code });
+      if (code && firstOfLock(userId, refusal))
+        record(ctx, { type: AuditEventType.TWO_FACTOR_FAILED, userId, success: false, reason: code });
       throw refusal;
     }
   };
@@ -145,10 +166,10 @@ export function secondFactorRules(opts: SecondFactorOptions) {
           matcher: on(BACKUP),
           handler: createAuthMiddleware(async (ctx) => {
             const body = bodyOf(ctx);
-            if (typeof body.code !== "string") return;
             const who = await challengeOf(ctx);
             // Admitted here rather than by the lockout's own hook, so that a refusal is audited.
             if (who) await admit(ctx, who.userId);
+            if (typeof body.code !== "string") return;
             return { context: { body: { ...body, code: backup.digestOf(body.code) } } };
           }),
         },
@@ -157,10 +178,11 @@ export function secondFactorRules(opts: SecondFactorOptions) {
           handler: createAuthMiddleware(async (ctx) => {
             const code = bodyOf(ctx).code;
             const who = await challengeOf(ctx);
-            if (!who || typeof code !== "string" || !/^\d{6,8}$/.test(code)) return;
+            if (!who) return;
             // The lockout first: a claim is only released by the after hook, which a refusal here
             // skips, so a code claimed and then refused by the lockout would be spent untried.
             await admit(ctx, who.userId);
+            if (typeof code !== "string" || !/^\d{6,8}$/.test(code)) return;
             if (!(await usedCodes.claim(who.userId, code))) {
               await opts.codeGate?.withdrawCode(ctx);
               record(ctx, {
