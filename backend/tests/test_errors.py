@@ -65,6 +65,34 @@ async def test_cors_preflight_allows_configured_origin(client: httpx.AsyncClient
     assert response.headers["access-control-allow-credentials"] == "true"
 
 
+async def test_cors_preflight_allows_head_as_it_allows_get(client: httpx.AsyncClient) -> None:
+    # HEAD is served wherever GET is (app.core.head), so a browser's cross-origin HEAD with a credential may go.
+    response = await client.options(
+        "/api/v1/tasks",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "HEAD",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert response.status_code == 200
+    assert "HEAD" in response.headers["access-control-allow-methods"]
+
+
+async def test_cors_preflight_refusal_is_a_contract_error(client: httpx.AsyncClient) -> None:
+    for origin, method, refused in (
+        ("http://localhost:5173", "TRACE", "method"),
+        ("https://evil.example", "GET", "origin"),
+    ):
+        response = await client.options(
+            "/api/v1/tasks", headers={"Origin": origin, "Access-Control-Request-Method": method}
+        )
+        assert (response.status_code, response.json()["code"]) == (400, "BAD_REQUEST"), (origin, method)
+        assert response.json()["message"] == f"CORS preflight refused: {refused} not allowed."
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
 async def test_cors_refuses_unknown_origin(client: httpx.AsyncClient, alice: Actor) -> None:
     response = await client.get("/api/v1/auth/me", headers={**alice.bearer(), "Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in response.headers
