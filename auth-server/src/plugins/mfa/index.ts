@@ -106,6 +106,8 @@ export function secondFactorRules(opts: SecondFactorOptions) {
   /**
    * Whether a refusal of `userId`'s codes is the first of its lock on this instance, remembering it
    * until the lock's end (the refusal's Retry-After). Bounded: expired entries go first, then the oldest.
+   * By time only: the row names the first caller (IP, user agent) of the lock, and a lock a password
+   * reset ended, armed again before the remembered end, is not recorded a second time.
    */
   const firstOfLock = (userId: string, refusal: unknown): boolean => {
     const now = Date.now();

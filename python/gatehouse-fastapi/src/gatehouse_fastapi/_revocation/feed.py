@@ -1,7 +1,8 @@
 """The revocation consumer: follows `auth_revocations` and keeps the view and the caches current.
 
-PostgreSQL pushes (LISTEN `gatehouse_revocations`, woken per committed row); SQLite is polled. Either way a
-read happens at least every `poll_interval`, which also proves the feed is still readable. Reading is the
+PostgreSQL pushes (LISTEN `gatehouse_revocations`, woken per committed row); SQLite is polled. Either way a read
+begins every `poll_interval` (or a quarter interval after the previous one ended, when reads take longer; a wake-up
+starts one at once), which also proves the feed is still readable. Reading is the
 shared cursor algorithm (`cursor.FeedCursor`, the auth server's Redis sync uses its TypeScript twin): ids that
 commit after higher ones are kept as gaps and read when they commit. On start the rows of the last window
 (longest JWT lifetime + slack, measured on the database's clock) are loaded, so a restarted worker knows
@@ -89,7 +90,8 @@ class RevocationFeed:
         return FeedStatus.LIVE if self._clock() - self._last_ok <= self._max_staleness else FeedStatus.DEGRADED
 
     def overdue(self) -> bool:
-        """Whether reading has stalled: no good read began within one and a half poll intervals.
+        """Whether reading has stalled: the last read to complete began more than one and a half poll intervals ago
+        (so a read still in flight past half an interval counts as late too).
 
         One interval is the schedule; the half is the slack a read in flight legitimately takes on a busy event
         loop (each of its awaits waits its turn behind the requests being served; ~80 ms at 50 connections).
