@@ -8,6 +8,7 @@ import {
   type TestServer,
   tokenFromOutbox,
 } from "./harness.js";
+import { eventually } from "./support/gatehouse-on.js";
 
 describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) => {
   let s: TestServer;
@@ -18,7 +19,13 @@ describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) =
     await s.close();
   });
   const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
-  const settle = () => new Promise((r) => setTimeout(r, 50)); // events are written after the answer
+  /** Events are written after the answer: wait (bounded) until `userId` has a row of every type in `types`. */
+  const rowsOfEvery = (userId: string, types: string[]) =>
+    eventually(
+      async () => (await Promise.all(types.map((t) => eventsOf(userId, t)))).every((rows) => rows.length > 0),
+      10_000,
+      `auth_events ${types.join(", ")}`,
+    );
   const eventsOf = async (userId: string | null, type: string) =>
     s.gh.database.db
       .selectFrom("auth_events")
@@ -51,9 +58,7 @@ describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) =
       method: "POST",
       json: { token: tokenFromOutbox(s.outbox, email, "/reset-password"), newPassword: "third unusual passphrase" },
     });
-    await settle();
-
-    for (const type of [
+    const lifeTypes = [
       "sign_up",
       "email_verified",
       "sign_in",
@@ -62,7 +67,9 @@ describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) =
       "password_reset_requested",
       "password_reset_completed",
       "session_revoked",
-    ]) {
+    ];
+    await rowsOfEvery(userId, lifeTypes);
+    for (const type of lifeTypes) {
       expect((await eventsOf(userId, type)).length, type).toBeGreaterThan(0);
     }
     const failed = (await eventsOf(null, "sign_in_failed")).find((e) => e.user_agent === "audit-test/1.0");
@@ -98,10 +105,17 @@ describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) =
     const next = (await changed.json()) as { token: string };
     expect(next.token).toBeTruthy();
     // Rows are written in order after the answer; password_changed is the request's last one.
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (await eventsOf(other.userId, "password_changed")).length === 0) await settle();
-    await settle(); // rows written in parallel: a row started before that one has landed too
-    const revoked = await eventsOf(other.userId, "session_revoked");
+    // Rows written in parallel: also wait for the revocation the assertions below name.
+    let revoked: Awaited<ReturnType<typeof eventsOf>> = [];
+    await eventually(
+      async () => {
+        revoked = await eventsOf(other.userId, "session_revoked");
+        const changedRow = (await eventsOf(other.userId, "password_changed")).length > 0;
+        return changedRow && revoked.some((r) => r.session_id === otherOwn.session.id);
+      },
+      10_000,
+      "password_changed and the other session's session_revoked rows",
+    ).catch(() => undefined); // the assertions below say what is missing
     // The others (the sign-up's sessions) ended; the request's own went on in the new one.
     expect(revoked.map((r) => r.session_id)).toContain(otherOwn.session.id);
     expect(revoked.map((r) => r.session_id)).not.toContain(own.session.id);
@@ -120,14 +134,15 @@ describe.each(DB_KINDS)("auth_events written by the auth server on %s", (kind) =
     expect((await post("/admin/stop-impersonating", {}, { Cookie: cookiesFrom(imp) } as never)).status).toBe(200);
     expect((await post("/admin/ban-user", { userId: user.userId, banReason: "test" })).status).toBe(200);
     expect((await post("/admin/unban-user", { userId: user.userId })).status).toBe(200);
-    await settle();
-    for (const type of [
+    const adminTypes = [
       "role_changed",
       "impersonation_started",
       "impersonation_stopped",
       "user_banned",
       "user_unbanned",
-    ]) {
+    ];
+    await rowsOfEvery(user.userId, adminTypes);
+    for (const type of adminTypes) {
       const rows = await eventsOf(user.userId, type);
       expect(rows.length, type).toBeGreaterThan(0);
       if (type !== "impersonation_stopped") expect(rows[0]?.actor_id, type).toBe(admin.userId);
