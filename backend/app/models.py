@@ -5,80 +5,28 @@ The auth tables' schema belongs to the auth server's migrations; these classes o
 """
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    Dialect,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-    false,
-)
+# One rule for timestamps in both Python code bases: the package's (re-exported for the backend's modules).
+from gatehouse_fastapi._time import UtcDateTime, format_iso_ms, parse_timestamp, utcnow
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    """Now, timezone-aware, truncated to the millisecond precision both services store."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=(now.microsecond // 1000) * 1000)
-
-
-def format_iso_ms(value: datetime) -> str:
-    """Render like JavaScript's `Date.prototype.toISOString()` (`2026-11-29T10:31:22.760Z`)."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; use timezone-aware UTC values")
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def parse_timestamp(raw: Any) -> datetime:
-    """Read what either service may have stored on SQLite: ISO text (with Z or offset) or epoch ms."""
-    if isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
-    if isinstance(raw, int | float):
-        return datetime.fromtimestamp(raw / 1000, UTC)
-    text_value = str(raw).strip().replace(" ", "T", 1)
-    if text_value.endswith(("Z", "z")):
-        text_value = text_value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text_value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """timestamptz on PostgreSQL; on SQLite the exact ISO-8601 text better-auth writes and compares.
-
-    Binding through this type also makes comparisons like `expires_at > :now` compare like with like on
-    SQLite, where the column is text and ordering is lexicographic.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String())
-        return dialect.type_descriptor(DateTime(timezone=True))
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return format_iso_ms(value)
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; use timezone-aware UTC values")
-        return value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return parse_timestamp(value).astimezone(UTC)
+__all__ = [
+    "AUTH_TABLES",
+    "Account",
+    "AuthEvent",
+    "Base",
+    "Jwks",
+    "Task",
+    "User",
+    "UserSession",
+    "UtcDateTime",
+    "Verification",
+    "format_iso_ms",
+    "parse_timestamp",
+    "utcnow",
+]
 
 
 class Base(DeclarativeBase):

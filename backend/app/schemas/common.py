@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from annotated_types import GroupedMetadata
@@ -15,11 +16,22 @@ from gatehouse_fastapi._contract import (
     CharacterSets,
     TextLimit,
 )
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from gatehouse_fastapi._time import format_iso_ms
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 # Inputs: unknown fields are errors, and "true"/1 are not booleans.
 STRICT_INPUT = ConfigDict(extra="forbid", strict=True)
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(format_iso_ms, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-29T10:31:22.760Z"]}),
+]
+"""A time in an answer, written as the auth server writes one (JavaScript's `Date.prototype.toISOString()`, i.e.
+RFC 3339 in UTC with exactly three fraction digits: `2026-11-29T10:31:22.760Z`). Pydantic's own rendering drops the
+fraction on a whole second and otherwise writes six digits, so the same instant would read differently from each
+service and text order would not be time order."""
 
 
 def forbidden_code_point(text: str, ranges: tuple[tuple[int, int], ...]) -> int | None:

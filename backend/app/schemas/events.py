@@ -1,12 +1,11 @@
 """The audit log as admins read it."""
 
 import json
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.schemas.common import Page
+from app.schemas.common import Page, Timestamp
 
 
 class AuthEventPublic(BaseModel):
@@ -36,7 +35,7 @@ class AuthEventPublic(BaseModel):
         "user_deleted {email, name}; user_updated {fields}; email_verified {email}; email_change_requested and "
         "email_changed {from, to}; oauth_linked and oauth_unlinked {provider}. Null on older rows.",
     )
-    created_at: datetime
+    created_at: Timestamp
 
     @field_validator("details", mode="before")
     @classmethod

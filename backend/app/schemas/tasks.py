@@ -1,12 +1,11 @@
 """Task schemas: TaskBase → TaskCreate / TaskReplace / TaskUpdate → TaskPublic / TasksPublic."""
 
-from datetime import datetime
 from typing import Annotated
 
 from gatehouse_fastapi._contract import FieldLimits
 from pydantic import BaseModel, ConfigDict
 
-from app.schemas.common import STRICT_INPUT, Page, limited_text
+from app.schemas.common import STRICT_INPUT, Page, Timestamp, limited_text
 
 Title = Annotated[str, limited_text(FieldLimits.TASK_TITLE)]
 Description = Annotated[str, limited_text(FieldLimits.TASK_DESCRIPTION)]
@@ -50,8 +49,22 @@ class TaskPublic(BaseModel):
     title: str
     description: str | None
     completed: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 TasksPublic = Page[TaskPublic]
+
+
+class TaskListed(BaseModel):
+    """`TaskPublic` as the list serialises it (same fields, same JSON), from rows whose timestamps the database
+    already rendered in `Timestamp`'s form (`app.services.tasks.list_tasks`): they pass through as text instead of
+    being parsed and formatted again per row. The OpenAPI document still describes the list as `TasksPublic`."""
+
+    id: str
+    user_id: str
+    title: str
+    description: str | None
+    completed: bool
+    created_at: str
+    updated_at: str

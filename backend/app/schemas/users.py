@@ -1,12 +1,11 @@
 """User, role, ban, session and account schemas."""
 
-from datetime import datetime
 from typing import Annotated
 
 from gatehouse_fastapi._contract import FieldLimits
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import STRICT_INPUT, Page, limited_text
+from app.schemas.common import STRICT_INPUT, Page, Timestamp, limited_text
 
 # The contract's limits (fieldLimits), the ones the auth server applies to the same fields.
 Name = Annotated[str, limited_text(FieldLimits.USER_NAME)]
@@ -28,8 +27,8 @@ class UserPublic(BaseModel):
     image: str | None
     email_verified: bool
     role: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class UserAdmin(UserPublic):
@@ -37,7 +36,7 @@ class UserAdmin(UserPublic):
 
     banned: bool | None
     ban_reason: str | None
-    ban_expires: datetime | None
+    ban_expires: Timestamp | None
 
 
 UsersPublic = Page[UserAdmin]
@@ -78,9 +77,9 @@ class SessionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
+    expires_at: Timestamp
     ip_address: str | None
     user_agent: str | None
     impersonated_by: str | None
@@ -123,5 +122,5 @@ class AccountPublic(BaseModel):
     provider_id: str
     account_id: str
     scope: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

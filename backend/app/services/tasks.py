@@ -12,8 +12,15 @@ from app.models import Task, utcnow
 # The list is the hot read (every page load), so it skips the ORM: one statement returns the page and the total
 # (a window count), run by `app.core.reads.Reader` (SQLite: on the loop's thread, no hop; PostgreSQL: one round
 # trip) instead of the ORM session's two queries of four hops each. Rows come back as tuples in this column
-# order; the route validates them into `TaskPublic`.
+# order; the route validates them into `TaskListed`. The database renders the two timestamps itself, in the answer's
+# form (`app.schemas.common.Timestamp`), so the page neither parses nor formats a datetime per row.
 TASK_COLUMNS = ("id", "user_id", "title", "description", "completed", "created_at", "updated_at")
+_RENDERED = {
+    # SQLite's %f is seconds with three fraction digits; it reads the stored ISO text (with its Z) as UTC.
+    "sqlite": "strftime('%Y-%m-%dT%H:%M:%fZ', {column})",
+    # to_char's MS is the millisecond part (the backend stores milliseconds only, as better-auth does).
+    "postgresql": """to_char({column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""",
+}
 
 
 def _list_sql(dialect: str, *, by_completed: bool) -> tuple[str, str]:
@@ -22,7 +29,9 @@ def _list_sql(dialect: str, *, by_completed: bool) -> tuple[str, str]:
     Built from constants only; every value is a bound parameter (`?` for aiosqlite, `$n` for asyncpg)."""
     marks = iter(["?"] * 4 if dialect == "sqlite" else [f"${i}" for i in range(1, 5)])
     where = f"user_id = {next(marks)}" + (f" and completed = {next(marks)}" if by_completed else "")
-    columns = ", ".join(TASK_COLUMNS)
+    columns = ", ".join(
+        _RENDERED[dialect].format(column=column) if column.endswith("_at") else column for column in TASK_COLUMNS
+    )
     order = f" order by created_at desc, id limit {next(marks)} offset {next(marks)}"
     page = f"select {columns}, count(*) over () from tasks where {where}{order}"  # noqa: S608 (constants only)
     return page, f"select count(*) from tasks where {where}"  # noqa: S608 (constants only)
@@ -35,7 +44,8 @@ async def list_tasks(
     reader: Reader, *, user_id: str, completed: bool | None, limit: int, offset: int
 ) -> tuple[list[Sequence[Any]], int]:
     """One page of `user_id`'s tasks, newest first (rows in `TASK_COLUMNS` order, as the driver returns them:
-    SQLite gives 0/1 and ISO text, PostgreSQL booleans and datetimes), and how many match in total."""
+    SQLite gives 0/1, PostgreSQL booleans; both give the timestamps as `Timestamp` text), and how many match in
+    total."""
     page_sql, count_sql = _SQL[(reader.dialect, completed is not None)]
     where: list[Any] = [user_id] if completed is None else [user_id, completed]
     rows = await reader.fetch(page_sql, [*where, limit, offset])

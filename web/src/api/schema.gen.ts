@@ -370,6 +370,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             created_at: string;
             /** Id */
@@ -381,6 +382,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             updated_at: string;
         };
@@ -397,6 +399,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             created_at: string;
             /**
@@ -576,11 +579,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             created_at: string;
             /**
              * Expires At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             expires_at: string;
             /** Id */
@@ -597,6 +602,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             updated_at: string;
             /** User Agent */
@@ -635,6 +641,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             created_at: string;
             /** Description */
@@ -646,6 +653,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             updated_at: string;
             /** User Id */
@@ -692,6 +700,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             created_at: string;
             /** Email */
@@ -709,6 +718,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             updated_at: string;
         };
@@ -720,6 +730,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             created_at: string;
             /** Email */
@@ -737,6 +748,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-29T10:31:22.760Z
              */
             updated_at: string;
         };

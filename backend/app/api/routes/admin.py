@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from gatehouse_fastapi import AdminUser
+from gatehouse_fastapi._time import format_iso_ms
 from pydantic import AfterValidator
 from starlette.responses import StreamingResponse
 
@@ -135,7 +136,7 @@ async def export_events(
                 writer.writerow(
                     _cell(v)
                     for v in (
-                        row.created_at.isoformat(),
+                        format_iso_ms(row.created_at),
                         row.type,
                         "true" if row.success else "false",
                         row.user_id,

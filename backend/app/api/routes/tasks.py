@@ -11,8 +11,8 @@ from app.api.deps import SessionDep, is_admin
 from app.api.json import JsonBytes, json_response_of
 from app.errors import ApiError, ErrorCode, error_responses
 from app.models import Task
-from app.schemas.common import DEFAULT_LIMIT, Limit, Offset
-from app.schemas.tasks import TaskCreate, TaskPublic, TaskReplace, TasksPublic, TaskUpdate
+from app.schemas.common import DEFAULT_LIMIT, Limit, Offset, Page
+from app.schemas.tasks import TaskCreate, TaskListed, TaskPublic, TaskReplace, TasksPublic, TaskUpdate
 from app.services import tasks as task_service
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -31,7 +31,7 @@ async def _owned_task(db: SessionDep, user_id: str, task_id: uuid.UUID) -> Task:
     return task
 
 
-_PAGE: TypeAdapter[TasksPublic] = TypeAdapter(TasksPublic)
+_PAGE: TypeAdapter[Page[TaskListed]] = TypeAdapter(Page[TaskListed])
 
 
 async def _page(request: Request, user_id: str, completed: bool | None, limit: int, offset: int) -> JsonBytes:

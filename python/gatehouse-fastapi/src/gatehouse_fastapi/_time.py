@@ -19,8 +19,8 @@ def format_iso_ms(value: datetime) -> str:
     """
     if value.tzinfo is None:
         raise ValueError("naive datetimes are ambiguous; use timezone-aware UTC values")
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat truncates to the millisecond (as `toISOString` keeps it) and pads the year to four digits.
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def parse_timestamp(raw: Any) -> datetime:
