@@ -59,6 +59,15 @@ def test_json_formatter_includes_exception() -> None:
     assert line["level"] == "error"
 
 
+def test_json_log_time_is_written_as_the_auth_server_writes_it() -> None:
+    # pino's isoTime is `toISOString()`: UTC with `Z` and three fraction digits, on a whole second too.
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+    record.created = 1796044449.0  # 2026-11-30T13:14:09Z
+    assert json.loads(JsonFormatter().format(record))["time"] == "2026-11-30T13:14:09.000Z"
+    record.created = 1796044449.0316
+    assert json.loads(JsonFormatter().format(record))["time"] == "2026-11-30T13:14:09.031Z"
+
+
 def test_configure_logging_installs_one_json_handler() -> None:
     root = logging.getLogger()
     saved = root.handlers[:], root.level
