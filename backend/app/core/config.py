@@ -43,6 +43,13 @@ class DatabaseSettings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=60_000)
     """How long SQLite waits for the other service's write lock before giving up."""
 
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    """PostgreSQL connections each worker keeps open (the auth server's pool holds as many). A request that finds
+    them all busy waits for one (up to `database_connect_timeout_seconds`, then 503) instead of opening an extra
+    connection for one statement: SQLAlchemy's default overflow closed those again on return, so under load every
+    request paid a TCP connect, a refused TLS offer and a SCRAM-SHA-256 handshake on both sides (~1 ms of the
+    worker's CPU per request, measured in bench/PROFILE.md)."""
+
 
 class Settings(DatabaseSettings):
     """Backend configuration. Field names map to upper-case environment variables."""

