@@ -1,6 +1,6 @@
 """Reading the audit log (`auth_events`), which the auth server alone writes."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -112,25 +112,25 @@ async def list_events(
     return rows.all(), int(count or 0)
 
 
-async def stream_events(db: AsyncSession, *, filters: EventFilter, batch: int = 500) -> AsyncIterator[AuthEvent]:
-    """Every matching event, newest first, read in batches (keyset on created_at, id) for CSV export."""
-    conditions = _conditions(filters, _dialect(db))
-    last: tuple[datetime, int] | None = None
-    while True:
-        query = select(AuthEvent).where(*conditions)
-        if last is not None:
-            query = query.where(
-                or_(
-                    AuthEvent.created_at < last[0],
-                    (AuthEvent.created_at == last[0]) & (AuthEvent.id < last[1]),
-                )
+EXPORT_BATCH = 500
+"""Rows per read of the CSV export; also bounds the ids of one `emails_by_id` lookup (2 per row), far below the
+bound parameters a statement may have: 32,767 through asyncpg, 32,766 in a default SQLite build."""
+
+
+async def event_batch(
+    db: AsyncSession, *, filters: EventFilter, after: AuthEvent | None = None, batch: int = EXPORT_BATCH
+) -> list[AuthEvent]:
+    """The next `batch` matching events, newest first, after the row `after` (keyset on created_at, id: rows
+    written meanwhile neither repeat nor shift the export); `after=None` starts at the newest."""
+    query = select(AuthEvent).where(*_conditions(filters, _dialect(db)))
+    if after is not None:
+        query = query.where(
+            or_(
+                AuthEvent.created_at < after.created_at,
+                (AuthEvent.created_at == after.created_at) & (AuthEvent.id < after.id),
             )
-        rows = (await db.scalars(query.order_by(AuthEvent.created_at.desc(), AuthEvent.id.desc()).limit(batch))).all()
-        for row in rows:
-            yield row
-        if len(rows) < batch:
-            return
-        last = (rows[-1].created_at, rows[-1].id)
+        )
+    return list((await db.scalars(query.order_by(AuthEvent.created_at.desc(), AuthEvent.id.desc()).limit(batch))).all())
 
 
 async def emails_by_id(db: AsyncSession, ids: set[str]) -> dict[str, str]:
