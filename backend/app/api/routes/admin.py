@@ -94,6 +94,16 @@ async def list_events(
     return AuthEventsPublic(data=[AuthEventPublic.model_validate(row) for row in rows], count=count)
 
 
+async def _export_batch(
+    database: Database, filters: event_service.EventFilter, *, after: AuthEvent | None
+) -> tuple[list[AuthEvent], dict[str, str]]:
+    """The export's next batch and its people's emails, on a session held only for these two reads: a client that
+    reads the CSV slowly must not keep one of the worker's pooled connections (the pool has no overflow)."""
+    async with database.sessionmaker() as session:
+        batch = await event_service.event_batch(session, filters=filters, after=after)
+        return batch, await event_service.emails_by_id(session, _people(batch))
+
+
 def _people(rows: list[AuthEvent]) -> set[str]:
     """The users these events are about or by."""
     return {i for row in rows for i in (row.user_id, row.actor_id) if i is not None}
@@ -137,7 +147,6 @@ def _cell(value: object) -> str:
 async def export_events(
     request: Request,
     _admin: AdminUser,
-    db: SessionDep,
     user_id: UserIdFilter = None,
     type: TypeFilter = None,
     q: PeopleFilter = None,
@@ -148,10 +157,9 @@ async def export_events(
     """The same filters as the list, every matching row, with the people's current email addresses. Cells that
     start like a formula are prefixed with `'`. Admins only."""
     filters = _filters(user_id, type, q, since, until, success)
-    # The first batch is read before the answer starts, so a database outage is still a 503, not a cut-off 200.
-    batch = await event_service.event_batch(db, filters=filters)
-    emails = await event_service.emails_by_id(db, _people(batch))
     database: Database = request.app.state.db
+    # The first batch is read before the answer starts, so a database outage is still a 503, not a cut-off 200.
+    batch, emails = await _export_batch(database, filters, after=None)
 
     async def lines() -> AsyncIterator[str]:
         # One batch in memory at a time (the whole log used to be read first, and its people looked up in one
@@ -160,18 +168,15 @@ async def export_events(
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
-        # The request's session may be closed once the route has returned; the rest is read on one of its own.
-        async with database.sessionmaker() as session:
-            while True:
-                for row in batch:
-                    writer.writerow(_cell(v) for v in _csv_row(row, emails))
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-                if len(batch) < event_service.EXPORT_BATCH:
-                    return
-                batch = await event_service.event_batch(session, filters=filters, after=batch[-1])
-                emails = await event_service.emails_by_id(session, _people(batch))
+        while True:
+            for row in batch:
+                writer.writerow(_cell(v) for v in _csv_row(row, emails))
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            if len(batch) < event_service.EXPORT_BATCH:
+                return
+            batch, emails = await _export_batch(database, filters, after=batch[-1])
 
     return StreamingResponse(
         lines(),

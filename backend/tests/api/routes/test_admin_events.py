@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import insert
+from fastapi import FastAPI
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuthEvent, utcnow
 from tests.utils.factories import Actor
+from tests.utils.jwks_server import JwksServer
 
 EVENTS = "/api/v1/admin/events"
 
@@ -195,6 +197,45 @@ async def test_events_export_of_a_large_log_holds_every_row_in_order(
     gone = [row["user_id"] for row in rows if row["user_id"].startswith("gone-")]
     assert gone == [f"gone-{i:05d}" for i in reversed(range(people))]  # newest first, none repeated or lost
     assert all(row["user_email"] == "" for row in rows if row["user_id"].startswith("gone-"))
+
+
+async def test_events_export_holds_a_connection_only_while_it_reads(
+    client: httpx.AsyncClient, db: AsyncSession, app: FastAPI, jwks: JwksServer, admin: Actor
+) -> None:
+    # A client that reads the CSV slowly must not keep a pooled connection between batches (the PostgreSQL
+    # pool has no overflow): each batch is read on a session of its own, closed before the batch is sent.
+    start = utcnow() - timedelta(days=1)
+    await db.execute(
+        insert(AuthEvent),
+        [
+            {"type": "sign_in", "user_id": f"u{i}", "success": True, "created_at": start + timedelta(seconds=i)}
+            for i in range(1_200)
+        ],
+    )
+    await db.commit()
+    engine = app.state.db.engine.sync_engine
+    held = [0]
+    most = [0]
+
+    def checkout(*_: object) -> None:
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checkin(*_: object) -> None:
+        held[0] -= 1
+
+    token = jwks.mint(sub=admin.user.id, sid=admin.session.id)
+    await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})  # credential now cached
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        response = await client.get(f"{EVENTS}.csv", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+    assert response.status_code == 200
+    assert len(response.text.strip().splitlines()) == 1 + 1_200
+    assert (most[0], held[0]) == (1, 0)
 
 
 async def test_events_carry_their_details_and_are_found_by_them(
