@@ -2,19 +2,20 @@
 counts as the database being unavailable (answered 503 `DATABASE_UNAVAILABLE`, never 500)."""
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from gatehouse_fastapi._database import create_engine as create_package_engine
+from gatehouse_fastapi._database import is_database_unavailable as package_is_database_unavailable
+from gatehouse_fastapi._database import name_connect_failures
 from gatehouse_fastapi._database import to_async_url as package_async_url
-from sqlalchemy import event, exc, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.core import sqlstate as sqlstate_codes
 from app.core.config import REPO_ROOT, DatabaseSettings
-from app.core.reads import ReadConnectionBrokenError, Reader, decode_text
+from app.core.reads import Reader, decode_text
 
 
 def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
@@ -24,56 +25,12 @@ def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
     return package_async_url(database_url, root=root)
 
 
-class DatabaseUnavailableError(ConnectionError):
-    """No connection to the database could be opened (refused, unreachable, timed out). A `ConnectionError`, as
-    the OSError it names was, so code that expected one (gatehouse-fastapi's start-up) still catches it."""
-
-
-# SQLite result codes of a database that is there but cannot be used right now (https://sqlite.org/rescode.html):
-# BUSY after busy_timeout (another writer holds the lock), LOCKED, CANTOPEN, IOERR (and its extended codes), FULL.
-_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        orig = getattr(current, "orig", None)
-        pending += [current.__cause__, current.__context__, orig if isinstance(orig, BaseException) else None]
-
-
 def is_database_unavailable(error: BaseException) -> bool:
     """Whether `error` means the database cannot serve right now (a temporary condition, retrying later may work),
-    as opposed to a bug or bad data: connection refused / lost / timed out, the pool exhausted, a server shutting
-    down or out of connections, SQLite busy or unable to open its file."""
-    for link in _chain(error):
-        if isinstance(link, DatabaseUnavailableError | ReadConnectionBrokenError | exc.TimeoutError):
-            return True
-        if isinstance(link, exc.DBAPIError) and link.connection_invalidated:
-            return True
-        sqlstate = getattr(link, "sqlstate", None) or getattr(link, "pgcode", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(sqlstate_codes.UNAVAILABLE_PREFIXES):
-            return True
-        sqlite_name = getattr(link, "sqlite_errorname", None)
-        if isinstance(sqlite_name, str) and sqlite_name.startswith(_SQLITE_UNAVAILABLE):
-            return True
-    return False
-
-
-def _name_connect_failures(engine: AsyncEngine) -> None:
-    # asyncpg raises plain OSError / TimeoutError when the server cannot be reached, and SQLAlchemy passes them on
-    # unwrapped: name them here, where they are known to come from opening a database connection.
-    @event.listens_for(engine.sync_engine, "do_connect")
-    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-        try:
-            return dialect.connect(*cargs, **cparams)
-        except (OSError, TimeoutError) as error:
-            raise DatabaseUnavailableError(f"cannot connect to the database: {error!r}") from error
+    as opposed to a bug or bad data: `gatehouse_fastapi`'s rule (connection refused / lost / timed out, the pool
+    exhausted, a server shutting down or out of connections, SQLite busy or unable to open its file), which also
+    counts the backend's `ReadConnectionBrokenError` (a `DatabaseUnavailableError`)."""
+    return package_is_database_unavailable(error)
 
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
@@ -100,13 +57,13 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-    else:
-        # The package's PostgreSQL engine: timeouts, closed connections replaced, a pool without overflow churn.
-        engine = create_package_engine(
-            settings.database_url, connect_timeout_seconds=timeout, pool_size=settings.database_pool_size
-        )
-    _name_connect_failures(engine)
-    return engine
+        name_connect_failures(engine)
+        return engine
+    # The package's PostgreSQL engine: timeouts, closed connections replaced, connect failures named
+    # (`DatabaseUnavailableError`), a pool without overflow churn.
+    return create_package_engine(
+        settings.database_url, connect_timeout_seconds=timeout, pool_size=settings.database_pool_size
+    )
 
 
 class Database:

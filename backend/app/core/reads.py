@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from gatehouse_fastapi._database import DatabaseUnavailableError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core import sqlstate as sqlstate_codes
@@ -30,10 +31,10 @@ _PROGRESS_STEPS = 2_000
 """SQLite virtual-machine steps between two looks at the clock (a few µs of work each time)."""
 
 
-class ReadConnectionBrokenError(ConnectionError):
+class ReadConnectionBrokenError(DatabaseUnavailableError):
     """A read's connection broke under it (lost, closed by the server, or left mid-operation); the connection was
-    discarded from the pool. `app.core.db.is_database_unavailable` counts it as the database being unavailable
-    (503 `DATABASE_UNAVAILABLE`): retrying later, on a fresh connection, may work."""
+    discarded from the pool. A `DatabaseUnavailableError`, so `app.core.db.is_database_unavailable` counts it as
+    the database being unavailable (503 `DATABASE_UNAVAILABLE`): retrying later, on a fresh connection, may work."""
 
 
 class Reader:

@@ -1,12 +1,9 @@
-"""PostgreSQL SQLSTATEs the backend classifies in two places: the ORM's error mapping (`app.core.db`: which errors
-are a 503) and the direct reads (`app.core.reads`: which errors mean the connection itself is gone). One list, so
-the two cannot disagree (PostgreSQL documentation, Appendix A "PostgreSQL Error Codes")."""
+"""PostgreSQL SQLSTATEs the backend classifies in two places: the error mapping (`app.core.db`, the package's
+`is_database_unavailable`: which errors are a 503) and the direct reads (`app.core.reads`: which errors mean the
+connection itself is gone). One list, the package's, so the two cannot disagree (PostgreSQL documentation,
+Appendix A "PostgreSQL Error Codes")."""
 
-OPERATOR_INTERVENTION = "57P"
-"""Class 57P: the server ended this backend or cannot serve it — admin_shutdown (57P01), crash_shutdown (57P02),
-cannot_connect_now (57P03, starting up), database_dropped (57P04), idle_session_timeout (57P05). Each closes the
-connection."""
+from gatehouse_fastapi._database import OPERATOR_INTERVENTION
+from gatehouse_fastapi._database import UNAVAILABLE_SQLSTATE_PREFIXES as UNAVAILABLE_PREFIXES
 
-UNAVAILABLE_PREFIXES = ("08", "53", OPERATOR_INTERVENTION)
-"""SQLSTATE prefixes of a database that cannot serve right now: 08 connection exception, 53 insufficient resources
-(53300 too many connections), and class 57P."""
+__all__ = ["OPERATOR_INTERVENTION", "UNAVAILABLE_PREFIXES"]

@@ -3,6 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gatehouse_fastapi._time import as_iso_ms
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,15 +13,14 @@ from app.models import Task, utcnow
 # The list is the hot read (every page load), so it skips the ORM: one statement returns the page and the total
 # (a window count), run by `app.core.reads.Reader` (SQLite: on the loop's thread, no hop; PostgreSQL: one round
 # trip) instead of the ORM session's two queries of four hops each. Rows come back as tuples in this column
-# order; the route validates them into `TaskListed`. The database renders the two timestamps itself, in the answer's
-# form (`app.schemas.common.Timestamp`), so the page neither parses nor formats a datetime per row.
+# order; the route validates them into `TaskListed`, with both timestamps already in the answer's written form
+# (`app.schemas.common.Timestamp`), so the page neither parses nor formats a datetime per row: PostgreSQL renders
+# them (`to_char`'s MS is the millisecond part, truncated, as `format_iso_ms` truncates); on SQLite the stored text
+# is that form already (both services write `toISOString()`'s), checked per value (`as_iso_ms`: any other stored
+# form is parsed and formatted, as the single-task read does).
 TASK_COLUMNS = ("id", "user_id", "title", "description", "completed", "created_at", "updated_at")
-_RENDERED = {
-    # SQLite's %f is seconds with three fraction digits; it reads the stored ISO text (with its Z) as UTC.
-    "sqlite": "strftime('%Y-%m-%dT%H:%M:%fZ', {column})",
-    # to_char's MS is the millisecond part (the backend stores milliseconds only, as better-auth does).
-    "postgresql": """to_char({column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""",
-}
+_PG_RENDERED = """to_char({column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+_TIMES = slice(TASK_COLUMNS.index("created_at"), TASK_COLUMNS.index("updated_at") + 1)
 
 
 def _list_sql(dialect: str, *, by_completed: bool) -> tuple[str, str]:
@@ -30,7 +30,8 @@ def _list_sql(dialect: str, *, by_completed: bool) -> tuple[str, str]:
     marks = iter(["?"] * 4 if dialect == "sqlite" else [f"${i}" for i in range(1, 5)])
     where = f"user_id = {next(marks)}" + (f" and completed = {next(marks)}" if by_completed else "")
     columns = ", ".join(
-        _RENDERED[dialect].format(column=column) if column.endswith("_at") else column for column in TASK_COLUMNS
+        _PG_RENDERED.format(column=column) if dialect == "postgresql" and column.endswith("_at") else column
+        for column in TASK_COLUMNS
     )
     order = f" order by created_at desc, id limit {next(marks)} offset {next(marks)}"
     page = f"select {columns}, count(*) over () from tasks where {where}{order}"  # noqa: S608 (constants only)
@@ -50,7 +51,13 @@ async def list_tasks(
     where: list[Any] = [user_id] if completed is None else [user_id, completed]
     rows = await reader.fetch(page_sql, [*where, limit, offset])
     if rows:
-        return [row[: len(TASK_COLUMNS)] for row in rows], int(rows[0][len(TASK_COLUMNS)])
+        width = len(TASK_COLUMNS)
+        page: list[Sequence[Any]]
+        if reader.dialect == "sqlite":
+            page = [(*row[: _TIMES.start], *(as_iso_ms(t) for t in row[_TIMES])) for row in rows]
+        else:
+            page = [row[:width] for row in rows]
+        return page, int(rows[0][width])
     # Past the last page (or no tasks): the window count came with no row, so ask for it alone.
     total = (await reader.fetch(count_sql, where))[0][0] if offset else 0
     return [], int(total)

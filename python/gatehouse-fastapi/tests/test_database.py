@@ -9,7 +9,16 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import event, text
 
-from gatehouse_fastapi._database import copy_engine, create_engine
+from gatehouse_fastapi import Tuning
+from gatehouse_fastapi._database import (
+    DatabaseUnavailableError,
+    copy_engine,
+    create_engine,
+    is_database_unavailable,
+)
+from tests.conftest import TestDb, gatehouse_for
+from tests.support.apps import protected_app
+from tests.support.jwks_server import JwksServer
 from tests.support.processes import EmbeddedPostgres
 from tests.support.waiting import eventually
 
@@ -66,5 +75,38 @@ async def test_the_pool_keeps_its_connections_under_concurrency(pg_url: str) -> 
         for _ in range(3):
             assert await asyncio.gather(*(read() for _ in range(12))) == [1] * 12
         assert len(opened) == 2
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("db", [("postgres", "gatehouse")], indirect=True)
+async def test_a_busy_or_lost_database_is_a_503_with_retry_after(db: TestDb, jwks: JwksServer, serve: Any) -> None:
+    """With the pool exhausted past its timeout, or the database gone, a request the package must check against the
+    database is answered 503 `DATABASE_UNAVAILABLE` `{code, message}` with `Retry-After` (it was Starlette's plain
+    500); a credential the package refuses is still a 401."""
+    actor = await db.rows.actor()
+    auth = gatehouse_for(db, jwks, revocation="database", tuning=Tuning(db_pool_size=1, db_timeout_seconds=0.5))
+    client = await serve(protected_app(auth))
+    assert (await client.get("/me", headers=actor.bearer())).status_code == 200
+    engine = auth._runtime.authenticator._sessions._engine  # type: ignore[union-attr]
+    async with engine.connect() as held:  # another request's checkout, still in use
+        await held.execute(text("SELECT 1"))
+        busy = await client.get("/me", headers=actor.bearer())
+    assert (busy.status_code, busy.json()["code"], busy.headers["retry-after"]) == (503, "DATABASE_UNAVAILABLE", "5")
+    assert (await client.get("/me", headers=actor.bearer())).status_code == 200
+
+    forged = await client.get("/me", headers={"Authorization": "Bearer not-a-token"})
+    assert forged.status_code == 401
+
+
+async def test_a_database_that_cannot_be_reached_is_named_unavailable() -> None:
+    """asyncpg's plain OSError on connect becomes `DatabaseUnavailableError` (so, with the handler above, a 503)."""
+    engine = create_engine("postgresql://nobody@127.0.0.1:9/none", connect_timeout_seconds=1.0)
+    try:
+        with pytest.raises(DatabaseUnavailableError) as caught:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        assert is_database_unavailable(caught.value)
+        assert not is_database_unavailable(ValueError("a bug"))
     finally:
         await engine.dispose()

@@ -7,7 +7,7 @@ import pytest
 
 from gatehouse_fastapi import AuthUser, parse_roles
 from gatehouse_fastapi._schema import ban_flag_set, session_from_row, strictly_true, user_from_row
-from gatehouse_fastapi._time import format_iso_ms, parse_timestamp
+from gatehouse_fastapi._time import as_iso_ms, format_iso_ms, parse_timestamp
 
 KNOWN = frozenset({"user", "admin"})
 
@@ -78,6 +78,17 @@ def test_session_rows_with_unreadable_expiry_are_no_sessions() -> None:
 )  # fmt: skip
 def test_timestamps_in_every_stored_form(raw: Any) -> None:
     assert parse_timestamp(raw) == datetime(2026, 11, 29, 10, 31, 22, 760_000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["2026-11-29T10:31:22.760Z", "2026-11-29 10:31:22.760", "2026-11-29T11:31:22.760+01:00", 1795948282760,
+     "2026-11-29T10:31:22.760999Z", datetime(2026, 11, 29, 10, 31, 22, 760_999, tzinfo=UTC)],
+)  # fmt: skip
+def test_every_stored_form_is_written_in_the_one_form(raw: Any) -> None:
+    # toISOString's form: the millisecond truncated, never rounded up into the next one.
+    assert as_iso_ms(raw) == "2026-11-29T10:31:22.760Z"
+    assert format_iso_ms(datetime(999, 1, 1, tzinfo=UTC)) == "0999-01-01T00:00:00.000Z"
 
 
 def test_timestamps_refuse_what_they_cannot_read() -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from gatehouse_fastapi import AdminUser
 from gatehouse_fastapi._time import format_iso_ms
-from pydantic import AfterValidator
+from pydantic import AfterValidator, AwareDatetime
 from starlette.responses import StreamingResponse
 
 from app.api.deps import SessionDep
@@ -39,8 +39,14 @@ PeopleFilter = Annotated[
     # A NUL cut the search short on SQLite and matched nearly every event: search text keeps the fields' rules.
     refuse_control_characters(),
 ]
-SinceFilter = Annotated[datetime | None, Query(alias="from", description="Events at or after this time (ISO 8601).")]
-UntilFilter = Annotated[datetime | None, Query(alias="to", description="Events before this time (ISO 8601).")]
+# A time without a zone would be a guess (and the stored times are UTC): refused with 400, never read as local time.
+SinceFilter = Annotated[
+    AwareDatetime | None,
+    Query(alias="from", description="Events at or after this time (ISO 8601 with `Z` or an offset)."),
+]
+UntilFilter = Annotated[
+    AwareDatetime | None, Query(alias="to", description="Events before this time (ISO 8601 with `Z` or an offset).")
+]
 SuccessFilter = Annotated[bool | None, Query(description="Only successes (true) or only failures (false).")]
 
 CSV_COLUMNS = (

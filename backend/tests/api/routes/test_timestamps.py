@@ -9,9 +9,12 @@ unsorted to a client comparing strings).
 import csv
 import io
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuthEvent, Task, UserSession
@@ -92,3 +95,34 @@ async def test_user_session_and_event_times_have_the_one_form(
     exported = await client.get("/api/v1/admin/events.csv", params={"user_id": user.id}, headers=admin.bearer())
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert [row[next(iter(row))] for row in rows] == ["2026-11-30T13:24:09.000Z"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        ("2026-11-30T13:24:09.031Z", "2026-11-30T13:24:09.031Z"),
+        ("2026-11-30T13:24:09.9996Z", "2026-11-30T13:24:09.999Z"),  # truncated, as toISOString keeps ms
+        ("2026-11-30T14:24:09.031+01:00", "2026-11-30T13:24:09.031Z"),
+        ("2026-11-30 13:24:09", "2026-11-30T13:24:09.000Z"),
+    ],
+)
+async def test_any_stored_form_reads_alike_from_the_list_and_the_task(
+    client: httpx.AsyncClient, db: AsyncSession, db_kind: str, alice: Actor, stored: object, written: str
+) -> None:
+    # SQLite keeps whatever text (or number) a writer stored; the list passes the one form through and converts
+    # the rest exactly as the single-task read does.
+    if db_kind != "sqlite":
+        pytest.skip("PostgreSQL stores a timestamptz, not a written form")
+    task_id = str(uuid.uuid4())
+    await db.execute(
+        text(
+            "insert into tasks (id, user_id, title, completed, created_at, updated_at)"
+            " values (:id, :user_id, 't', 0, :at, :at)"
+        ),
+        {"id": task_id, "user_id": alice.user.id, "at": stored},
+    )
+    await db.commit()
+    listed = (await client.get("/api/v1/tasks", headers=alice.bearer())).json()["data"]
+    read = (await client.get(f"/api/v1/tasks/{task_id}", headers=alice.bearer())).json()
+    assert listed == [read]
+    assert (read["created_at"], read["updated_at"]) == (written, written)

@@ -1,5 +1,6 @@
 """Engines for the database better-auth writes: SQLite through aiosqlite, PostgreSQL through asyncpg."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -9,6 +10,73 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 _SQLITE_BUSY_TIMEOUT_MS = 5000
+
+OPERATOR_INTERVENTION = "57P"
+"""PostgreSQL SQLSTATE class 57P: the server ended this backend or cannot serve it — admin_shutdown (57P01),
+crash_shutdown (57P02), cannot_connect_now (57P03, starting up), database_dropped (57P04), idle_session_timeout
+(57P05). Each closes the connection (PostgreSQL documentation, Appendix A "PostgreSQL Error Codes")."""
+
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", OPERATOR_INTERVENTION)
+"""SQLSTATE prefixes of a database that cannot serve right now: 08 connection exception, 53 insufficient resources
+(53300 too many connections), and class 57P."""
+
+# SQLite result codes of a database that is there but cannot be used right now (https://sqlite.org/rescode.html):
+# BUSY after busy_timeout (another writer holds the lock), LOCKED, CANTOPEN, IOERR (and its extended codes), FULL.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
+
+
+class DatabaseUnavailableError(ConnectionError):
+    """The database cannot be used right now: no connection could be opened (refused, unreachable, timed out), or
+    one broke under a statement. A `ConnectionError`, as the OSError it names was.
+    """
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """`error`, its causes and contexts, and the DBAPI errors SQLAlchemy wraps (`.orig`), each once."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        pending += [current.__cause__, current.__context__, orig if isinstance(orig, BaseException) else None]
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot serve right now (a temporary condition: retrying later may work),
+    as opposed to a bug or bad data: a connection refused, lost or timed out (`DatabaseUnavailableError`), the pool
+    exhausted (`sqlalchemy.exc.TimeoutError`), a connection SQLAlchemy invalidated, a PostgreSQL SQLSTATE of
+    `UNAVAILABLE_SQLSTATE_PREFIXES`, SQLite busy, locked or unable to open or write its file.
+    """
+    for link in _chain(error):
+        if isinstance(link, DatabaseUnavailableError | exc.TimeoutError):
+            return True
+        if isinstance(link, exc.DBAPIError) and link.connection_invalidated:
+            return True
+        sqlstate = getattr(link, "sqlstate", None) or getattr(link, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES):
+            return True
+        sqlite_name = getattr(link, "sqlite_errorname", None)
+        if isinstance(sqlite_name, str) and sqlite_name.startswith(_SQLITE_UNAVAILABLE):
+            return True
+    return False
+
+
+def name_connect_failures(engine: AsyncEngine) -> None:
+    """Make a failure to open a connection a `DatabaseUnavailableError`: asyncpg raises plain OSError /
+    TimeoutError when the server cannot be reached and SQLAlchemy passes them on unwrapped; here they are known to
+    come from opening a database connection.
+    """
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except (OSError, TimeoutError) as error:
+            raise DatabaseUnavailableError(f"cannot connect to the database: {error!r}") from error
 
 
 def to_async_url(database_url: str, *, root: Path | None = None) -> str:
@@ -58,6 +126,7 @@ def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0, po
             cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
+        name_connect_failures(engine)
         return engine
     timeout = connect_timeout_seconds
     engine = create_async_engine(
@@ -68,6 +137,7 @@ def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0, po
         connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
     )
     replace_closed_connections(engine)
+    name_connect_failures(engine)
     return engine
 
 

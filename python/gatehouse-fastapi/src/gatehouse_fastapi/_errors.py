@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gatehouse_fastapi._contract import ERROR_STATUS, ErrorCode
+from gatehouse_fastapi._database import is_database_unavailable
 
 BearerError = Literal["invalid_request", "invalid_token", "insufficient_scope"]
 
@@ -83,4 +84,23 @@ async def auth_error_handler(_request: Request, exc: Exception) -> Response:
         raise TypeError(f"auth_error_handler cannot answer {type(exc).__name__}")
     return JSONResponse(
         {"code": exc.code.value, "message": exc.message}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""`Retry-After` of a 503 `DATABASE_UNAVAILABLE` (RFC 9110 §10.2.3), as the Gatehouse backend sends it."""
+
+
+async def database_unavailable_handler(_request: Request, exc: Exception) -> Response:
+    """The exception handler for database errors (`sqlalchemy.exc.SQLAlchemyError`, `OSError`) escaping a
+    request: 503 `DATABASE_UNAVAILABLE` `{code, message}` with `Retry-After` when `is_database_unavailable(exc)`
+    (the database down, the pool exhausted past its timeout, a lost connection); any other error is raised again,
+    for the app's own 500.
+    """
+    if not is_database_unavailable(exc):
+        raise exc
+    return JSONResponse(
+        {"code": ErrorCode.DATABASE_UNAVAILABLE.value, "message": "The database is unavailable; try again shortly."},
+        status_code=ERROR_STATUS[ErrorCode.DATABASE_UNAVAILABLE],
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
     )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -15,7 +16,7 @@ from starlette.responses import Response
 from gatehouse_fastapi._authenticator import Authenticator
 from gatehouse_fastapi._contract import ADMIN_ROLES, DEFAULT_ROLE, PLACEHOLDER_SECRETS, ROLE_NAMES
 from gatehouse_fastapi._database import copy_engine, create_engine
-from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handler
+from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handler, database_unavailable_handler
 from gatehouse_fastapi._jwks_cache import JwksCache
 from gatehouse_fastapi._jwt_verify import JwtVerifier
 from gatehouse_fastapi._models import AuthUser, Principal
@@ -163,8 +164,15 @@ class Gatehouse:
 
     @property
     def exception_handlers(self) -> dict[int | type[Exception], ExceptionHandler]:
-        """For `FastAPI(exception_handlers=...)`: answers `AuthError` as `{code, message}` + challenge."""
-        return {AuthError: auth_error_handler}
+        """For `FastAPI(exception_handlers=...)`: answers `AuthError` as `{code, message}` + challenge, and a database
+        that cannot serve (down, pool exhausted past `Tuning.db_timeout_seconds`) as 503 `DATABASE_UNAVAILABLE`
+        with `Retry-After` instead of a 500 (`database_unavailable_handler`).
+        """
+        return {
+            AuthError: auth_error_handler,
+            SQLAlchemyError: database_unavailable_handler,
+            OSError: database_unavailable_handler,
+        }
 
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[dict[str, Any]]:

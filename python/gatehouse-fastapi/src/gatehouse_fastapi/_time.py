@@ -1,5 +1,6 @@
 """Timestamps as better-auth stores them: timestamptz on PostgreSQL, ISO-8601 text (or epoch ms) on SQLite."""
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,17 @@ def format_iso_ms(value: datetime) -> str:
         raise ValueError("naive datetimes are ambiguous; use timezone-aware UTC values")
     # isoformat truncates to the millisecond (as `toISOString` keeps it) and pads the year to four digits.
     return value.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+
+
+_ISO_MS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+
+
+def as_iso_ms(raw: Any) -> str:
+    """A stored time (anything `parse_timestamp` reads) in `format_iso_ms`'s form; text already in that form, as
+    both services write it on SQLite, is returned as it is (no parse, no format). Raises as `parse_timestamp`."""
+    if isinstance(raw, str) and _ISO_MS.fullmatch(raw):
+        return raw
+    return format_iso_ms(parse_timestamp(raw))
 
 
 def parse_timestamp(raw: Any) -> datetime:
