@@ -22,6 +22,16 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
 
 
+def get_database(request: Request) -> Database:
+    """The worker's `Database`, for a route that opens its own short sessions (a streamed export must not hold
+    one for the whole answer)."""
+    database: Database = request.app.state.db
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
 async def get_identity(request: Request) -> IdentityClient:
     """The worker's client of the auth server's internal admin API."""
     identity: IdentityClient = request.app.state.identity

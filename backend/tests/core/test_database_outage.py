@@ -20,7 +20,7 @@ from gatehouse_fastapi import current_principal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import get_db
+from app.api.deps import get_database, get_db
 from app.core.config import Settings
 from app.core.db import Database, is_database_unavailable
 from app.core.reads import ReadConnectionBrokenError
@@ -57,7 +57,11 @@ def database_backed_routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) that opens a database session or checks a credential (which may need the database)."""
     found: list[tuple[str, str]] = []
     for route in iter_route_contexts(app.routes):
-        if isinstance(route.original_route, APIRoute) and _calls(route.dependant) & {get_db, current_principal}:
+        if isinstance(route.original_route, APIRoute) and _calls(route.dependant) & {
+            get_db,
+            get_database,
+            current_principal,
+        }:
             found += [(method, str(route.path_format)) for method in sorted(route.methods or ())]
     return found
 

@@ -776,7 +776,7 @@ export interface operations {
     list_events_api_v1_admin_events_get: {
         parameters: {
             query?: {
-                /** @description Events at or after this time (ISO 8601). */
+                /** @description Events at or after this time (ISO 8601 with `Z` or an offset). */
                 from?: string | null;
                 /** @description Page size (1-100). */
                 limit?: number;
@@ -786,7 +786,7 @@ export interface operations {
                 q?: string | null;
                 /** @description Only successes (true) or only failures (false). */
                 success?: boolean | null;
-                /** @description Events before this time (ISO 8601). */
+                /** @description Events before this time (ISO 8601 with `Z` or an offset). */
                 to?: string | null;
                 /** @description Only events of this type. */
                 type?: string | null;
@@ -867,13 +867,13 @@ export interface operations {
     export_events_api_v1_admin_events_csv_get: {
         parameters: {
             query?: {
-                /** @description Events at or after this time (ISO 8601). */
+                /** @description Events at or after this time (ISO 8601 with `Z` or an offset). */
                 from?: string | null;
                 /** @description Part of an email address or name: events about, or by, the people it matches, and events whose details name it (a deleted user, the address a failed sign-in tried, an email change). */
                 q?: string | null;
                 /** @description Only successes (true) or only failures (false). */
                 success?: boolean | null;
-                /** @description Events before this time (ISO 8601). */
+                /** @description Events before this time (ISO 8601 with `Z` or an offset). */
                 to?: string | null;
                 /** @description Only events of this type. */
                 type?: string | null;

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from gatehouse_fastapi import AdminUser
 from gatehouse_fastapi._time import format_iso_ms
 from pydantic import AfterValidator, AwareDatetime
 from starlette.responses import StreamingResponse
 
-from app.api.deps import SessionDep
+from app.api.deps import DatabaseDep, SessionDep
 from app.core.db import Database
 from app.models import AuthEvent
 from app.schemas.common import DEFAULT_LIMIT, Limit, Offset, known_event_type, refuse_control_characters
@@ -151,7 +151,7 @@ def _cell(value: object) -> str:
     },
 )
 async def export_events(
-    request: Request,
+    database: DatabaseDep,
     _admin: AdminUser,
     user_id: UserIdFilter = None,
     type: TypeFilter = None,
@@ -163,7 +163,6 @@ async def export_events(
     """The same filters as the list, every matching row, with the people's current email addresses. Cells that
     start like a formula are prefixed with `'`. Admins only."""
     filters = _filters(user_id, type, q, since, until, success)
-    database: Database = request.app.state.db
     # The first batch is read before the answer starts, so a database outage is still a 503, not a cut-off 200.
     batch, emails = await _export_batch(database, filters, after=None)
 
