@@ -22,7 +22,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The worker's `Database`, for a route that opens its own short sessions (a streamed export must not hold
     one for the whole answer)."""
     database: Database = request.app.state.db

@@ -54,7 +54,8 @@ async def list_tasks(
         width = len(TASK_COLUMNS)
         page: list[Sequence[Any]]
         if reader.dialect == "sqlite":
-            page = [(*row[: _TIMES.start], *(as_iso_ms(t) for t in row[_TIMES])) for row in rows]
+            start, stop = _TIMES.start, _TIMES.stop
+            page = [(*row[:start], *(as_iso_ms(t) for t in row[start:stop]), *row[stop:width]) for row in rows]
         else:
             page = [row[:width] for row in rows]
         return page, int(rows[0][width])

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from gatehouse_fastapi import Tuning
 from gatehouse_fastapi._database import (
@@ -15,6 +16,7 @@ from gatehouse_fastapi._database import (
     copy_engine,
     create_engine,
     is_database_unavailable,
+    name_connect_failures,
 )
 from tests.conftest import TestDb, gatehouse_for
 from tests.support.apps import protected_app
@@ -108,5 +110,18 @@ async def test_a_database_that_cannot_be_reached_is_named_unavailable() -> None:
                 await conn.execute(text("SELECT 1"))
         assert is_database_unavailable(caught.value)
         assert not is_database_unavailable(ValueError("a bug"))
+    finally:
+        await engine.dispose()
+
+
+async def test_an_engine_an_app_passes_in_is_named_too() -> None:
+    """`Gatehouse(engine=...)` names the app's own engine's connect failures (once, however often it starts)."""
+    engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none", connect_args={"timeout": 1.0})
+    name_connect_failures(engine)
+    name_connect_failures(engine)
+    try:
+        with pytest.raises(DatabaseUnavailableError):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
     finally:
         await engine.dispose()

@@ -26,7 +26,7 @@ from gatehouse_fastapi._deps import (
     require_role,
     verified_user,
 )
-from gatehouse_fastapi._errors import AuthError, auth_error_handler
+from gatehouse_fastapi._errors import AuthError, auth_error_handler, database_unavailable_handler
 from gatehouse_fastapi._gatehouse import Gatehouse, GatehouseStatus, RevocationMode
 from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session, parse_amr, parse_roles
 from gatehouse_fastapi._schema import Schema
@@ -55,6 +55,7 @@ __all__ = [
     "auth_error_handler",
     "current_principal",
     "current_user",
+    "database_unavailable_handler",
     "error_codes",
     "optional_user",
     "parse_amr",

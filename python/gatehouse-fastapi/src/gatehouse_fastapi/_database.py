@@ -1,4 +1,6 @@
-"""Engines for the database better-auth writes: SQLite through aiosqlite, PostgreSQL through asyncpg."""
+"""Engines for the database better-auth writes (SQLite through aiosqlite, PostgreSQL through asyncpg), and which
+errors mean that database cannot serve right now (`is_database_unavailable`).
+"""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,18 +67,20 @@ def is_database_unavailable(error: BaseException) -> bool:
     return False
 
 
+def _connect_named(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except (OSError, TimeoutError) as error:
+        raise DatabaseUnavailableError(f"cannot connect to the database: {error!r}") from error
+
+
 def name_connect_failures(engine: AsyncEngine) -> None:
     """Make a failure to open a connection a `DatabaseUnavailableError`: asyncpg raises plain OSError /
     TimeoutError when the server cannot be reached and SQLAlchemy passes them on unwrapped; here they are known to
-    come from opening a database connection.
+    come from opening a database connection. Idempotent (an engine an app passes in may already be named).
     """
-
-    @event.listens_for(engine.sync_engine, "do_connect")
-    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-        try:
-            return dialect.connect(*cargs, **cparams)
-        except (OSError, TimeoutError) as error:
-            raise DatabaseUnavailableError(f"cannot connect to the database: {error!r}") from error
+    if not event.contains(engine.sync_engine, "do_connect", _connect_named):
+        event.listen(engine.sync_engine, "do_connect", _connect_named)
 
 
 def to_async_url(database_url: str, *, root: Path | None = None) -> str:
@@ -109,7 +113,8 @@ def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0, po
 
     SQLite: WAL (so readers never block the auth server's writes), busy_timeout, synchronous=NORMAL.
     PostgreSQL: connect and command timeouts, and a connection the server closed replaced at checkout
-    (`replace_closed_connections`); `pool_size` connections kept open and no overflow: a checkout that finds them
+    (`replace_closed_connections`); connect failures named `DatabaseUnavailableError` (both databases);
+    `pool_size` connections kept open and no overflow: a checkout that finds them
     all busy waits (up to `connect_timeout_seconds`, then `sqlalchemy.exc.TimeoutError`). SQLAlchemy's default
     (5 kept, 10 more opened on demand and closed again on return) made every request past the fifth concurrent
     one pay a connect, a refused TLS offer and a SCRAM-SHA-256 handshake, ~1 ms of CPU in the worker alone.
@@ -167,4 +172,5 @@ def copy_engine(engine: AsyncEngine) -> AsyncEngine:
         return create_engine(f"sqlite:{url.database}")
     copy = create_async_engine(url, connect_args={"timeout": 5.0, "command_timeout": 10.0})
     replace_closed_connections(copy)
+    name_connect_failures(copy)
     return copy

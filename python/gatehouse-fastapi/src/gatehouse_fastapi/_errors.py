@@ -1,4 +1,5 @@
-"""The package's one exception, `AuthError`, and its HTTP answer: an RFC 6750 challenge plus `{code, message}`.
+"""The package's one exception, `AuthError`, and its HTTP answer: an RFC 6750 challenge plus `{code, message}`;
+and the answer to a database that cannot serve (`database_unavailable_handler`: 503 `DATABASE_UNAVAILABLE`).
 
 RFC 6750 §3: a request without credentials gets `WWW-Authenticate: Bearer realm="..."` and no error code;
 an invalid, expired or revoked credential adds `error="invalid_token"` (401); a valid credential that lacks
@@ -6,6 +7,7 @@ what the resource needs gets `error="insufficient_scope"` (403). Codes are the c
 401 `UNAUTHORIZED`, 403 `BANNED_USER`, `EMAIL_NOT_VERIFIED` or `FORBIDDEN`.
 """
 
+import logging
 from typing import Literal
 
 from starlette.exceptions import HTTPException
@@ -14,6 +16,8 @@ from starlette.responses import JSONResponse, Response
 
 from gatehouse_fastapi._contract import ERROR_STATUS, ErrorCode
 from gatehouse_fastapi._database import is_database_unavailable
+
+log = logging.getLogger("gatehouse_fastapi")
 
 BearerError = Literal["invalid_request", "invalid_token", "insufficient_scope"]
 
@@ -99,6 +103,7 @@ async def database_unavailable_handler(_request: Request, exc: Exception) -> Res
     """
     if not is_database_unavailable(exc):
         raise exc
+    log.warning("database unavailable: %r", exc)
     return JSONResponse(
         {"code": ErrorCode.DATABASE_UNAVAILABLE.value, "message": "The database is unavailable; try again shortly."},
         status_code=ERROR_STATUS[ErrorCode.DATABASE_UNAVAILABLE],

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from gatehouse_fastapi._authenticator import Authenticator
 from gatehouse_fastapi._contract import ADMIN_ROLES, DEFAULT_ROLE, PLACEHOLDER_SECRETS, ROLE_NAMES
-from gatehouse_fastapi._database import copy_engine, create_engine
+from gatehouse_fastapi._database import copy_engine, create_engine, name_connect_failures
 from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handler, database_unavailable_handler
 from gatehouse_fastapi._jwks_cache import JwksCache
 from gatehouse_fastapi._jwt_verify import JwtVerifier
@@ -192,7 +192,9 @@ class Gatehouse:
             raise RuntimeError("this Gatehouse is already running")
         async with AsyncExitStack() as stack:
             engine = self._engine
-            if engine is None:
+            if engine is not None:
+                name_connect_failures(engine)  # so a database that is down is a 503, as with the package's own
+            else:
                 assert self._database_url is not None
                 engine = create_engine(
                     self._database_url,

@@ -29,7 +29,8 @@ _ISO_MS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0
 
 def as_iso_ms(raw: Any) -> str:
     """A stored time (anything `parse_timestamp` reads) in `format_iso_ms`'s form; text already in that form, as
-    both services write it on SQLite, is returned as it is (no parse, no format). Raises as `parse_timestamp`.
+    both services write it on SQLite, is returned as it is (no parse, no format: only the shape is checked, so an
+    impossible date in that shape, which no writer produces, passes through). Raises as `parse_timestamp`.
     """
     if isinstance(raw, str) and _ISO_MS.fullmatch(raw):
         return raw
