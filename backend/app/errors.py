@@ -14,11 +14,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from gatehouse_fastapi import AuthError, auth_error_handler
 from gatehouse_fastapi._contract import ERROR_DESCRIPTION, ERROR_STATUS, ErrorCode
+
+# What counts as the database being unavailable (a 503): the package's rule, which also counts the backend's
+# `ReadConnectionBrokenError` (a `DatabaseUnavailableError`).
+from gatehouse_fastapi._database import is_database_unavailable
+from gatehouse_fastapi._errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.db import is_database_unavailable
 from app.core.logging import request_id_var
 
 log = logging.getLogger("gatehouse.errors")
@@ -148,8 +152,9 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(known[0], known[1], headers)
 
 
-RETRY_AFTER_SECONDS = 5
-"""`Retry-After` of the 503s (database or auth server unavailable): long enough for a restart or failover."""
+RETRY_AFTER_SECONDS = DATABASE_RETRY_AFTER_SECONDS
+"""`Retry-After` of the 503s (database or auth server unavailable): long enough for a restart or failover; the
+package's value, so an app using gatehouse-fastapi alone answers a database outage as this backend does."""
 
 
 def unavailable_response(code: ErrorCode, message: str) -> JSONResponse:
@@ -171,7 +176,7 @@ def unhandled_error_response(exc: BaseException) -> JSONResponse:
     """The answer to an exception no handler expected: 503 when the database is unavailable, else 500; logged."""
     if is_database_unavailable(exc):
         log.warning("database unavailable", extra={"error": repr(exc)})
-        return unavailable_response(ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable; try again shortly.")
+        return unavailable_response(ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE)
     log.error("unhandled error", exc_info=exc)
     return internal_error_response()
 

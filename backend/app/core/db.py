@@ -1,5 +1,6 @@
-"""Async SQLAlchemy engine for the shared database (SQLite file via aiosqlite, PostgreSQL via asyncpg), and what
-counts as the database being unavailable (answered 503 `DATABASE_UNAVAILABLE`, never 500)."""
+"""Async SQLAlchemy engine for the shared database (SQLite file via aiosqlite, PostgreSQL via asyncpg). What counts
+as the database being unavailable (answered 503 `DATABASE_UNAVAILABLE`, never 500) is gatehouse-fastapi's
+`is_database_unavailable`."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -7,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from gatehouse_fastapi._database import create_engine as create_package_engine
-from gatehouse_fastapi._database import is_database_unavailable as package_is_database_unavailable
 from gatehouse_fastapi._database import name_connect_failures
 from gatehouse_fastapi._database import to_async_url as package_async_url
 from sqlalchemy import event, text
@@ -23,14 +23,6 @@ def to_async_url(database_url: str, *, root: Path = REPO_ROOT) -> str:
     SQLite paths resolved against the repository root, where the auth server runs. Raises ValueError for an
     in-memory SQLite database or an unsupported scheme."""
     return package_async_url(database_url, root=root)
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """Whether `error` means the database cannot serve right now (a temporary condition, retrying later may work),
-    as opposed to a bug or bad data: `gatehouse_fastapi`'s rule (connection refused / lost / timed out, the pool
-    exhausted, a server shutting down or out of connections, SQLite busy or unable to open its file), which also
-    counts the backend's `ReadConnectionBrokenError` (a `DatabaseUnavailableError`)."""
-    return package_is_database_unavailable(error)
 
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:

@@ -33,8 +33,9 @@ _PROGRESS_STEPS = 2_000
 
 class ReadConnectionBrokenError(DatabaseUnavailableError):
     """A read's connection broke under it (lost, closed by the server, or left mid-operation); the connection was
-    discarded from the pool. A `DatabaseUnavailableError`, so `app.core.db.is_database_unavailable` counts it as
-    the database being unavailable (503 `DATABASE_UNAVAILABLE`): retrying later, on a fresh connection, may work."""
+    discarded from the pool. A `DatabaseUnavailableError`, so gatehouse-fastapi's `is_database_unavailable` counts
+    it as the database being unavailable (503 `DATABASE_UNAVAILABLE`): retrying later, on a fresh connection, may
+    work."""
 
 
 class Reader:

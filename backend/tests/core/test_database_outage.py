@@ -17,12 +17,13 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from gatehouse_fastapi import current_principal
+from gatehouse_fastapi._database import is_database_unavailable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_database, get_db
 from app.core.config import Settings
-from app.core.db import Database, is_database_unavailable
+from app.core.db import Database
 from app.core.reads import ReadConnectionBrokenError
 from app.main import create_app
 from tests.utils.cleanup import truncate_postgres

@@ -5,10 +5,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gatehouse_fastapi._database import is_database_unavailable
 from sqlalchemy import event, text
 
 from app.core.config import DatabaseSettings
-from app.core.db import Database, create_engine, is_database_unavailable, to_async_url
+from app.core.db import Database, create_engine, to_async_url
 from app.core.reads import _connection_broken
 
 ROOT = Path("/repo")

@@ -92,7 +92,10 @@ async def auth_error_handler(_request: Request, exc: Exception) -> Response:
 
 
 DATABASE_RETRY_AFTER_SECONDS = 5
-"""`Retry-After` of a 503 `DATABASE_UNAVAILABLE` (RFC 9110 §10.2.3), as the Gatehouse backend sends it."""
+"""`Retry-After` of a 503 `DATABASE_UNAVAILABLE` (RFC 9110 §10.2.3); the Gatehouse backend sends the same."""
+
+DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
+"""The `message` of that 503, here and in the Gatehouse backend."""
 
 
 async def database_unavailable_handler(_request: Request, exc: Exception) -> Response:
@@ -105,7 +108,7 @@ async def database_unavailable_handler(_request: Request, exc: Exception) -> Res
         raise exc
     log.warning("database unavailable: %r", exc)
     return JSONResponse(
-        {"code": ErrorCode.DATABASE_UNAVAILABLE.value, "message": "The database is unavailable; try again shortly."},
+        {"code": ErrorCode.DATABASE_UNAVAILABLE.value, "message": DATABASE_UNAVAILABLE_MESSAGE},
         status_code=ERROR_STATUS[ErrorCode.DATABASE_UNAVAILABLE],
         headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
     )
