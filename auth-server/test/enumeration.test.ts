@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SmtpMailer } from "../src/email/smtp.js";
 import { DB_KINDS, ORIGIN, STRONG_PASSWORD, startTestServer, type TestServer } from "./harness.js";
 import { shapeOf } from "./support/answer-shape.js";
+import { eventually } from "./support/gatehouse-on.js";
 
 const ROUNDS = 30;
 /**
@@ -144,8 +145,7 @@ describe.each(DB_KINDS)("enumeration-safe answers on %s", (kind) => {
     // The first sign-ups' verifications, then per round: sign-up (existing-account mail and a new
     // verification) and reset (the account's link). Sent after the answers, so waited for here.
     const expected = 4 * ROUNDS;
-    const deadline = Date.now() + 60_000;
-    while (smtp.received() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(smtp.received()).toBe(expected);
+    await eventually(async () => smtp.received() >= expected, 60_000, `${expected} mails`).catch(() => undefined);
+    expect(smtp.received()).toBe(expected); // says what is missing if the wait ran out
   }, 90_000);
 });
