@@ -1,5 +1,4 @@
 import type { AuthContext } from "better-auth";
-import { parseSessionOutput, parseUserOutput } from "better-auth/db";
 import { Hono } from "hono";
 import type { Auth } from "../auth.js";
 import type { Database } from "../db/database.js";
@@ -8,6 +7,7 @@ import { sessionViolation } from "../plugins/session-rule/index.js";
 import { type CredentialConfig, credentialFromRequest } from "./fast-session/credential.js";
 import { getSessionIneligibility, pluginOptions } from "./fast-session/eligibility.js";
 import { createSessionLookup, type FoundSession, lookupPlan, type SessionStore } from "./fast-session/lookup.js";
+import { outputFilter } from "./fast-session/output.js";
 
 export { unsignToken } from "./fast-session/credential.js";
 
@@ -33,7 +33,9 @@ interface FastSessionConfig extends CredentialConfig {
   updateAgeS: number;
   /** better-auth never refreshes on GET (`disableSessionRefresh` or `deferSessionRefresh`). */
   refreshDisabled: boolean;
-  options: AuthContext["options"];
+  /** better-auth's `parseSessionOutput` / `parseUserOutput` for this instance (see output.ts). */
+  sessionOutput: (session: Record<string, unknown>) => Record<string, unknown>;
+  userOutput: (user: Record<string, unknown>) => Record<string, unknown>;
   lookup: (token: string) => Promise<FoundSession | undefined>;
   /** Why get-session is left to better-auth entirely (null: the fast path may answer it). */
   getSessionOff: string | null;
@@ -56,7 +58,8 @@ async function fastSessionConfig(deps: FastSessionDeps): Promise<FastSessionConf
     expiresInS: ctx.sessionConfig.expiresIn,
     updateAgeS: ctx.sessionConfig.updateAge,
     refreshDisabled: Boolean(session?.disableSessionRefresh || session?.deferSessionRefresh),
-    options: ctx.options,
+    sessionOutput: outputFilter(ctx.options, ctx.tables, "session"),
+    userOutput: outputFilter(ctx.options, ctx.tables, "user"),
     lookup: createSessionLookup({ database: deps.database, databaseUrl: deps.databaseUrl, plan, store }),
     getSessionOff: getSessionIneligibility(ctx, Boolean(deps.onSessionUsed)),
   };
@@ -100,8 +103,8 @@ async function resolve(
   if (!credential) return null;
   const found = await cfg.lookup(credential.token);
   if (!found) return null;
-  const session = parseSessionOutput(cfg.options, found.session as never) as Record<string, unknown>;
-  const user = parseUserOutput(cfg.options, found.user as never) as Record<string, unknown>;
+  const session = cfg.sessionOutput(found.session);
+  const user = cfg.userOutput(found.user);
   const now = Date.now();
   // The rule's refusals (and their revocation) are better-auth's path's to make.
   if (sessionViolation(session as never, user, now)) return null;

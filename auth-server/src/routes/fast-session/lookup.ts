@@ -88,15 +88,18 @@ function fromColumn(value: unknown, field: FieldRead, kind: Database["kind"]): u
   return value;
 }
 
-function objectFrom(row: Record<string, unknown>, prefix: string, fields: FieldRead[], kind: Database["kind"]) {
+/** `fields` from `row`, starting at column `first`, as better-auth's adapter would return them. */
+function objectFrom(row: unknown[], first: number, fields: FieldRead[], kind: Database["kind"]) {
   const out: Record<string, unknown> = {};
-  fields.forEach((f, i) => {
-    out[f.key] = fromColumn(row[`${prefix}${i}`], f, kind);
-  });
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as FieldRead;
+    out[f.key] = fromColumn(row[first + i], f, kind);
+  }
   return out;
 }
 
-type RowLookup = (token: string) => Promise<Record<string, unknown> | undefined>;
+/** The lookup's row: its columns in select order (the session's fields, then the user's). */
+type RowLookup = (token: string) => Promise<unknown[] | undefined>;
 
 /**
  * The query runner. On SQLite it runs as a statement prepared once, on a connection of its own to
@@ -108,7 +111,7 @@ type RowLookup = (token: string) => Promise<Record<string, unknown> | undefined>
 function rowLookup(database: Database, databaseUrl: string, sql: string): RowLookup {
   const file = database.kind === "sqlite" ? sqlitePath(databaseUrl) : ":memory:";
   if (database.kind === "sqlite" && file !== ":memory:") {
-    let statement: SQLite.Statement<[string], Record<string, unknown>> | null = null;
+    let statement: SQLite.Statement<[string], unknown[]> | null = null;
     return async (token) => {
       try {
         if (!statement) {
@@ -116,7 +119,8 @@ function rowLookup(database: Database, databaseUrl: string, sql: string): RowLoo
           const conn = new (sqliteDriver())(file, { fileMustExist: true });
           conn.pragma("busy_timeout = 5000");
           conn.pragma("query_only = true");
-          statement = conn.prepare<[string], Record<string, unknown>>(sql);
+          // Rows as arrays: no object with named keys built per request only to be read by position.
+          statement = conn.prepare<[string], unknown[]>(sql).raw(true);
         }
         return statement.get(token);
       } catch (err) {
@@ -141,13 +145,16 @@ function rowLookup(database: Database, databaseUrl: string, sql: string): RowLoo
         pool.on("error", () => {});
       }
       const result = await pool
-        .query({ name: "gatehouse_fast_session_v2", text: sql, values: [token] })
+        .query<unknown[]>({ name: "gatehouse_fast_session_v2", text: sql, values: [token], rowMode: "array" })
         .catch((err) => Promise.reject(namePostgresError(err)));
-      return result.rows[0] as Record<string, unknown> | undefined;
+      return result.rows[0];
     };
   }
-  return async (token) =>
-    (await database.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, [token]))).rows[0];
+  return async (token) => {
+    const row = (await database.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, [token]))).rows[0];
+    // The aliases (s0…, u0…) are not integer-like, so the row's keys keep the select order.
+    return row && Object.values(row);
+  };
 }
 
 /** better-auth's secondary-storage reads (`get`), as configured (Gatehouse's guarded Redis storage). */
@@ -198,8 +205,8 @@ export function createSessionLookup({
     const row = await rows(token);
     if (!row) return undefined;
     return {
-      session: objectFrom(row, "s", plan.session, database.kind),
-      user: objectFrom(row, "u", plan.user, database.kind),
+      session: objectFrom(row, 0, plan.session, database.kind),
+      user: objectFrom(row, plan.session.length, plan.user, database.kind),
     };
   };
   if (!store) return fromDatabase;
