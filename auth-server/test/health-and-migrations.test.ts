@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, startTestServer, type TestServer } from "./harness.js";
 
@@ -47,6 +48,35 @@ describe.each(DB_KINDS)("health and migrations on %s", (kind) => {
     expect(sessions?.columns.map((c) => c.name)).toEqual(
       expect.arrayContaining(["user_id", "expires_at", "ip_address", "user_agent", "impersonated_by"]),
     );
+  });
+
+  it("reads the audit log newest first from an index, the export's keyset included, with no sort", async () => {
+    const db = s.gh.database.db;
+    // The backend's two reads (services/events.py): the unfiltered page and an export batch after a row.
+    const page = "select * from auth_events order by created_at desc, id desc limit 50";
+    const batch =
+      "select * from auth_events where created_at < '2026-11-30T10:00:00.000Z' or " +
+      "(created_at = '2026-11-30T10:00:00.000Z' and id < 42) order by created_at desc, id desc limit 500";
+    for (const query of [page, batch]) {
+      let plan: string;
+      if (kind === "sqlite") {
+        const rows = await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(db);
+        plan = rows.rows.map((r) => r.detail).join("\n");
+        expect(plan).not.toMatch(/TEMP B-TREE/);
+      } else {
+        // An empty table is cheaper to sort than to read through an index: make a sort the last resort.
+        plan = await db.transaction().execute(async (tx) => {
+          await sql`set local enable_sort = off`.execute(tx);
+          await sql`set local enable_seqscan = off`.execute(tx);
+          const rows = await sql
+            .raw<{ "QUERY PLAN": string }>(`explain ${query.replaceAll("'2026", "timestamptz '2026")}`)
+            .execute(tx);
+          return rows.rows.map((r) => r["QUERY PLAN"]).join("\n");
+        });
+        expect(plan).not.toMatch(/\bSort\b/);
+      }
+      expect(plan).toMatch(/auth_events_created_id_idx/);
+    }
   });
 });
 

@@ -390,4 +390,12 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         execute function auth_record_session_change()`,
     ],
   },
+  {
+    // The audit log read newest first (the admin event list's unfiltered page and the CSV export's
+    // keyset on `(created_at, id)`, backend/app/services/events.py): without this index each page and
+    // each 500-row export batch read and sorted the whole table.
+    name: "0013_auth_events_time_index",
+    sqlite: ["create index if not exists auth_events_created_id_idx on auth_events (created_at, id)"],
+    postgres: ["create index if not exists auth_events_created_id_idx on auth_events (created_at, id)"],
+  },
 ];

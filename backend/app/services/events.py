@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, case, cast, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,8 +97,9 @@ async def list_events(
 ) -> tuple[Sequence[AuthEvent], int]:
     """One page of events, newest first (ties by insertion order), and how many match in all.
 
-    The user and type filters and the ordering match the auth server's indexes (user_id, created_at) and
-    (type, created_at); `q` looks people up in `users` by email or name (case-insensitive substring).
+    The user and type filters and the ordering match the auth server's indexes (user_id, created_at),
+    (type, created_at) and (created_at, id); `q` looks people up in `users` by email or name (case-insensitive
+    substring).
     """
     conditions = _conditions(filters, _dialect(db))
     count = await db.scalar(select(func.count()).select_from(AuthEvent).where(*conditions))
@@ -124,12 +125,9 @@ async def event_batch(
     written meanwhile neither repeat nor shift the export); `after=None` starts at the newest."""
     query = select(AuthEvent).where(*_conditions(filters, _dialect(db)))
     if after is not None:
-        query = query.where(
-            or_(
-                AuthEvent.created_at < after.created_at,
-                (AuthEvent.created_at == after.created_at) & (AuthEvent.id < after.id),
-            )
-        )
+        # A row-value comparison, which both databases answer as a range of the auth server's
+        # (created_at, id) index; the equivalent OR of two comparisons made SQLite walk the index from the top.
+        query = query.where(tuple_(AuthEvent.created_at, AuthEvent.id) < (after.created_at, after.id))
     return list((await db.scalars(query.order_by(AuthEvent.created_at.desc(), AuthEvent.id.desc()).limit(batch))).all())
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuthEvent, utcnow
+from app.services.events import EXPORT_BATCH
 from tests.utils.factories import Actor
 from tests.utils.jwks_server import JwksServer
 
@@ -309,3 +310,25 @@ async def test_a_time_bound_without_a_zone_is_a_400(
         assert (refused.status_code, refused.json()["code"]) == (400, "VALIDATION_ERROR"), naive
     for aware in ("2026-11-30T13:24:09Z", "2026-11-30T14:24:09+01:00"):
         assert (await client.get(path, params={bound: aware}, headers=admin.bearer())).status_code == 200
+
+
+async def test_events_export_keeps_rows_of_one_instant_across_batches(
+    client: httpx.AsyncClient, db: AsyncSession, admin: Actor
+) -> None:
+    # The export's keyset is (created_at, id): rows written in the same instant, more than one batch of them,
+    # come out once each, by id, newest first, with the rows before and after that instant around them.
+    instant = utcnow() - timedelta(hours=1)
+    same = EXPORT_BATCH * 2 + 34
+    rows = [{"type": "sign_in", "user_id": "before", "success": True, "created_at": instant - timedelta(seconds=1)}]
+    rows += [
+        {"type": "sign_in", "user_id": f"same-{i:04d}", "success": True, "created_at": instant} for i in range(same)
+    ]
+    rows += [{"type": "sign_in", "user_id": "after", "success": True, "created_at": instant + timedelta(seconds=1)}]
+    await db.execute(insert(AuthEvent), rows)
+    await db.commit()
+
+    response = await client.get(f"{EVENTS}.csv", headers=admin.bearer())
+    assert response.status_code == 200, response.text[:500]
+    users = [row["user_id"] for row in csv.DictReader(io.StringIO(response.text))]
+    ours = [u for u in users if u in {"before", "after"} or u.startswith("same-")]
+    assert ours == ["after", *[f"same-{i:04d}" for i in reversed(range(same))], "before"]
