@@ -21,6 +21,7 @@ from gatehouse_fastapi._database import is_database_unavailable
 from gatehouse_fastapi._errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id_var
@@ -142,9 +143,32 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(ErrorCode.VALIDATION_ERROR, _describe(exc))
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+"""The methods a route here may serve (`HEAD` is answered wherever `GET` is, app/core/head.py; `OPTIONS` by CORS)."""
+
+
+def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route serves the request's path with, sorted: the `Allow` of a 405 (RFC 9110 §15.5.6),
+    as the auth server lists it (auth-server/src/middleware/allowed-methods.ts). Starlette names only the first
+    route whose path matched, so `PUT /api/v1/tasks` said `Allow: GET` although `POST` is served there too. Each
+    method is asked of the routes as the router would ask it (`BaseRoute.matches`), included routers too; a mount
+    matches every method (its app decides), so mounts are left out."""
+    routes = [route for route in routes if not isinstance(route, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {}) or None
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request.app.router.routes, request.scope))
+        if allow:
+            message = f"{request.method} is not allowed on {request.url.path}; use {allow}."
+            return error_response(ErrorCode.METHOD_NOT_ALLOWED, message, {**(headers or {}), "Allow": allow})
     known = _STATUS_CODES.get(exc.status_code)
     if known is None:  # nothing in the app raises other statuses; a code keeps its contract status regardless
         code = ErrorCode.INTERNAL_ERROR if exc.status_code >= 500 else ErrorCode.BAD_REQUEST

@@ -1,5 +1,6 @@
 """The error registry and handlers: every failure is `{code, message}`, 500s included."""
 
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -120,10 +121,26 @@ async def test_body_that_is_not_json_is_unsupported_media_type(client: httpx.Asy
         assert response.status_code == 201, (content_type, response.text)
 
 
-async def test_method_not_allowed_names_the_allowed_methods(client: httpx.AsyncClient) -> None:
+async def test_method_not_allowed_names_the_allowed_methods(client: httpx.AsyncClient, alice: Actor) -> None:
     response = await client.put("/api/v1/health")
     assert (response.status_code, response.json()["code"]) == (405, "METHOD_NOT_ALLOWED")
     assert response.headers["allow"] == "GET"
+    # Every method of every route serving the path (Starlette named only the first route: `GET` here), sorted,
+    # in the auth server's words.
+    for path, allow in (("/api/v1/tasks", "GET, POST"), (f"/api/v1/users/{alice.user.id}/ban", "DELETE, POST")):
+        response = await client.put(path, headers=alice.bearer())
+        assert (response.status_code, response.headers["allow"]) == (405, allow), path
+        assert response.json() == {
+            "code": "METHOD_NOT_ALLOWED",
+            "message": f"PUT is not allowed on {path}; use {allow}.",
+        }
+    task = f"/api/v1/tasks/{uuid.uuid4()}"
+    response = await client.post(task, headers=alice.bearer())
+    assert (response.status_code, response.headers["allow"]) == (405, "DELETE, GET, PATCH, PUT")
+    # A mounted app's own 405 (Swagger UI's static files) names no method it does not serve.
+    response = await client.post("/docs-assets/swagger-ui.css")
+    assert response.status_code == 405
+    assert "POST" not in response.headers.get("allow", "")
 
 
 async def test_head_is_answered_as_get_without_the_body(client: httpx.AsyncClient, alice: Actor) -> None:
