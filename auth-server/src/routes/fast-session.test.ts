@@ -9,6 +9,7 @@ import {
   TEST_SECRET,
   type TestServer,
 } from "../../test/harness.js";
+import { pgDriver } from "../db/database.js";
 import { unsignToken } from "./fast-session.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -162,6 +163,33 @@ describe.each(DB_KINDS)("fast GET /api/auth/me on %s", (kind) => {
     const over = await newUser();
     await ban(over.userId, Date.now() - 1000);
     expect((await s.call("/api/auth/me", { headers: bearer(over.token) })).status).toBe(200);
+  });
+
+  it("answers concurrent requests each with its own session, on PostgreSQL in one query, never a revoked one", async () => {
+    const users = [await newUser(), await newUser(), await newUser()];
+    const revoked = await newUser();
+    await db().deleteFrom("user_sessions").where("token", "=", rawToken(revoked.token)).execute();
+    const query = kind === "postgres" ? vi.spyOn(pgDriver().Pool.prototype, "query") : null;
+    // Each user twice, the revoked session among them: one turn of the event loop, one batch.
+    const asked = [...users, revoked, ...users];
+    const answers = await Promise.all(asked.map((u) => s.call("/api/auth/me", { headers: bearer(u.token) })));
+    expect(answers.map((r) => r.status)).toEqual(asked.map((u) => (u === revoked ? 401 : 200)));
+    const ids = await Promise.all(
+      answers.map(async (r) => (r.status === 200 ? ((await r.json()) as { id: string }).id : null)),
+    );
+    expect(ids).toEqual(asked.map((u) => (u === revoked ? null : u.userId)));
+    if (query) {
+      const lookups = query.mock.calls.filter(([config]) =>
+        (config as { name?: string })?.name?.startsWith("gatehouse_fast"),
+      );
+      expect(lookups).toHaveLength(1);
+      const [config] = lookups[0] as unknown as [{ values: string[][] }];
+      expect(config.values[0]).toHaveLength(asked.length);
+    }
+    // Not a cache: the next request after a revocation is refused.
+    const [first] = users as [(typeof users)[0]];
+    await db().deleteFrom("user_sessions").where("token", "=", rawToken(first.token)).execute();
+    expect((await s.call("/api/auth/me", { headers: bearer(first.token) })).status).toBe(401);
   });
 
   it("reflects a role change and a new sign-in at once (no cache)", async () => {
