@@ -4,6 +4,8 @@ import { createGatehouse, type Gatehouse } from "../../src/gatehouse.js";
 import { createLogger } from "../../src/logger.js";
 import { ORIGIN, STRONG_PASSWORD, TEST_SECRET } from "../harness.js";
 
+export { eventually } from "./wait.js";
+
 /** An auth server instance on an existing database, as one of several, or one restarted. */
 export interface Instance {
   gh: Gatehouse;
@@ -97,14 +99,4 @@ export async function answers(inst: Instance, bearer: string): Promise<{ session
   await token.arrayBuffer();
   // better-auth answers get-session for no session with 200 and a null body.
   return { session: body ? 200 : 401, me: me.status, token: token.status };
-}
-
-/** Waits for `check` to hold, at most `withinMs`; returns how long it took, or throws. */
-export async function eventually(check: () => Promise<boolean>, withinMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

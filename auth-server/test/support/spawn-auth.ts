@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 // @ts-expect-error -- plain ESM script shared with the backend's tests, no type declarations.
 import { freePort } from "../../../scripts/embedded-pg.mjs";
 import { TEST_SECRET } from "../harness.js";
+import { stopProcess, untilHealthy } from "./wait.js";
 
 const AUTH_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -52,33 +53,12 @@ export async function spawnAuthServer(
     out += String(d);
   });
   // tsx compiles the sources on start: ~2 s idle, 15 s measured at load 30 on the shared 2-core
-  // machine, and two servers start back to back. The bound fits that; the loop still waits on /health.
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`auth server exited early:\n${out}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`auth server did not start in ${START_TIMEOUT_MS / 1000} s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // machine, and two servers start back to back. The bound fits that; the wait itself is on /health.
+  await untilHealthy(proc, url, START_TIMEOUT_MS, "auth server", () => out);
   return {
     url,
     proc,
     output: () => out,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(proc),
   };
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 // @ts-expect-error -- plain ESM script shared with the backend's tests, no type declarations.
 import { freePort } from "../../../scripts/embedded-pg.mjs";
 import { TEST_SECRET } from "../harness.js";
+import { stopProcess, untilHealthy } from "./wait.js";
 
 const BENCH_DIR = fileURLToPath(new URL("../../../bench", import.meta.url));
 
@@ -41,30 +42,10 @@ export async function startStockServer(databaseUrl: string, { admin = true } = {
   proc.stderr?.on("data", (d) => {
     out += String(d);
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`stock better-auth exited early:\n${out}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`stock better-auth did not start in 60 s:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilHealthy(proc, url, 60_000, "stock better-auth", () => out);
   return {
     url,
     output: () => out,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(proc),
   };
 }
