@@ -6,6 +6,7 @@ import { createGatehouse, type Gatehouse } from "../src/gatehouse.js";
 import { createLogger } from "../src/logger.js";
 import { freshDatabaseUrl, ORIGIN, STRONG_PASSWORD, signUpVerified, TEST_SECRET, type TestServer } from "./harness.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
+import { eventually } from "./support/wait.js";
 
 /**
  * Issue 12 item 12: while the database cannot serve, every database-backed route answers 503
@@ -98,14 +99,11 @@ describe("a PostgreSQL outage", () => {
     } finally {
       await proxy.restore();
     }
-    const deadline = Date.now() + 15_000;
-    let status = 0;
-    while (Date.now() < deadline) {
-      status = (await s.call("/api/auth/get-session", { headers: bearer })).status;
-      if (status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(status).toBe(200);
+    await eventually(
+      async () => (await s.call("/api/auth/get-session", { headers: bearer })).status === 200,
+      15_000,
+      "get-session after the database came back",
+    );
     const signIn = await s.call("/api/auth/sign-in/email", {
       method: "POST",
       json: { email: "outage@example.com", password: STRONG_PASSWORD },

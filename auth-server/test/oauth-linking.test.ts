@@ -10,6 +10,7 @@ import {
   signInError,
 } from "./support/oauth-flow.js";
 import { type RunningOidcProvider, startOidcProvider } from "./support/oidc-provider.js";
+import { eventually } from "./support/wait.js";
 
 interface AccountView {
   id: string;
@@ -215,14 +216,17 @@ describe.each(DB_KINDS)("OAuth account linking on %s", (kind) => {
     expect(last.status).toBe(400);
     expect(await last.json()).toMatchObject({ code: "FAILED_TO_UNLINK_LAST_ACCOUNT" });
 
-    await new Promise((r) => setTimeout(r, 50)); // audit rows are written after the answer
-    const events = await s.gh.database.db
-      .selectFrom("auth_events")
-      .select(["type", "reason"])
-      .where("user_id", "=", userId)
-      .where("type", "in", ["oauth_linked", "oauth_unlinked"])
-      .orderBy("id")
-      .execute();
+    const linkEvents = () =>
+      s.gh.database.db
+        .selectFrom("auth_events")
+        .select(["type", "reason"])
+        .where("user_id", "=", userId)
+        .where("type", "in", ["oauth_linked", "oauth_unlinked"])
+        .orderBy("id")
+        .execute();
+    // Audit rows are written after the answer.
+    await eventually(async () => (await linkEvents()).length >= 2, 10_000, "the link and unlink audit rows");
+    const events = await linkEvents();
     expect(events).toEqual([
       { type: "oauth_linked", reason: "acme" },
       { type: "oauth_unlinked", reason: "acme" },

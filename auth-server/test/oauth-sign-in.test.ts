@@ -13,6 +13,7 @@ import {
   startFlow,
 } from "./support/oauth-flow.js";
 import { type RunningOidcProvider, startOidcProvider } from "./support/oidc-provider.js";
+import { eventually } from "./support/wait.js";
 
 /*
  * better-auth 1.7.25 hard-codes Google's endpoints (accounts.google.com, oauth2.googleapis.com,
@@ -117,14 +118,16 @@ describe.each(DB_KINDS)("OAuth sign-in against a real OpenID provider on %s", (k
       .executeTakeFirstOrThrow();
     expect(String(row.access_token)).toMatch(/^[0-9a-f]{100,}$/);
 
-    // The audit trail names the provider of the sign-in.
-    await new Promise((r) => setTimeout(r, 50));
-    const audit = await s.gh.database.db
-      .selectFrom("auth_events")
-      .select(["reason", "session_id"])
-      .where("user_id", "=", session.user.id)
-      .where("type", "=", "sign_in")
-      .execute();
+    // The audit trail names the provider of the sign-in (its rows are written after the answer).
+    const signIns = () =>
+      s.gh.database.db
+        .selectFrom("auth_events")
+        .select(["reason", "session_id"])
+        .where("user_id", "=", session.user.id)
+        .where("type", "=", "sign_in")
+        .execute();
+    await eventually(async () => (await signIns()).length > 0, 10_000, "the sign-in's audit row");
+    const audit = await signIns();
     expect(audit).toEqual([{ reason: `oauth:${provider}`, session_id: session.session.id }]);
   });
 
