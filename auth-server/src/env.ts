@@ -23,6 +23,12 @@ const settings = z.object({
   HOST: z.string().default("127.0.0.1"),
   /** `sqlite:<path>` (relative to the repo root) or `postgres://…`. Shared with the backend. */
   DATABASE_URL: z.string().default("sqlite:./data/gatehouse.db"),
+  /**
+   * PostgreSQL: seconds one statement may take before it fails and the request is answered 503
+   * DATABASE_UNAVAILABLE (default 10, as the backend's); the client stops waiting 2 s later for a
+   * server that stalled. 0: no limit. Migrations run without it. SQLite: unused (busy timeout).
+   */
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** HMAC and encryption secret (≥ 32 characters in production). Shared with the backend. */
   BETTER_AUTH_SECRET: z.string().default(""),
   /** Public URL of this server; default issuer/audience of JWTs and base of links. */

@@ -47,7 +47,7 @@ export interface GatehouseOverrides {
 }
 
 export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): Gatehouse {
-  const database = openDatabase(env.DATABASE_URL);
+  const database = openDatabase(env.DATABASE_URL, { statementTimeoutSeconds: env.DATABASE_STATEMENT_TIMEOUT_SECONDS });
   const mailer = overrides.mailer ?? createMailer(env);
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL, undefined, env.LOG_FORMAT);
   const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL) : null;
@@ -90,7 +90,17 @@ export function createGatehouse(env: Env, overrides: GatehouseOverrides = {}): G
     logger,
     sessionActivity,
     revocationSync,
-    migrate: (options) => migrate(database, auth.options, options),
+    migrate: async (options) => {
+      if (database.kind !== "postgres") return migrate(database, auth.options, options);
+      // Schema changes may outlast a request's statement timeout (an index built on a large table, or
+      // waiting for another instance's migration lock): their own connections, without it.
+      const own = openDatabase(env.DATABASE_URL, { poolSize: 2 });
+      try {
+        return await migrate(own, { ...auth.options, database: { db: own.db, type: own.kind } }, options);
+      } finally {
+        await own.close();
+      }
+    },
     startBackground: async () => {
       await revocationSync?.start();
       // The revocation feed only needs recent rows; every instance prunes, deletes are idempotent.

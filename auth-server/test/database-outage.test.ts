@@ -1,6 +1,10 @@
 import SQLite from "better-sqlite3";
+import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlitePath } from "../src/db/database.js";
+import { MIGRATION_LOCK_ID } from "../src/db/migrate.js";
+import { DatabaseUnavailableError } from "../src/db/unavailable.js";
 import { loadEnv } from "../src/env.js";
 import { createGatehouse, type Gatehouse } from "../src/gatehouse.js";
 import { createLogger } from "../src/logger.js";
@@ -16,8 +20,12 @@ import { eventually } from "./support/wait.js";
  * lock past busy_timeout, so writes (sign-in creates a session) cannot proceed; reads still can.
  */
 
-async function start(databaseUrl: string): Promise<{ gh: Gatehouse; s: Pick<TestServer, "call" | "outbox"> }> {
+async function start(
+  databaseUrl: string,
+  settings: Record<string, string> = {},
+): Promise<{ gh: Gatehouse; s: Pick<TestServer, "call" | "outbox"> }> {
   const env = loadEnv({
+    ...settings,
     NODE_ENV: "test",
     DATABASE_URL: databaseUrl,
     BETTER_AUTH_SECRET: TEST_SECRET,
@@ -110,6 +118,115 @@ describe("a PostgreSQL outage", () => {
     });
     expect(signIn.status).toBe(200);
   }, 60_000);
+});
+
+describe("a PostgreSQL that stops answering", () => {
+  // The server hangs, or the network goes silent: connections stay open and nothing comes back, so
+  // nothing fails by itself (no reset, no refusal) until TCP gives up, many minutes later.
+  let proxy: TcpProxy;
+  let gh: Gatehouse;
+  let s: Pick<TestServer, "call" | "outbox">;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const db = await freshDatabaseUrl("postgres");
+    drop = db.drop;
+    const target = new URL(db.url);
+    proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
+    target.port = String(proxy.port);
+    ({ gh, s } = await start(target.toString(), { DATABASE_STATEMENT_TIMEOUT_SECONDS: "1" }));
+  });
+  afterAll(async () => {
+    proxy.resume();
+    await gh.close();
+    await proxy.cut();
+    await drop();
+  });
+
+  it("answers 503 with Retry-After instead of hanging, then recovers", async () => {
+    const user = await signUpVerified(s as TestServer, "stalled@example.com");
+    const bearer = { Authorization: `Bearer ${user.token}` };
+    // Both pools hold an open connection, so the requests below meet a silent server mid-query.
+    expect((await s.call("/api/auth/get-session", { headers: bearer })).status).toBe(200);
+    const requests: Array<[string, string, RequestInit & { json?: unknown }]> = [
+      ["get-session", "/api/auth/get-session", { headers: bearer }],
+      ["get-session (cookie)", "/api/auth/get-session", { headers: { Cookie: user.cookie } }],
+      ["list-sessions", "/api/auth/list-sessions", { headers: bearer }],
+      [
+        "sign-in",
+        "/api/auth/sign-in/email",
+        { method: "POST", json: { email: "stalled@example.com", password: STRONG_PASSWORD } },
+      ],
+      ["update-user", "/api/auth/update-user", { method: "POST", json: { name: "Renamed" }, headers: bearer }],
+    ];
+    proxy.stall();
+    try {
+      await Promise.all(
+        requests.map(async ([what, path, init]) => {
+          let hung: NodeJS.Timeout | undefined;
+          const res = await Promise.race([
+            s.call(path, init),
+            new Promise<never>((_, reject) => {
+              hung = setTimeout(() => reject(new Error(`${what} still unanswered after 20 s`)), 20_000);
+            }),
+          ]).finally(() => clearTimeout(hung));
+          expectUnavailable(res, (await res.json().catch(() => ({}))) as { code?: string }, what);
+          expect([what, res.headers.getSetCookie(), res.headers.get("set-auth-token")]).toEqual([what, [], null]);
+        }),
+      );
+    } finally {
+      proxy.resume();
+    }
+    await eventually(
+      async () => (await s.call("/api/auth/get-session", { headers: bearer })).status === 200,
+      15_000,
+      "get-session after the database answered again",
+    );
+    const signIn = await s.call("/api/auth/sign-in/email", {
+      method: "POST",
+      json: { email: "stalled@example.com", password: STRONG_PASSWORD },
+    });
+    expect(signIn.status).toBe(200);
+  }, 60_000);
+
+  it("ends a statement that runs past the limit on the server (503, the connection stays usable)", async () => {
+    const started = performance.now();
+    const failure = await sql`select pg_sleep(30)`.execute(gh.database.db).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(DatabaseUnavailableError);
+    expect(((failure as Error).cause as { code?: string }).code).toBe("57014"); // query_canceled
+    expect(performance.now() - started).toBeLessThan(20_000);
+    const one = await sql<{ one: number }>`select 1 as one`.execute(gh.database.db);
+    expect(one.rows[0]?.one).toBe(1);
+  }, 40_000);
+
+  it("migrates without the limit: waiting past it for another instance's migration lock", async () => {
+    const other = new pg.Client({ connectionString: gh.env.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+      const migrating = gh.migrate();
+      // Until the migration has waited for it over twice the statement limit (with the limit, the
+      // wait would have failed with 57014 after one second).
+      await eventually(
+        async () => {
+          const waiting = await other.query(
+            `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%pg_advisory_lock%'
+               and now() - query_start > interval '2.5 seconds'`,
+          );
+          return waiting.rowCount === 1;
+        },
+        20_000,
+        "the migration waiting for the lock",
+      );
+      await other.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]);
+      expect(await migrating).toEqual([]);
+    } finally {
+      await other.end();
+    }
+  }, 40_000);
 });
 
 describe("a locked SQLite database", () => {

@@ -43,7 +43,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_engine(DatabaseSettings(database_url=_database_url()))
+    # Schema changes may outlast a request's statement limit (an index on a large table, a lock to wait for).
+    engine = create_engine(DatabaseSettings(database_url=_database_url(), database_statement_timeout_seconds=0))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

@@ -25,6 +25,11 @@ export type DatabaseKind = "sqlite" | "postgres";
 export interface Database {
   kind: DatabaseKind;
   db: Kysely<any>;
+  /**
+   * PostgreSQL: seconds a statement may run (server side) before it fails; 0 for no limit. Pools of
+   * the same database (the fast session lookups) take the same limit (`postgresPool`). SQLite: 0.
+   */
+  statementTimeoutSeconds: number;
   /** Cheap liveness probe for /health. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -41,11 +46,45 @@ export function databaseKind(url: string): DatabaseKind {
   return url.startsWith("sqlite:") ? "sqlite" : "postgres";
 }
 
+/** How long the client waits for a PostgreSQL server that sent nothing, past the statement timeout. */
+const READ_TIMEOUT_MARGIN_MS = 2000;
+
+/**
+ * A `pg` pool on `url` with Gatehouse's limits, so a database that does not answer is an outage
+ * (503, db/unavailable.ts) rather than a request that hangs until TCP gives up:
+ * - connecting: 5 s (`connectionTimeoutMillis`);
+ * - a statement: `statementTimeoutSeconds` on the server (`statement_timeout`, PostgreSQL
+ *   "Client Connection Defaults"; it fails with SQLSTATE 57014), and the same plus 2 s on the client
+ *   (pg's `query_timeout`: a server that stalled mid-query, or a network that went silent, never
+ *   sends that error). 0 turns both off.
+ * An idle connection that dies (server restart) must not crash the process: its error is ignored
+ * and it is replaced on next use.
+ */
+export function postgresPool(
+  url: string,
+  { statementTimeoutSeconds, ...options }: { statementTimeoutSeconds: number } & PgDriver.PoolConfig,
+): PgDriver.Pool {
+  const timeouts =
+    statementTimeoutSeconds > 0
+      ? {
+          statement_timeout: statementTimeoutSeconds * 1000,
+          query_timeout: statementTimeoutSeconds * 1000 + READ_TIMEOUT_MARGIN_MS,
+        }
+      : {};
+  const pool = new (pgDriver().Pool)({ connectionString: url, connectionTimeoutMillis: 5000, ...timeouts, ...options });
+  pool.on("error", () => {});
+  return pool;
+}
+
 /**
  * Opens the database named by DATABASE_URL. SQLite runs in WAL mode with a busy timeout so the
- * backend can read while the auth server writes; PostgreSQL uses a pooled `pg` client.
+ * backend can read while the auth server writes; PostgreSQL uses a pooled `pg` client
+ * (`postgresPool`: `statementTimeoutSeconds`, DATABASE_STATEMENT_TIMEOUT_SECONDS, 0 = none).
  */
-export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number } = {}): Database {
+export function openDatabase(
+  url: string,
+  { poolSize = 10, statementTimeoutSeconds = 0 }: { poolSize?: number; statementTimeoutSeconds?: number } = {},
+): Database {
   if (databaseKind(url) === "sqlite") {
     const file = sqlitePath(url);
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -62,6 +101,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
     return {
       kind: "sqlite",
       db,
+      statementTimeoutSeconds: 0,
       async ping() {
         try {
           conn.prepare("select 1").get();
@@ -75,9 +115,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
       },
     };
   }
-  const pool = new (pgDriver().Pool)({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
-  // An idle client that dies (server restart) must not crash the process.
-  pool.on("error", () => {});
+  const pool = postgresPool(url, { max: poolSize, statementTimeoutSeconds });
   const db = new Kysely<any>({
     dialect: new PostgresDialect({ pool: reportUnavailable(pool) }),
     plugins: [new LikeEscapePlugin()],
@@ -85,6 +123,7 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
   return {
     kind: "postgres",
     db,
+    statementTimeoutSeconds,
     async ping() {
       try {
         await sql`select 1`.execute(db);
@@ -95,6 +134,9 @@ export function openDatabase(url: string, { poolSize = 10 }: { poolSize?: number
     },
     async close() {
       await db.destroy();
+      // Kysely ends the pool only if it ever used it (a process that migrated on its own connections
+      // may not have): end it here, so the database is closed whatever ran before.
+      if (!pool.ended) await pool.end();
     },
   };
 }

@@ -12,6 +12,8 @@ describe("isDatabaseUnavailable", () => {
     ["too many connections (53300)", withCode("sorry, too many clients already", "53300")],
     ["server starting up (57P03)", withCode("the database system is starting up", "57P03")],
     ["admin shutdown (57P01)", withCode("terminating connection due to administrator command", "57P01")],
+    ["statement timeout (57014)", withCode("canceling statement due to statement timeout", "57014")],
+    ["server that went silent mid-query", new Error("Query read timeout")],
   ])("names a PostgreSQL %s as unavailable", (_what, err) => {
     expect(isDatabaseUnavailable(namePostgresError(err))).toBe(true);
   });
@@ -19,6 +21,7 @@ describe("isDatabaseUnavailable", () => {
   it.each([
     ["a unique violation (23505)", withCode("duplicate key value", "23505")],
     ["an undefined table (42P01)", withCode('relation "x" does not exist', "42P01")],
+    ["an unknown 57 code (57014x)", withCode("not a real code", "570140")],
   ])("keeps a PostgreSQL %s an ordinary error", (_what, err) => {
     expect(isDatabaseUnavailable(namePostgresError(err))).toBe(false);
   });

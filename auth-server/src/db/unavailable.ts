@@ -14,8 +14,10 @@ import type { ErrorBody } from "../errors.js";
  * or Redis connection elsewhere is never mistaken for one:
  * - PostgreSQL (`reportUnavailable`): connection refused / reset / timed out, host unknown or
  *   unreachable, pg's "Connection terminated…", pg-pool's connect timeout, and SQLSTATE classes 08
- *   (connection exception), 53 (insufficient resources, e.g. too many connections), 57P01–57P03
- *   (shutdown, crash, starting up; PostgreSQL Appendix A);
+ *   (connection exception), 53 (insufficient resources, e.g. too many connections), 57014
+ *   (statement_timeout reached, or cancelled by an operator), 57P01–57P03 (shutdown, crash, starting
+ *   up; PostgreSQL Appendix A), and pg's "Query read timeout" (a server that went silent mid-query,
+ *   db/database.ts `postgresPool`);
  * - SQLite (`reportSqliteUnavailable`, and better-sqlite3's codes anywhere): BUSY past
  *   busy_timeout, LOCKED, CANTOPEN, IOERR*, FULL.
  * better-auth catches some database errors and answers its own 500 (FAILED_TO_GET_SESSION, …)
@@ -40,11 +42,14 @@ const NETWORK_CODES = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
 ]);
-const PG_SQLSTATE = /^(08|53|57P0[123])/;
+const PG_SQLSTATE = /^(08|53|57014$|57P0[123])/;
+/** pg's error when `query_timeout` passes with no answer (pg/lib/client.js). */
+const READ_TIMEOUT = "Query read timeout";
 const PG_MESSAGES = [
   "Connection terminated",
   "timeout exceeded when trying to connect",
   "Client has encountered a connection error",
+  READ_TIMEOUT,
 ];
 const SQLITE_CODE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL)/;
 
@@ -99,15 +104,23 @@ export function reportUnavailable(pool: pg.Pool): PostgresPool {
       // emit an unhandled 'error' and end the process. Its query is rejected with the error anyway.
       const ignore = (): void => {};
       client.on("error", ignore);
+      // A query that timed out on the client left its answer owed on this connection (pg keeps the
+      // query active): released with the error, pg-pool ends the connection instead of reusing it.
+      let timedOut: Error | undefined;
       const query = (...args: unknown[]): unknown => {
         const result = (client.query as (...a: unknown[]) => unknown)(...args);
-        return result instanceof Promise ? result.catch((err) => Promise.reject(name(err))) : result;
+        return result instanceof Promise
+          ? result.catch((err) => {
+              if ((err as Error | undefined)?.message === READ_TIMEOUT) timedOut = err as Error;
+              return Promise.reject(name(err));
+            })
+          : result;
       };
       return {
         query: query as PostgresPoolClient["query"],
         release: () => {
           client.off("error", ignore);
-          client.release();
+          client.release(timedOut);
         },
       };
     },

@@ -2,12 +2,16 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 
 /**
  * A real TCP forwarder on 127.0.0.1 that a test can cut (every forwarded connection reset, new
- * ones refused, as by a database host that went away) and restore on the same port.
+ * ones refused, as by a database host that went away) and restore on the same port, or stall
+ * (connections stay open, nothing is passed on either way, as by a server that hung or a network
+ * that went silent) and resume (what was held back is delivered, in order).
  */
 export class TcpProxy {
   port = 0;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private stalled = false;
+  private held: Array<[Socket, Buffer]> = [];
 
   constructor(
     private readonly targetHost: string,
@@ -23,7 +27,8 @@ export class TcpProxy {
         s.on("close", () => this.sockets.delete(s));
         s.on("error", () => {});
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
     });
@@ -44,6 +49,26 @@ export class TcpProxy {
     for (const s of this.sockets) s.resetAndDestroy();
     this.sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Passes nothing on from now until `resume`; connections stay open and new ones are accepted. */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  /** Delivers what was held back, in order, and forwards again. */
+  resume(): void {
+    this.stalled = false;
+    const held = this.held;
+    this.held = [];
+    for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
+  }
+
+  private forward(from: Socket, to: Socket): void {
+    from.on("data", (chunk: Buffer) => {
+      if (this.stalled) this.held.push([to, chunk]);
+      else to.write(chunk);
+    });
   }
 
   /** Accepts connections again. */

@@ -43,6 +43,10 @@ class DatabaseSettings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=60_000)
     """How long SQLite waits for the other service's write lock before giving up."""
 
+    database_statement_timeout_seconds: int = Field(default=10, ge=0, le=3600)
+    """PostgreSQL: the longest one statement may take before its request is answered 503 (the auth server's
+    DATABASE_STATEMENT_TIMEOUT_SECONDS, same default); 0 for no limit. Migrations run without it."""
+
     database_pool_size: int = Field(default=10, ge=1, le=100)
     """PostgreSQL connections each worker keeps open (the auth server's pool holds as many). A request that finds
     them all busy waits for one (up to `database_connect_timeout_seconds`, then 503) instead of opening an extra

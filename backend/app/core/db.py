@@ -54,7 +54,10 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     # The package's PostgreSQL engine: timeouts, closed connections replaced, connect failures named
     # (`DatabaseUnavailableError`), a pool without overflow churn.
     return create_package_engine(
-        settings.database_url, connect_timeout_seconds=timeout, pool_size=settings.database_pool_size
+        settings.database_url,
+        connect_timeout_seconds=timeout,
+        pool_size=settings.database_pool_size,
+        statement_timeout_seconds=settings.database_statement_timeout_seconds,
     )
 
 

@@ -17,8 +17,9 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from gatehouse_fastapi import current_principal
-from gatehouse_fastapi._database import is_database_unavailable
+from gatehouse_fastapi._database import DatabaseUnavailableError, is_database_unavailable
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import get_database, get_db
@@ -154,6 +155,111 @@ async def test_database_outage_answers_503_with_retry_after_then_recovers(
     for method, path in [(m, p) for m, p in routes if m == "GET"] + SQLITE_WRITES:
         response = await request(method, path)
         assert response.status_code < 500, (method, path, response.status_code, response.text)
+
+
+async def test_a_database_that_stops_answering_is_a_503_not_a_hang(
+    settings: Settings, db_kind: str, owner_database: Database
+) -> None:
+    """A PostgreSQL server that hangs, or a network gone silent, fails nothing by itself (no reset, no refusal)
+    until TCP gives up, many minutes later: each request answers 503 `DATABASE_UNAVAILABLE` with `Retry-After`
+    once `DATABASE_STATEMENT_TIMEOUT_SECONDS` (+ 2 s on the client) has passed, through each way the backend
+    reads — the ORM session, the task list's direct driver call, the credential check — and service resumes by
+    itself afterwards."""
+    if db_kind != "postgres":
+        pytest.skip("SQLite has no server to stall (a lock wait is bounded by the busy timeout)")
+    target = urlsplit(settings.database_url)
+    proxy = await TcpProxy(target.hostname or "127.0.0.1", target.port or 5432).start()
+    proxied = settings.database_url.replace(f":{target.port}/", f":{proxy.port}/", 1)
+    limited = settings.model_copy(update={"database_url": proxied, "database_statement_timeout_seconds": 1})
+    try:
+        async with running(limited) as (_application, http):
+            await truncate_postgres(owner_database.engine)
+            async with owner_database.sessionmaker() as db:
+                actor = await make_actor(db)
+                fresh = Actor(actor.user, await make_session(db, actor.user))  # never seen by this worker yet
+            # Pooled connections are open, so the requests below meet a silent server mid-statement.
+            for path in ("/api/v1/tasks", "/api/v1/auth/session"):
+                assert (await http.get(path, headers=actor.bearer())).status_code == 200
+            requests = [
+                ("GET", "/api/v1/tasks", actor.bearer(), None),
+                ("GET", "/api/v1/auth/session", actor.bearer(), None),
+                ("POST", "/api/v1/tasks", actor.bearer(), {"title": "during the stall"}),
+                ("GET", "/api/v1/auth/me", fresh.bearer(), None),
+            ]
+            proxy.stall()
+            try:
+                answers = await asyncio.wait_for(
+                    asyncio.gather(*(http.request(m, p, headers=h, json=b) for m, p, h, b in requests)), timeout=30.0
+                )
+            finally:
+                proxy.resume()
+            for (method, path, _h, _b), response in zip(requests, answers, strict=True):
+                assert response.status_code == 503, (method, path, response.status_code, response.text)
+                assert response.json()["code"] == "DATABASE_UNAVAILABLE", (method, path)
+                assert int(response.headers["retry-after"]) > 0, (method, path)
+
+            async def serving() -> bool:
+                ok = (await http.get("/api/v1/auth/session", headers=actor.bearer())).status_code == 200
+                return ok and (await http.get("/api/v1/tasks", headers=actor.bearer())).status_code == 200
+
+            await eventually(serving, within=15.0, step=0.1)
+            assert (await http.get("/api/v1/auth/me", headers=fresh.bearer())).status_code == 200
+    finally:
+        await proxy.stop()
+
+
+async def test_a_statement_past_the_limit_is_ended_by_the_server(settings: Settings, db_kind: str) -> None:
+    """`statement_timeout` on the server: a statement running longer fails with 57014 (a 503 to the client), and
+    its connection stays usable."""
+    if db_kind != "postgres":
+        pytest.skip("PostgreSQL's statement_timeout")
+    from app.core.db import create_engine
+
+    database = Database(create_engine(settings.model_copy(update={"database_statement_timeout_seconds": 1})))
+    try:
+        async with database.engine.connect() as conn:
+            with pytest.raises(DBAPIError) as failure:
+                await conn.execute(text("SELECT pg_sleep(30)"))
+            assert getattr(failure.value.orig, "sqlstate", None) == "57014", repr(failure.value)  # query_canceled
+            assert is_database_unavailable(failure.value), repr(failure.value)
+            await conn.rollback()
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await database.dispose()
+
+
+async def test_a_statement_the_client_gave_up_on_is_unavailability_and_its_connection_is_discarded(
+    settings: Settings, db_kind: str
+) -> None:
+    """A server that sends nothing never answers 57014: the client's limit (asyncpg's `command_timeout`) raises the
+    builtin TimeoutError, which SQLAlchemy passes on unwrapped; it is named `DatabaseUnavailableError` (503, not
+    500) and the connection, still owed that statement's answer, is discarded."""
+    if db_kind != "postgres":
+        pytest.skip("SQLite has no server to stall")
+    from app.core.db import create_engine
+
+    target = urlsplit(settings.database_url)
+    proxy = await TcpProxy(target.hostname or "127.0.0.1", target.port or 5432).start()
+    proxied = settings.database_url.replace(f":{target.port}/", f":{proxy.port}/", 1)
+    database = Database(
+        create_engine(settings.model_copy(update={"database_url": proxied, "database_statement_timeout_seconds": 1}))
+    )
+    try:
+        async with database.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+            proxy.stall()
+            try:
+                with pytest.raises(DatabaseUnavailableError) as failure:
+                    await asyncio.wait_for(conn.execute(text("SELECT 2")), timeout=20.0)
+            finally:
+                proxy.resume()
+            assert isinstance(failure.value.__cause__, TimeoutError)
+            assert conn.invalidated
+        async with database.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 3"))).scalar() == 3
+    finally:
+        await database.dispose()
+        await proxy.stop()
 
 
 async def test_unrelated_database_errors_stay_500(app: FastAPI, db: AsyncSession) -> None:

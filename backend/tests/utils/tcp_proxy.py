@@ -1,5 +1,5 @@
-"""A real TCP forwarder on 127.0.0.1 that a test can cut and restore: a network outage between a service and
-its database (or the auth server), without stopping the server behind it."""
+"""A real TCP forwarder on 127.0.0.1 that a test can cut and restore, or stall and resume: a network outage between
+a service and its database (or the auth server), or a server that hangs, without stopping the server behind it."""
 
 import asyncio
 import contextlib
@@ -9,7 +9,9 @@ class TcpProxy:
     """Forwards connections on `port` to `target_host:target_port`.
 
     `cut()` closes every forwarded connection and stops listening (new connections are refused, as by a host
-    that went away); `restore()` listens again on the same port.
+    that went away); `restore()` listens again on the same port. `stall()` passes nothing on, either way, while
+    connections stay open and new ones are accepted (a hung server, a network gone silent); `resume()` delivers
+    what was held back, in order, and forwards again.
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -18,6 +20,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> "TcpProxy":
         """Listen (on a free port the first time, on the same port afterwards)."""
@@ -37,6 +41,14 @@ class TcpProxy:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def stall(self) -> None:
+        """Hold back everything from now on (see the class)."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """Forward again, held data first."""
+        self._flowing.set()
 
     async def restore(self) -> None:
         """Accept connections again."""
@@ -66,10 +78,10 @@ class TcpProxy:
                 self._writers.discard(writer)
                 writer.transport.abort()
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         writer.transport.abort()

@@ -3,7 +3,7 @@ import type SQLite from "better-sqlite3";
 import DataLoader from "dataloader";
 import { CompiledQuery } from "kysely";
 import type pg from "pg";
-import { type Database, pgDriver, sqliteDriver, sqlitePath } from "../../db/database.js";
+import { type Database, postgresPool, sqliteDriver, sqlitePath } from "../../db/database.js";
 import { isDatabaseUnavailable, namePostgresError, nameSqliteError } from "../../db/unavailable.js";
 
 /** A session and its user as better-auth's adapter hands them to `findSession` (before output filtering). */
@@ -186,16 +186,14 @@ function rowLookup(database: Database, databaseUrl: string, sql: string, tokenIn
       // A small pool of its own, so the lookup can be a named (server-side prepared) statement:
       // PostgreSQL parses and plans it once per connection instead of on every request.
       if (!pool) {
-        pool = new (pgDriver().Pool)({
-          connectionString: databaseUrl,
+        // The shared pool's limits (db/database.ts `postgresPool`): a server that does not answer, on
+        // connect or mid-query, is an outage (503), not a hang; a dead idle connection is replaced.
+        pool = postgresPool(databaseUrl, {
           max: 4,
-          // As the shared pool (db/database.ts): a server that does not answer is an outage (503), not a hang.
-          connectionTimeoutMillis: 5000,
+          statementTimeoutSeconds: database.statementTimeoutSeconds,
           idleTimeoutMillis: 10_000,
           allowExitOnIdle: true,
         });
-        // An idle connection the server closed is replaced on next use; it must not crash the process.
-        pool.on("error", () => {});
       }
       const result = await pool.query<unknown[]>({
         name: "gatehouse_fast_session_v3",

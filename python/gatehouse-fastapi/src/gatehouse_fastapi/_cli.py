@@ -114,7 +114,8 @@ def _installed_by_gatehouse(conn: Connection) -> bool:
 async def _run(args: argparse.Namespace) -> str:
     if not args.database_url:
         raise UsageError("--database-url (or $DATABASE_URL) is required")
-    engine = create_engine(args.database_url)
+    # DDL waits for locks the application's traffic holds: no statement limit (the engine's default is for requests).
+    engine = create_engine(args.database_url, statement_timeout_seconds=0)
     try:
         async with engine.begin() as conn:
             return await _command(conn, args)

@@ -18,9 +18,16 @@ OPERATOR_INTERVENTION = "57P"
 crash_shutdown (57P02), cannot_connect_now (57P03, starting up), database_dropped (57P04), idle_session_timeout
 (57P05). Each closes the connection (PostgreSQL documentation, Appendix A "PostgreSQL Error Codes")."""
 
-UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", OPERATOR_INTERVENTION)
+QUERY_CANCELED = "57014"
+"""PostgreSQL SQLSTATE query_canceled: `statement_timeout` reached (or an operator's `pg_cancel_backend`); the
+connection stays usable (PostgreSQL documentation, Appendix A and "Client Connection Defaults")."""
+
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", QUERY_CANCELED, OPERATOR_INTERVENTION)
 """SQLSTATE prefixes of a database that cannot serve right now: 08 connection exception, 53 insufficient resources
-(53300 too many connections), and class 57P."""
+(53300 too many connections), 57014 a statement that ran past its limit, and class 57P."""
+
+_READ_TIMEOUT_MARGIN_SECONDS = 2.0
+"""How long past the statement timeout the client waits for a server that sent nothing (it never sends 57014)."""
 
 # SQLite result codes of a database that is there but cannot be used right now (https://sqlite.org/rescode.html):
 # BUSY after busy_timeout (another writer holds the lock), LOCKED, CANTOPEN, IOERR (and its extended codes), FULL.
@@ -108,11 +115,21 @@ def to_async_url(database_url: str, *, root: Path | None = None) -> str:
     raise ValueError(f"unsupported database URL scheme {scheme!r} (expected sqlite: or postgres://)")
 
 
-def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    database_url: str,
+    *,
+    connect_timeout_seconds: float = 5.0,
+    pool_size: int = 10,
+    statement_timeout_seconds: float = 10.0,
+) -> AsyncEngine:
     """An engine for `database_url` (see `to_async_url`) with the settings better-auth's own connections use.
 
     SQLite: WAL (so readers never block the auth server's writes), busy_timeout, synchronous=NORMAL.
-    PostgreSQL: connect and command timeouts, and a connection the server closed replaced at checkout
+    PostgreSQL: a connect timeout; `statement_timeout_seconds` on the server (`statement_timeout`: a statement
+    running longer fails with 57014) and, 2 s later, on the client (asyncpg's `command_timeout`, for a server that
+    stalled or a network gone silent, which never answer), each a `DatabaseUnavailableError` to callers
+    (`name_statement_timeouts`) — 0 turns both off, as the Gatehouse auth server's
+    DATABASE_STATEMENT_TIMEOUT_SECONDS does; a connection the server closed replaced at checkout
     (`replace_closed_connections`); connect failures named `DatabaseUnavailableError` (both databases);
     `pool_size` connections kept open and no overflow: a checkout that finds them
     all busy waits (up to `connect_timeout_seconds`, then `sqlalchemy.exc.TimeoutError`). SQLAlchemy's default
@@ -139,11 +156,41 @@ def create_engine(database_url: str, *, connect_timeout_seconds: float = 5.0, po
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=timeout,
-        connect_args={"timeout": timeout, "command_timeout": max(timeout, 10.0)},
+        connect_args={"timeout": timeout, **_statement_limits(statement_timeout_seconds)},
     )
     replace_closed_connections(engine)
     name_connect_failures(engine)
+    name_statement_timeouts(engine)
     return engine
+
+
+def _statement_limits(statement_timeout_seconds: float) -> dict[str, Any]:
+    """Asyncpg connect arguments for a statement limit in seconds (none for 0)."""
+    if statement_timeout_seconds < 0:
+        raise ValueError("statement_timeout_seconds must not be negative")
+    if statement_timeout_seconds == 0:
+        return {"command_timeout": None}
+    return {
+        "command_timeout": statement_timeout_seconds + _READ_TIMEOUT_MARGIN_SECONDS,
+        "server_settings": {"statement_timeout": str(round(statement_timeout_seconds * 1000))},
+    }
+
+
+def _statement_timed_out(context: Any) -> None:
+    error = context.original_exception
+    # asyncpg's command_timeout raises the builtin TimeoutError, which SQLAlchemy passes on unwrapped: here it is
+    # known to come from a statement. The connection still owes that statement's answer: discard it.
+    if isinstance(error, TimeoutError) and not isinstance(error, DatabaseUnavailableError):
+        context.is_disconnect = True
+        raise DatabaseUnavailableError(f"the database did not answer a statement in time: {error!r}") from error
+
+
+def name_statement_timeouts(engine: AsyncEngine) -> None:
+    """Make a statement the client gave up on (asyncpg's `command_timeout`) a `DatabaseUnavailableError`, and
+    discard its connection from the pool. Idempotent.
+    """
+    if not event.contains(engine.sync_engine, "handle_error", _statement_timed_out):
+        event.listen(engine.sync_engine, "handle_error", _statement_timed_out)
 
 
 def replace_closed_connections(engine: AsyncEngine) -> None:
@@ -170,7 +217,8 @@ def copy_engine(engine: AsyncEngine) -> AsyncEngine:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return create_engine(f"sqlite:{url.database}")
-    copy = create_async_engine(url, connect_args={"timeout": 5.0, "command_timeout": 10.0})
+    copy = create_async_engine(url, connect_args={"timeout": 5.0, **_statement_limits(10.0)})
     replace_closed_connections(copy)
     name_connect_failures(copy)
+    name_statement_timeouts(copy)
     return copy

@@ -200,6 +200,7 @@ class Gatehouse:
                     self._database_url,
                     connect_timeout_seconds=self.tuning.db_timeout_seconds,
                     pool_size=self.tuning.db_pool_size,
+                    statement_timeout_seconds=self.tuning.db_statement_timeout_seconds,
                 )
                 stack.push_async_callback(engine.dispose)
             http = self._http

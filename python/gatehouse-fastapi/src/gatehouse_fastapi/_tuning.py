@@ -27,6 +27,8 @@ class Tuning:
     - `db_timeout_seconds`: connect timeout of the engine the package opens itself.
     - `db_pool_size`: PostgreSQL connections that engine keeps open; a request finding them all busy waits for
       one (up to `db_timeout_seconds`) rather than opening and closing an extra one (see `create_engine`).
+    - `db_statement_timeout_seconds`: PostgreSQL: the longest one statement of that engine may take (503 past
+      it, see `create_engine`); 0 for no limit.
     """
 
     jwt_leeway_seconds: int = 5
@@ -42,6 +44,7 @@ class Tuning:
     verified_token_cache_entries: int = 10_000
     db_timeout_seconds: float = 5.0
     db_pool_size: int = 10
+    db_statement_timeout_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if not 0 < self.feed_poll_interval_seconds <= 0.25:
@@ -52,6 +55,8 @@ class Tuning:
             raise ValueError("feed_max_staleness_seconds and db_timeout_seconds must be positive")
         if self.cache_max_entries < 1 or self.max_jwt_length < 64 or not 0 <= self.jwt_leeway_seconds <= 300:
             raise ValueError("cache_max_entries must be >= 1, max_jwt_length >= 64, jwt_leeway_seconds in [0, 300]")
+        if self.db_statement_timeout_seconds < 0:
+            raise ValueError("db_statement_timeout_seconds must not be negative")
         if not 1 <= self.db_pool_size <= 100:
             raise ValueError("db_pool_size must be in [1, 100]")
         if self.verified_token_cache_entries < 0:
