@@ -11,7 +11,7 @@ from app.core.reads import Reader
 from app.models import Task, utcnow
 
 # The list is the hot read (every page load), so it skips the ORM: one statement returns the page and the total
-# (a window count), run by `app.core.reads.Reader` (SQLite: on the loop's thread, no hop; PostgreSQL: one round
+# (a scalar subquery), run by `app.core.reads.Reader` (SQLite: on the loop's thread, no hop; PostgreSQL: one round
 # trip) instead of the ORM session's two queries of four hops each. Rows come back as tuples in this column
 # order; the route validates them into `TaskListed`, with both timestamps already in the answer's written form
 # (`app.schemas.common.Timestamp`), so the page neither parses nor formats a datetime per row: PostgreSQL renders
@@ -26,16 +26,20 @@ _TIMES = slice(TASK_COLUMNS.index("created_at"), TASK_COLUMNS.index("updated_at"
 def _list_sql(dialect: str, *, by_completed: bool) -> tuple[str, str]:
     """(page statement, count statement) for `dialect`, parameters in the order user_id[, completed], limit, offset.
 
-    Built from constants only; every value is a bound parameter (`?` for aiosqlite, `$n` for asyncpg)."""
-    marks = iter(["?"] * 4 if dialect == "sqlite" else [f"${i}" for i in range(1, 5)])
+    Built from constants only; every value is a bound parameter (`?n` for SQLite, `$n` for asyncpg)."""
+    marks = iter([f"?{i}" if dialect == "sqlite" else f"${i}" for i in range(1, 5)])  # numbered: `where` twice
     where = f"user_id = {next(marks)}" + (f" and completed = {next(marks)}" if by_completed else "")
     columns = ", ".join(
         _PG_RENDERED.format(column=column) if dialect == "postgresql" and column.endswith("_at") else column
         for column in TASK_COLUMNS
     )
     order = f" order by created_at desc, id limit {next(marks)} offset {next(marks)}"
-    page = f"select {columns}, count(*) over () from tasks where {where}{order}"  # noqa: S608 (constants only)
-    return page, f"select count(*) from tasks where {where}"  # noqa: S608 (constants only)
+    count = f"select count(*) from tasks where {where}"  # noqa: S608 (constants only)
+    # The total as an uncorrelated scalar subquery, evaluated once (from the index alone), rather than a window
+    # `count(*) over ()`, which made the database read and sort every matching row before the limit: with 100,000
+    # tasks, SQLite's first page took 158 ms that way and 5.5 ms this way (bench/PROFILE.md).
+    page = f"select {columns}, ({count}) from tasks where {where}{order}"  # noqa: S608 (constants only)
+    return page, count
 
 
 _SQL = {(d, c): _list_sql(d, by_completed=c) for d in ("sqlite", "postgresql") for c in (False, True)}
@@ -59,7 +63,7 @@ async def list_tasks(
         else:
             page = [row[:width] for row in rows]
         return page, int(rows[0][width])
-    # Past the last page (or no tasks): the window count came with no row, so ask for it alone.
+    # Past the last page (or no tasks): the total came with no row, so ask for it alone.
     total = (await reader.fetch(count_sql, where))[0][0] if offset else 0
     return [], int(total)
 
