@@ -23,6 +23,24 @@ describe("loadEnv", () => {
     ).toBe(0);
   });
 
+  it.each(["DATABASE_STATEMENT_TIMEOUT_SECONDS", "SESSION_ACTIVITY_INTERVAL_SECONDS", "RATE_LIMIT_MAX", "PORT"])(
+    "reads %s as digits only (a blank or another spelling of a number is refused, not taken for 0)",
+    (name) => {
+      for (const value of [" ", "1e1", "0x10", "-1", "10.5", "ten"])
+        expect(() => loadEnv({ BETTER_AUTH_SECRET: "dev-secret", [name]: value }), `${name}=${value}`).toThrow(
+          new RegExp(`${name}: must be a whole number`),
+        );
+      expect(loadEnv({ BETTER_AUTH_SECRET: "dev-secret", [name]: " 20 " })[name as "PORT"]).toBe(20);
+    },
+  );
+
+  it("keeps a whole-number setting's bounds", () => {
+    expect(() => loadEnv({ BETTER_AUTH_SECRET: "dev-secret", DATABASE_STATEMENT_TIMEOUT_SECONDS: "3601" })).toThrow(
+      /DATABASE_STATEMENT_TIMEOUT_SECONDS/,
+    );
+    expect(loadEnv({ BETTER_AUTH_SECRET: "dev-secret" }).DATABASE_STATEMENT_TIMEOUT_SECONDS).toBe(10);
+  });
+
   it.each([
     ["missing", undefined, /missing/],
     ["short", "short-secret", /shorter than 32/],

@@ -14,21 +14,33 @@ const csv = z
       .filter(Boolean),
   );
 
+/**
+ * An integer setting written as digits (surrounding spaces allowed): "", " ", "1e1", "0x10", "-1" or
+ * "10.5" are refused with a message, not read as numbers (`z.coerce.number()` took " " for 0, which
+ * turned a limit off, and "0x10" for 16). The backend's settings refuse the same spellings.
+ */
+const whole = (rule: (n: z.ZodNumber) => z.ZodNumber = (n) => n) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    rule(z.number({ error: "must be a whole number (digits 0-9)" }).int()),
+  );
+
 const settings = z.object({
   /** `development` | `test` | `production`. Production turns on strict secret checks and hides dev routes. */
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   /** Port the HTTP server listens on. */
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: whole((n) => n.min(1).max(65535)).default(3000),
   /** Interface to bind; 127.0.0.1 in dev and tests, 0.0.0.0 in containers. */
   HOST: z.string().default("127.0.0.1"),
   /** `sqlite:<path>` (relative to the repo root) or `postgres://…`. Shared with the backend. */
   DATABASE_URL: z.string().default("sqlite:./data/gatehouse.db"),
   /**
-   * PostgreSQL: seconds one statement may take before it fails and the request is answered 503
-   * DATABASE_UNAVAILABLE (default 10, as the backend's); the client stops waiting 2 s later for a
-   * server that stalled. 0: no limit. Migrations run without it. SQLite: unused (busy timeout).
+   * PostgreSQL: seconds the client waits for one statement's answer (a slow statement, a server
+   * that stalled, a network gone silent) before the request is answered 503 DATABASE_UNAVAILABLE
+   * and the connection discarded (default 10, as the backend's). 0: no limit. Migrations run
+   * without it. SQLite: unused (busy timeout).
    */
-  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: whole((n) => n.min(0).max(3600)).default(10),
   /** HMAC and encryption secret (≥ 32 characters in production). Shared with the backend. */
   BETTER_AUTH_SECRET: z.string().default(""),
   /** Public URL of this server; default issuer/audience of JWTs and base of links. */
@@ -45,38 +57,28 @@ const settings = z.object({
   /** JWT `aud`; defaults to BETTER_AUTH_URL. */
   JWT_AUDIENCE: z.string().optional(),
   /** JWT lifetime in seconds (default 15 minutes). */
-  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  JWT_EXPIRES_IN_SECONDS: whole((n) => n.min(30).max(86_400)).default(900),
   /** Session lifetime in seconds (default 7 days). */
-  SESSION_EXPIRES_IN_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .default(7 * 24 * 3600),
+  SESSION_EXPIRES_IN_SECONDS: whole((n) => n.min(60)).default(7 * 24 * 3600),
   /** A session is extended when used after this many seconds (default 24 hours). */
-  SESSION_UPDATE_AGE_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(24 * 3600),
+  SESSION_UPDATE_AGE_SECONDS: whole((n) => n.min(0)).default(24 * 3600),
   /**
    * Kept so existing .env files still load; only 0 is accepted. better-auth's signed
    * session-cookie cache answers get-session from the cookie alone, so a revoked, banned or
    * over-age session would stay valid on the auth server for the cache's lifetime: no cookie
    * may skip the session rule (plugins/session-rule).
    */
-  SESSION_COOKIE_CACHE_SECONDS: z.coerce
-    .number()
-    .int()
-    .refine((v) => v === 0, {
+  SESSION_COOKIE_CACHE_SECONDS: whole((n) =>
+    n.refine((v) => v === 0, {
       message:
         "must be 0: a session-cookie cache would let a revoked or banned session through until it expires (remove the setting)",
-    })
-    .default(0),
+    }),
+  ).default(0),
   /**
    * Sessions' last-active time is written at most once per this many seconds per session and
    * instance (default 60); 0 turns recording off. Session lists show it to people and admins.
    */
-  SESSION_ACTIVITY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  SESSION_ACTIVITY_INTERVAL_SECONDS: whole((n) => n.min(0).max(3600)).default(60),
   /** Comma-separated emails that become admins when their account is created. */
   ADMIN_EMAILS: csv,
   /** `outbox` (keeps mail in memory, served at /api/dev/outbox), `smtp` or `resend`. */
@@ -90,13 +92,13 @@ const settings = z.object({
   /** Per-IP rate limiting (better-auth's limiter). Default: on, except NODE_ENV=test. */
   RATE_LIMIT_ENABLED: z.enum(["true", "false"]).optional(),
   /** Rate-limit window in seconds. */
-  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  RATE_LIMIT_WINDOW_SECONDS: whole((n) => n.min(1).max(86_400)).default(60),
   /** Requests per window per IP on any auth endpoint. */
-  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(100),
+  RATE_LIMIT_MAX: whole((n) => n.min(1)).default(100),
   /** Sign-in attempts per window per IP. */
-  RATE_LIMIT_SIGN_IN_MAX: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_SIGN_IN_MAX: whole((n) => n.min(1)).default(10),
   /** Sign-up, reset, verification-mail and password-change requests per window per IP. */
-  RATE_LIMIT_SENSITIVE_MAX: z.coerce.number().int().min(1).default(5),
+  RATE_LIMIT_SENSITIVE_MAX: whole((n) => n.min(1)).default(5),
   /**
    * Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is
    * believed. Empty (default): the TCP peer is the client, whatever headers it sends.
@@ -121,7 +123,7 @@ const settings = z.object({
    * Largest request head (request line + headers) in bytes; larger ones get 431 HEADERS_TOO_LARGE.
    * Node's default maxHeaderSize, and the backend's MAX_HEADER_BYTES default: both refuse the same requests.
    */
-  MAX_HEADER_BYTES: z.coerce.number().int().min(4096).max(1_048_576).default(16_384),
+  MAX_HEADER_BYTES: whole((n) => n.min(4096).max(1_048_576)).default(16_384),
   /** `true`: every admin route on both services needs a session signed in with a second factor (403 MFA_REQUIRED). */
   ADMIN_REQUIRE_MFA: z.enum(["true", "false"]).default("false"),
   /**

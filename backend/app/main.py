@@ -62,6 +62,7 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
             cache_max_entries=settings.auth_cache_max_entries,
             verified_token_cache_entries=settings.jwt_verified_cache_entries,
             db_timeout_seconds=settings.database_connect_timeout_seconds,
+            db_statement_timeout_seconds=settings.database_statement_timeout_seconds,
         ),
     )
 

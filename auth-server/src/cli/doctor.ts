@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { type Database, openDatabase } from "../db/database.js";
 import { GATEHOUSE_MIGRATIONS } from "../db/migrations.js";
 import { findForeignTables, findStockUserTables, IMPORT_COMMAND } from "../db/stock-schema.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { createMailer } from "../email/index.js";
 import { ConfigError, type Env, loadEnv } from "../env.js";
 import { commonPasswordCount } from "../security/common-passwords.js";
@@ -62,7 +63,10 @@ export async function doctor(source: Record<string, string | undefined> = proces
     });
   }
 
-  const database = openDatabase(env.DATABASE_URL, { poolSize: 1 });
+  const database = openDatabase(env.DATABASE_URL, {
+    poolSize: 1,
+    statementTimeoutSeconds: env.DATABASE_STATEMENT_TIMEOUT_SECONDS,
+  });
   try {
     await withTimeout(sql`select 1`.execute(database.db), 5_000, "the database");
     findings.push({ ok: true, what: `database reachable (${database.kind})` });
@@ -70,7 +74,11 @@ export async function doctor(source: Record<string, string | undefined> = proces
       .selectFrom("gatehouse_migrations")
       .select("name")
       .execute()
-      .catch(() => []);
+      // No table yet: nothing applied. A database that stopped answering is reported as such below.
+      .catch((err: unknown) => {
+        if (isDatabaseUnavailable(err)) throw err;
+        return [];
+      });
     const missing = GATEHOUSE_MIGRATIONS.filter((m) => !applied.some((a) => a.name === m.name));
     findings.push(
       missing.length === 0

@@ -46,17 +46,17 @@ export function databaseKind(url: string): DatabaseKind {
   return url.startsWith("sqlite:") ? "sqlite" : "postgres";
 }
 
-/** How long the client waits for a PostgreSQL server that sent nothing, past the statement timeout. */
-const READ_TIMEOUT_MARGIN_MS = 2000;
-
 /**
  * A `pg` pool on `url` with Gatehouse's limits, so a database that does not answer is an outage
  * (503, db/unavailable.ts) rather than a request that hangs until TCP gives up:
  * - connecting: 5 s (`connectionTimeoutMillis`);
- * - a statement: `statementTimeoutSeconds` on the server (`statement_timeout`, PostgreSQL
- *   "Client Connection Defaults"; it fails with SQLSTATE 57014), and the same plus 2 s on the client
- *   (pg's `query_timeout`: a server that stalled mid-query, or a network that went silent, never
- *   sends that error). 0 turns both off.
+ * - a statement: `statementTimeoutSeconds` (pg's `query_timeout`: past it the client stops waiting,
+ *   for a slow statement as for a server that stalled or a network gone silent, and the connection
+ *   is discarded, db/unavailable.ts `reportUnavailable`). 0 turns it off. The limit is the client's
+ *   alone: PostgreSQL's own `statement_timeout` sent as a startup parameter would be refused by
+ *   PgBouncer ("unsupported startup parameter"), the transaction pooler DEPLOYMENT.md allows; an
+ *   operator who wants the server to end runaway statements too sets it on the role
+ *   (`ALTER ROLE … SET statement_timeout`), whose 57014 is answered 503 as well.
  * An idle connection that dies (server restart) must not crash the process: its error is ignored
  * and it is replaced on next use.
  */
@@ -64,13 +64,7 @@ export function postgresPool(
   url: string,
   { statementTimeoutSeconds, ...options }: { statementTimeoutSeconds: number } & PgDriver.PoolConfig,
 ): PgDriver.Pool {
-  const timeouts =
-    statementTimeoutSeconds > 0
-      ? {
-          statement_timeout: statementTimeoutSeconds * 1000,
-          query_timeout: statementTimeoutSeconds * 1000 + READ_TIMEOUT_MARGIN_MS,
-        }
-      : {};
+  const timeouts = statementTimeoutSeconds > 0 ? { query_timeout: statementTimeoutSeconds * 1000 } : {};
   const pool = new (pgDriver().Pool)({ connectionString: url, connectionTimeoutMillis: 5000, ...timeouts, ...options });
   pool.on("error", () => {});
   return pool;

@@ -7,7 +7,6 @@ import { PRE_MIGRATIONS } from "./pre-migrations.js";
 import { assertNoForeignTables, assertNoUnimportedStock } from "./stock-schema.js";
 
 /** Arbitrary constant: the PostgreSQL advisory lock that serialises concurrent migrators. */
-/** The PostgreSQL advisory lock one instance holds while it migrates (others wait for it). */
 export const MIGRATION_LOCK_ID = 74_210_001;
 
 export interface MigrateOptions {

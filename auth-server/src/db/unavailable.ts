@@ -15,9 +15,9 @@ import type { ErrorBody } from "../errors.js";
  * - PostgreSQL (`reportUnavailable`): connection refused / reset / timed out, host unknown or
  *   unreachable, pg's "Connection terminated…", pg-pool's connect timeout, and SQLSTATE classes 08
  *   (connection exception), 53 (insufficient resources, e.g. too many connections), 57014
- *   (statement_timeout reached, or cancelled by an operator), 57P01–57P03 (shutdown, crash, starting
- *   up; PostgreSQL Appendix A), and pg's "Query read timeout" (a server that went silent mid-query,
- *   db/database.ts `postgresPool`);
+ *   (a statement_timeout the operator set on the role, or a cancel), 57P01–57P03 (shutdown, crash,
+ *   starting up; PostgreSQL Appendix A), and pg's "Query read timeout" (no answer within
+ *   DATABASE_STATEMENT_TIMEOUT_SECONDS, db/database.ts `postgresPool`);
  * - SQLite (`reportSqliteUnavailable`, and better-sqlite3's codes anywhere): BUSY past
  *   busy_timeout, LOCKED, CANTOPEN, IOERR*, FULL.
  * better-auth catches some database errors and answers its own 500 (FAILED_TO_GET_SESSION, …)
@@ -105,9 +105,12 @@ export function reportUnavailable(pool: pg.Pool): PostgresPool {
       const ignore = (): void => {};
       client.on("error", ignore);
       // A query that timed out on the client left its answer owed on this connection (pg keeps the
-      // query active): released with the error, pg-pool ends the connection instead of reusing it.
+      // query active): anything asked after it (a transaction's ROLLBACK) would queue behind it for
+      // another full limit, so it fails at once; released with the error, pg-pool ends the connection
+      // instead of reusing it.
       let timedOut: Error | undefined;
       const query = (...args: unknown[]): unknown => {
+        if (timedOut) return Promise.reject(name(timedOut));
         const result = (client.query as (...a: unknown[]) => unknown)(...args);
         return result instanceof Promise
           ? result.catch((err) => {

@@ -44,8 +44,9 @@ class DatabaseSettings(BaseSettings):
     """How long SQLite waits for the other service's write lock before giving up."""
 
     database_statement_timeout_seconds: int = Field(default=10, ge=0, le=3600)
-    """PostgreSQL: the longest one statement may take before its request is answered 503 (the auth server's
-    DATABASE_STATEMENT_TIMEOUT_SECONDS, same default); 0 for no limit. Migrations run without it."""
+    """PostgreSQL: how long a worker waits for one statement's answer before its request is answered 503 and the
+    connection closed (the auth server's DATABASE_STATEMENT_TIMEOUT_SECONDS, same default and bounds); 0 for no
+    limit. The revocation feed's connection keeps to it too; migrations run without it."""
 
     database_pool_size: int = Field(default=10, ge=1, le=100)
     """PostgreSQL connections each worker keeps open (the auth server's pool holds as many). A request that finds

@@ -9,6 +9,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -208,32 +209,56 @@ async def test_a_database_that_stops_answering_is_a_503_not_a_hang(
         await proxy.stop()
 
 
-async def test_a_statement_past_the_limit_is_ended_by_the_server(settings: Settings, db_kind: str) -> None:
-    """`statement_timeout` on the server: a statement running longer fails with 57014 (a 503 to the client), and
-    its connection stays usable."""
+async def test_a_statement_timeout_set_on_the_role_is_a_503_on_a_connection_that_stays_usable(
+    settings: Settings, db_kind: str, owner_database: Database
+) -> None:
+    """An operator may set PostgreSQL's own `statement_timeout` (on the role: the services send no startup parameter,
+    which PgBouncer refuses); its SQLSTATE 57014 counts as the database being unavailable (503), and the connection
+    stays usable."""
     if db_kind != "postgres":
         pytest.skip("PostgreSQL's statement_timeout")
+    async with owner_database.engine.connect() as conn:
+        await conn.execute(text("SET statement_timeout = 200"))  # as ALTER ROLE ... SET would, for this session
+        with pytest.raises(DBAPIError) as failure:
+            await conn.execute(text("SELECT pg_sleep(5)"))
+        assert getattr(failure.value.orig, "sqlstate", None) == "57014", repr(failure.value)  # query_canceled
+        assert is_database_unavailable(failure.value), repr(failure.value)
+        await conn.rollback()
+        await conn.execute(text("RESET statement_timeout"))
+        assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+
+
+@pytest.mark.parametrize("limit", [0, 60])
+async def test_every_engine_of_a_worker_keeps_to_the_setting_and_sends_no_startup_parameter(
+    settings: Settings, db_kind: str, limit: int
+) -> None:
+    """The request engine and the revocation feed's own both wait `DATABASE_STATEMENT_TIMEOUT_SECONDS` (0: no
+    limit), on the client: no `statement_timeout` startup parameter, which a transaction pooler (PgBouncer) refuses."""
+    if db_kind != "postgres":
+        pytest.skip("asyncpg's command_timeout")
+    from gatehouse_fastapi._database import copy_engine
+
     from app.core.db import create_engine
 
-    database = Database(create_engine(settings.model_copy(update={"database_statement_timeout_seconds": 1})))
+    engine = create_engine(settings.model_copy(update={"database_statement_timeout_seconds": limit}))
+    feed = copy_engine(engine, statement_timeout_seconds=limit)
     try:
-        async with database.engine.connect() as conn:
-            with pytest.raises(DBAPIError) as failure:
-                await conn.execute(text("SELECT pg_sleep(30)"))
-            assert getattr(failure.value.orig, "sqlstate", None) == "57014", repr(failure.value)  # query_canceled
-            assert is_database_unavailable(failure.value), repr(failure.value)
-            await conn.rollback()
-            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+        for each in (engine, feed):
+            async with each.connect() as conn:
+                driver: Any = (await conn.get_raw_connection()).driver_connection
+                assert driver._config.command_timeout == (limit or None)
+                assert (await conn.execute(text("SHOW statement_timeout"))).scalar() == "0"
     finally:
-        await database.dispose()
+        await engine.dispose()
+        await feed.dispose()
 
 
 async def test_a_statement_the_client_gave_up_on_is_unavailability_and_its_connection_is_discarded(
     settings: Settings, db_kind: str
 ) -> None:
-    """A server that sends nothing never answers 57014: the client's limit (asyncpg's `command_timeout`) raises the
-    builtin TimeoutError, which SQLAlchemy passes on unwrapped; it is named `DatabaseUnavailableError` (503, not
-    500) and the connection, still owed that statement's answer, is discarded."""
+    """The client's limit (asyncpg's `command_timeout`) raises the builtin TimeoutError, which SQLAlchemy passes on
+    unwrapped; it is named `DatabaseUnavailableError` (503, not 500) and the connection, still owed that statement's
+    answer, is closed at once and discarded."""
     if db_kind != "postgres":
         pytest.skip("SQLite has no server to stall")
     from app.core.db import create_engine

@@ -19,15 +19,16 @@ crash_shutdown (57P02), cannot_connect_now (57P03, starting up), database_droppe
 (57P05). Each closes the connection (PostgreSQL documentation, Appendix A "PostgreSQL Error Codes")."""
 
 QUERY_CANCELED = "57014"
-"""PostgreSQL SQLSTATE query_canceled: `statement_timeout` reached (or an operator's `pg_cancel_backend`); the
-connection stays usable (PostgreSQL documentation, Appendix A and "Client Connection Defaults")."""
+"""PostgreSQL SQLSTATE query_canceled: a `statement_timeout` the operator set (on the role or database) reached, or
+`pg_cancel_backend`; the connection stays usable (PostgreSQL documentation, Appendix A and "Client Connection
+Defaults")."""
 
 UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", QUERY_CANCELED, OPERATOR_INTERVENTION)
 """SQLSTATE prefixes of a database that cannot serve right now: 08 connection exception, 53 insufficient resources
-(53300 too many connections), 57014 a statement that ran past its limit, and class 57P."""
+(53300 too many connections), 57014 a statement that ran past the server's limit, and class 57P."""
 
-_READ_TIMEOUT_MARGIN_SECONDS = 2.0
-"""How long past the statement timeout the client waits for a server that sent nothing (it never sends 57014)."""
+MAX_STATEMENT_TIMEOUT_SECONDS = 3600.0
+"""The largest statement limit accepted (an hour), as the auth server's DATABASE_STATEMENT_TIMEOUT_SECONDS."""
 
 # SQLite result codes of a database that is there but cannot be used right now (https://sqlite.org/rescode.html):
 # BUSY after busy_timeout (another writer holds the lock), LOCKED, CANTOPEN, IOERR (and its extended codes), FULL.
@@ -125,11 +126,14 @@ def create_engine(
     """An engine for `database_url` (see `to_async_url`) with the settings better-auth's own connections use.
 
     SQLite: WAL (so readers never block the auth server's writes), busy_timeout, synchronous=NORMAL.
-    PostgreSQL: a connect timeout; `statement_timeout_seconds` on the server (`statement_timeout`: a statement
-    running longer fails with 57014) and, 2 s later, on the client (asyncpg's `command_timeout`, for a server that
-    stalled or a network gone silent, which never answer), each a `DatabaseUnavailableError` to callers
-    (`name_statement_timeouts`) — 0 turns both off, as the Gatehouse auth server's
-    DATABASE_STATEMENT_TIMEOUT_SECONDS does; a connection the server closed replaced at checkout
+    PostgreSQL: a connect timeout; `statement_timeout_seconds` (asyncpg's `command_timeout`: past it the client
+    stops waiting — a slow statement, a server that stalled, a network gone silent — the caller gets a
+    `DatabaseUnavailableError` and the connection is closed, `name_statement_timeouts`; 0 turns it off, as the
+    Gatehouse auth server's DATABASE_STATEMENT_TIMEOUT_SECONDS does). The limit is the client's alone: PostgreSQL's
+    `statement_timeout` sent as a startup parameter is refused by PgBouncer; one set on the role ends the statement on
+    the server too, with SQLSTATE 57014, which `is_database_unavailable` counts (a `DBAPIError`, not renamed).
+    Raises ValueError for a negative, non-finite or over-an-hour limit. A connection the server closed is replaced
+    at checkout
     (`replace_closed_connections`); connect failures named `DatabaseUnavailableError` (both databases);
     `pool_size` connections kept open and no overflow: a checkout that finds them
     all busy waits (up to `connect_timeout_seconds`, then `sqlalchemy.exc.TimeoutError`). SQLAlchemy's default
@@ -166,14 +170,9 @@ def create_engine(
 
 def _statement_limits(statement_timeout_seconds: float) -> dict[str, Any]:
     """Asyncpg connect arguments for a statement limit in seconds (none for 0)."""
-    if statement_timeout_seconds < 0:
-        raise ValueError("statement_timeout_seconds must not be negative")
-    if statement_timeout_seconds == 0:
-        return {"command_timeout": None}
-    return {
-        "command_timeout": statement_timeout_seconds + _READ_TIMEOUT_MARGIN_SECONDS,
-        "server_settings": {"statement_timeout": str(round(statement_timeout_seconds * 1000))},
-    }
+    if not 0 <= statement_timeout_seconds <= MAX_STATEMENT_TIMEOUT_SECONDS:  # NaN fails both comparisons
+        raise ValueError(f"statement_timeout_seconds must be in [0, {MAX_STATEMENT_TIMEOUT_SECONDS:g}]")
+    return {"command_timeout": statement_timeout_seconds or None}
 
 
 def _statement_timed_out(context: Any) -> None:
@@ -182,7 +181,18 @@ def _statement_timed_out(context: Any) -> None:
     # known to come from a statement. The connection still owes that statement's answer: discard it.
     if isinstance(error, TimeoutError) and not isinstance(error, DatabaseUnavailableError):
         context.is_disconnect = True
+        # Closed at once: SQLAlchemy's own close of an invalidated asyncpg connection first waits up to 2 s for the
+        # server to acknowledge, which a stalled server never does.
+        terminate_driver_connection(getattr(context.connection, "connection", None))
         raise DatabaseUnavailableError(f"the database did not answer a statement in time: {error!r}") from error
+
+
+def terminate_driver_connection(dbapi_connection: Any) -> None:
+    """Close an asyncpg connection (behind SQLAlchemy's adapter) without waiting for the server; no-op otherwise."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    terminate = getattr(driver, "terminate", None)
+    if callable(terminate):
+        terminate()
 
 
 def name_statement_timeouts(engine: AsyncEngine) -> None:
@@ -212,12 +222,14 @@ def replace_closed_connections(engine: AsyncEngine) -> None:
             raise exc.DisconnectionError("the database closed this connection")
 
 
-def copy_engine(engine: AsyncEngine) -> AsyncEngine:
-    """A new engine on the same database as `engine` (the feed's own, with one long-lived connection)."""
+def copy_engine(engine: AsyncEngine, *, statement_timeout_seconds: float = 10.0) -> AsyncEngine:
+    """A new engine on the same database as `engine` (the feed's own, with one long-lived connection), with the
+    statement limit `statement_timeout_seconds` (see `create_engine`).
+    """
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return create_engine(f"sqlite:{url.database}")
-    copy = create_async_engine(url, connect_args={"timeout": 5.0, **_statement_limits(10.0)})
+    copy = create_async_engine(url, connect_args={"timeout": 5.0, **_statement_limits(statement_timeout_seconds)})
     replace_closed_connections(copy)
     name_connect_failures(copy)
     name_statement_timeouts(copy)

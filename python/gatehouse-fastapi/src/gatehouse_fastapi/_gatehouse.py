@@ -244,7 +244,7 @@ class Gatehouse:
             return _Runtime(authenticator=authenticator, feed=None, schema=schema)
         window = self.jwt_max_lifetime_seconds + tuning.jwt_leeway_seconds + 60.0
         feed = RevocationFeed(
-            FeedSource(copy_engine(engine)),
+            FeedSource(copy_engine(engine, statement_timeout_seconds=self.tuning.db_statement_timeout_seconds)),
             view=RevocationView(window_seconds=window),
             cache=CredentialCache(
                 user_ttl_seconds=tuning.user_cache_ttl_seconds,

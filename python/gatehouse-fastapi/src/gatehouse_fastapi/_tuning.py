@@ -27,8 +27,9 @@ class Tuning:
     - `db_timeout_seconds`: connect timeout of the engine the package opens itself.
     - `db_pool_size`: PostgreSQL connections that engine keeps open; a request finding them all busy waits for
       one (up to `db_timeout_seconds`) rather than opening and closing an extra one (see `create_engine`).
-    - `db_statement_timeout_seconds`: PostgreSQL: the longest one statement of that engine may take (503 past
-      it, see `create_engine`); 0 for no limit.
+    - `db_statement_timeout_seconds`: PostgreSQL: how long the client waits for one statement's answer (503 past
+      it, see `create_engine`), on the engine the package opens itself and on the revocation feed's own; 0 for
+      no limit, at most 3600.
     """
 
     jwt_leeway_seconds: int = 5
@@ -55,8 +56,8 @@ class Tuning:
             raise ValueError("feed_max_staleness_seconds and db_timeout_seconds must be positive")
         if self.cache_max_entries < 1 or self.max_jwt_length < 64 or not 0 <= self.jwt_leeway_seconds <= 300:
             raise ValueError("cache_max_entries must be >= 1, max_jwt_length >= 64, jwt_leeway_seconds in [0, 300]")
-        if self.db_statement_timeout_seconds < 0:
-            raise ValueError("db_statement_timeout_seconds must not be negative")
+        if not 0 <= self.db_statement_timeout_seconds <= 3600:  # NaN fails both comparisons
+            raise ValueError("db_statement_timeout_seconds must be in [0, 3600]")
         if not 1 <= self.db_pool_size <= 100:
             raise ValueError("db_pool_size must be in [1, 100]")
         if self.verified_token_cache_entries < 0:
