@@ -52,6 +52,21 @@ function expectUnavailable(res: Response, body: { code?: string }, what: string)
   expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
 }
 
+/** A Gatehouse on a fresh PostgreSQL database reached through a TCP proxy the test controls. */
+async function startProxied(settings: Record<string, string> = {}): Promise<{
+  proxy: TcpProxy;
+  gh: Gatehouse;
+  s: Pick<TestServer, "call" | "outbox">;
+  drop: () => Promise<void>;
+}> {
+  const db = await freshDatabaseUrl("postgres");
+  const target = new URL(db.url);
+  const proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
+  target.port = String(proxy.port);
+  const { gh, s } = await start(target.toString(), settings);
+  return { proxy, gh, s, drop: db.drop };
+}
+
 describe("a PostgreSQL outage", () => {
   let proxy: TcpProxy;
   let gh: Gatehouse;
@@ -59,12 +74,7 @@ describe("a PostgreSQL outage", () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await freshDatabaseUrl("postgres");
-    drop = db.drop;
-    const target = new URL(db.url);
-    proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
-    target.port = String(proxy.port);
-    ({ gh, s } = await start(target.toString()));
+    ({ proxy, gh, s, drop } = await startProxied());
   });
   afterAll(async () => {
     await gh.close();
@@ -129,12 +139,7 @@ describe("a PostgreSQL that stops answering", () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await freshDatabaseUrl("postgres");
-    drop = db.drop;
-    const target = new URL(db.url);
-    proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
-    target.port = String(proxy.port);
-    ({ gh, s } = await start(target.toString(), { DATABASE_STATEMENT_TIMEOUT_SECONDS: "1" }));
+    ({ proxy, gh, s, drop } = await startProxied({ DATABASE_STATEMENT_TIMEOUT_SECONDS: "1" }));
   });
   afterAll(async () => {
     proxy.resume();
