@@ -205,6 +205,49 @@ describe("a PostgreSQL that stops answering", () => {
     expect(one.rows[0]?.one).toBe(1);
   }, 40_000);
 
+  it("cancels on the server what it stopped waiting for: a write blocked on a lock does not land after its 503", async () => {
+    const db = gh.database.db;
+    await sql`create table late_write (n integer not null)`.execute(db);
+    await sql`insert into late_write values (0)`.execute(db);
+    const blocker = new pg.Client({ connectionString: gh.env.DATABASE_URL });
+    await blocker.connect();
+    const waiting = async (table: string): Promise<number> =>
+      (
+        await blocker.query(
+          `select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()
+             and query like '%' || $1 || '%'`,
+          [table],
+        )
+      ).rowCount ?? 0;
+    try {
+      await blocker.query("begin");
+      await blocker.query("select n from late_write for update");
+      const write = await sql`update late_write set n = n + 1`.execute(db).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(write).toBeInstanceOf(DatabaseUnavailableError);
+      // The fast lookups' own pool too: a table locked (as a migration locks it) holds the read.
+      await blocker.query("lock table user_sessions in access exclusive mode");
+      const user = await signUpVerified(s as TestServer, "cancelled@example.com").catch(() => null);
+      expect(user).toBeNull(); // sign-up itself meets the lock: 503
+      const res = await s.call("/api/auth/get-session", { headers: { Authorization: "Bearer not-a-real-token" } });
+      expectUnavailable(res, (await res.json().catch(() => ({}))) as { code?: string }, "get-session");
+      // Cancelled, not left waiting for the locks (each would run once they are released).
+      await eventually(
+        async () => (await waiting("late_write")) + (await waiting("user_sessions")) === 0,
+        10_000,
+        "no statement still waiting on a lock",
+      );
+      await blocker.query("commit");
+      const after = await sql<{ n: number }>`select n from late_write`.execute(db);
+      expect(after.rows[0]?.n).toBe(0);
+    } finally {
+      await blocker.query("rollback").catch(() => {});
+      await blocker.end();
+    }
+  }, 60_000);
+
   it("answers 57014 (a statement_timeout the operator set on the role) 503 too, on a connection that stays usable", async () => {
     const failure = await gh.database.db.connection().execute(async (conn) => {
       await sql`set statement_timeout = 200`.execute(conn);

@@ -63,9 +63,11 @@ export async function doctor(source: Record<string, string | undefined> = proces
     });
   }
 
+  // Each of its few statements answers within seconds or the database is not well: 5 s at most, whatever the
+  // service's own limit (0 would let a stalled database hang the command).
   const database = openDatabase(env.DATABASE_URL, {
     poolSize: 1,
-    statementTimeoutSeconds: env.DATABASE_STATEMENT_TIMEOUT_SECONDS,
+    statementTimeoutSeconds: Math.min(env.DATABASE_STATEMENT_TIMEOUT_SECONDS || 5, 5),
   });
   try {
     await withTimeout(sql`select 1`.execute(database.db), 5_000, "the database");

@@ -7,7 +7,7 @@ import type PgDriver from "pg";
 import { REPO_ROOT } from "../paths.js";
 import { LikeEscapePlugin } from "./like-escape.js";
 import { withStatementCache } from "./statement-cache.js";
-import { reportSqliteUnavailable, reportUnavailable } from "./unavailable.js";
+import { cancelStatement, READ_TIMEOUT, reportSqliteUnavailable, reportUnavailable } from "./unavailable.js";
 
 /** The repository root (re-exported from paths.ts, where every packaged path is resolved). */
 export { REPO_ROOT };
@@ -51,8 +51,9 @@ export function databaseKind(url: string): DatabaseKind {
  * (503, db/unavailable.ts) rather than a request that hangs until TCP gives up:
  * - connecting: 5 s (`connectionTimeoutMillis`);
  * - a statement: `statementTimeoutSeconds` (pg's `query_timeout`: past it the client stops waiting,
- *   for a slow statement as for a server that stalled or a network gone silent, and the connection
- *   is discarded, db/unavailable.ts `reportUnavailable`). 0 turns it off. The limit is the client's
+ *   for a slow statement as for a server that stalled or a network gone silent, asks the server to
+ *   cancel the statement and discards the connection: `queryPool`, db/unavailable.ts
+ *   `reportUnavailable`). 0 turns it off. The limit is the client's
  *   alone: PostgreSQL's own `statement_timeout` sent as a startup parameter would be refused by
  *   PgBouncer ("unsupported startup parameter"), the transaction pooler DEPLOYMENT.md allows; an
  *   operator who wants the server to end runaway statements too sets it on the role
@@ -68,6 +69,26 @@ export function postgresPool(
   const pool = new (pgDriver().Pool)({ connectionString: url, connectionTimeoutMillis: 5000, ...timeouts, ...options });
   pool.on("error", () => {});
   return pool;
+}
+
+/**
+ * `pool.query(config)`, except that a statement the client stopped waiting for is cancelled on the
+ * server too (`cancelStatement`) and its connection discarded.
+ */
+export async function queryPool<R extends unknown[]>(
+  pool: PgDriver.Pool,
+  config: PgDriver.QueryArrayConfig,
+): Promise<PgDriver.QueryArrayResult<R>> {
+  const client = await pool.connect();
+  try {
+    const result = await client.query<R>(config);
+    client.release();
+    return result;
+  } catch (err) {
+    if ((err as Error | undefined)?.message === READ_TIMEOUT) cancelStatement(client);
+    client.release(err as Error);
+    throw err;
+  }
 }
 
 /**

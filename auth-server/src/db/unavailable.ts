@@ -4,6 +4,7 @@ import type { PostgresPool, PostgresPoolClient, SqliteDatabase, SqliteStatement 
 import type pg from "pg";
 import { ErrorCode } from "../contract.gen.js";
 import type { ErrorBody } from "../errors.js";
+import { pgDriver } from "./database.js";
 
 /**
  * "The database cannot serve right now" (issue 12 item 12): answered 503 DATABASE_UNAVAILABLE with
@@ -43,8 +44,8 @@ const NETWORK_CODES = new Set([
   "ENETUNREACH",
 ]);
 const PG_SQLSTATE = /^(08|53|57014$|57P0[123])/;
-/** pg's error when `query_timeout` passes with no answer (pg/lib/client.js). */
-const READ_TIMEOUT = "Query read timeout";
+/** pg's message when `query_timeout` passes with no answer (pg/lib/client.js). */
+export const READ_TIMEOUT = "Query read timeout";
 const PG_MESSAGES = [
   "Connection terminated",
   "timeout exceeded when trying to connect",
@@ -89,6 +90,45 @@ export function nameSqliteError(err: unknown): unknown {
   return noted(err, isSqliteUnavailable(err));
 }
 
+/** What `cancelStatement` reads of a connected pg client (pg/lib/client.js; not in @types/pg). */
+interface CancellableClient {
+  host?: string;
+  port?: number;
+  processID?: number | null;
+  secretKey?: number | null;
+}
+
+/** The part of pg's protocol connection `cancelStatement` uses (pg/lib/connection.js). */
+interface CancelConnection {
+  stream: { destroy(): void };
+  on(event: "connect" | "end" | "error", listener: () => void): unknown;
+  connect(portOrPath: number | string, host?: string): void;
+  cancel(processID: number, secretKey: number): void;
+}
+
+/**
+ * Asks PostgreSQL to cancel the statement `client` is running: a CancelRequest on a connection of its
+ * own with the backend's key (PostgreSQL protocol, "Canceling Requests in Progress"; pg's
+ * `Connection.cancel`, as its `Client.cancel` sends it; PgBouncer forwards it). For a statement the
+ * client stopped waiting for (`query_timeout`): without it the server runs the statement to its end —
+ * a write blocked on a lock would apply after its request was answered 503, and every retry would
+ * leave another backend waiting. Best effort, bounded (5 s), errors ignored: the connection itself is
+ * discarded either way.
+ */
+export function cancelStatement(client: unknown): void {
+  const { host, port, processID, secretKey } = client as CancellableClient;
+  if (!host || !port || processID == null || secretKey == null) return;
+  const Connection = (pgDriver() as unknown as { Connection: new () => CancelConnection }).Connection;
+  const con = new Connection();
+  const bound = setTimeout(() => con.stream.destroy(), 5000);
+  bound.unref();
+  con.on("error", () => {});
+  con.on("end", () => clearTimeout(bound));
+  con.on("connect", () => con.cancel(processID, secretKey));
+  if (host.startsWith("/")) con.connect(`${host}/.s.PGSQL.${port}`);
+  else con.connect(port, host);
+}
+
 /** `pool` for Kysely's PostgresDialect, with connection failures thrown as DatabaseUnavailableError. */
 export function reportUnavailable(pool: pg.Pool): PostgresPool {
   const name = namePostgresError;
@@ -104,17 +144,20 @@ export function reportUnavailable(pool: pg.Pool): PostgresPool {
       // emit an unhandled 'error' and end the process. Its query is rejected with the error anyway.
       const ignore = (): void => {};
       client.on("error", ignore);
-      // A query that timed out on the client left its answer owed on this connection (pg keeps the
-      // query active): anything asked after it (a transaction's ROLLBACK) would queue behind it for
-      // another full limit, so it fails at once; released with the error, pg-pool ends the connection
-      // instead of reusing it.
+      // A query that timed out on the client is cancelled on the server (db/database.ts
+      // `cancelStatement`) and left its answer owed on this connection (pg keeps the query active):
+      // anything asked after it (a transaction's ROLLBACK) would queue behind it for another full
+      // limit, so it fails at once; released with the error, pg-pool ends the connection.
       let timedOut: Error | undefined;
       const query = (...args: unknown[]): unknown => {
         if (timedOut) return Promise.reject(name(timedOut));
         const result = (client.query as (...a: unknown[]) => unknown)(...args);
         return result instanceof Promise
           ? result.catch((err) => {
-              if ((err as Error | undefined)?.message === READ_TIMEOUT) timedOut = err as Error;
+              if ((err as Error | undefined)?.message === READ_TIMEOUT && !timedOut) {
+                timedOut = err as Error;
+                cancelStatement(client);
+              }
               return Promise.reject(name(err));
             })
           : result;

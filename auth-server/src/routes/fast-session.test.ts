@@ -169,7 +169,7 @@ describe.each(DB_KINDS)("fast GET /api/auth/me on %s", (kind) => {
     const users = [await newUser(), await newUser(), await newUser()];
     const revoked = await newUser();
     await db().deleteFrom("user_sessions").where("token", "=", rawToken(revoked.token)).execute();
-    const query = kind === "postgres" ? vi.spyOn(pgDriver().Pool.prototype, "query") : null;
+    const query = kind === "postgres" ? vi.spyOn(pgDriver().Client.prototype, "query") : null;
     // Each user twice, the revoked session among them: one turn of the event loop, one batch.
     const asked = [...users, revoked, ...users];
     const answers = await Promise.all(asked.map((u) => s.call("/api/auth/me", { headers: bearer(u.token) })));
@@ -236,7 +236,12 @@ describe.each(DB_KINDS)("fast GET /api/auth/me on %s", (kind) => {
       });
     } else {
       // PostgreSQL answers a batch in one query: when it fails, every request in it is refused alike.
-      vi.spyOn(pgDriver().Pool.prototype, "query").mockImplementation((() => Promise.reject(failure)) as never);
+      const query = pgDriver().Client.prototype.query;
+      vi.spyOn(pgDriver().Client.prototype, "query").mockImplementation(function (this: unknown, ...args: unknown[]) {
+        if ((args[0] as { name?: string } | undefined)?.name?.startsWith("gatehouse_fast"))
+          return Promise.reject(failure);
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as never);
     }
     const answers = await Promise.all(
       [a, b].map((u, i) => s.call("/api/auth/me", { headers: { ...bearer(u.token), "X-Request-ID": `req-${i}` } })),

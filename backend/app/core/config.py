@@ -4,11 +4,12 @@ Values come from the environment first, then from the repository-root `.env` (th
 server reads), so one `DATABASE_URL` and one `BETTER_AUTH_SECRET` serve both services.
 """
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core.secret_strength import insecure_url, weak_secret_reason
@@ -22,6 +23,9 @@ def _split_csv(value: object) -> object:
     return value
 
 
+_DIGITS = re.compile(r"\s*\d+\s*")
+
+
 class DatabaseSettings(BaseSettings):
     """The database part alone, for tools (Alembic) that must not need the auth secret."""
 
@@ -33,6 +37,17 @@ class DatabaseSettings(BaseSettings):
         # An empty variable means "not set", as in the auth server (`.env.example` has `JWT_ISSUER=`).
         env_ignore_empty=True,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_number_as_digits(cls, value: object, info: ValidationInfo) -> object:
+        """An integer setting given as text must be digits (surrounding spaces allowed), as the auth server reads
+        its own: pydantic alone would also take "10.0", "+10" and "1_000", which the auth server refuses, so one
+        shared `.env` could start one service and stop the other."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation is int and isinstance(value, str) and not _DIGITS.fullmatch(value):
+            raise ValueError("must be a whole number (digits 0-9)")
+        return value
 
     database_url: str = "sqlite:./data/gatehouse.db"
     """Same value as the auth server: `sqlite:<path>` (relative to the repo root) or `postgres(ql)://`."""

@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from gatehouse_fastapi._database import DatabaseUnavailableError, terminate_driver_connection
+from gatehouse_fastapi._database import DatabaseUnavailableError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core import sqlstate as sqlstate_codes
@@ -77,8 +77,6 @@ class Reader:
                 # the pool) nor wraps the error (to classify it): both are done here.
                 if not _connection_broken(error):
                     raise
-                if isinstance(error, TimeoutError):  # the statement limit: the server may never answer the close
-                    terminate_driver_connection(await conn.get_raw_connection())
                 await conn.invalidate(error)
                 raise ReadConnectionBrokenError(f"the database connection failed during a read: {error!r}") from error
 

@@ -174,3 +174,20 @@ def test_env_example_names_every_backend_setting_with_a_comment() -> None:
                 (lines[j] for j in range(i - 1, -1, -1) if not re.match(r"^#? ?[A-Z][A-Z0-9_]*=", lines[j])), ""
             )
             assert above.startswith("# "), f"{line.split('=')[0]} has no comment above it"
+
+
+@pytest.mark.parametrize("name", ["DATABASE_STATEMENT_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "DATABASE_POOL_SIZE"])
+@pytest.mark.parametrize("value", [" ", "10.0", "+10", "1_000", "0x10", "1e1", "-1"])
+def test_an_integer_setting_is_digits_as_in_the_auth_server(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """The auth server refuses these spellings of a number (auth-server/src/env.ts `whole`); so does the backend, so
+    one shared `.env` starts both services or neither."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match="must be a whole number"):
+        Settings(_env_file=None, better_auth_secret=SECRET)
+
+
+def test_an_integer_setting_may_have_spaces_around_its_digits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_SECONDS", " 20 ")
+    assert Settings(_env_file=None, better_auth_secret=SECRET).database_statement_timeout_seconds == 20

@@ -287,6 +287,49 @@ async def test_a_statement_the_client_gave_up_on_is_unavailability_and_its_conne
         await proxy.stop()
 
 
+async def test_a_statement_the_client_gave_up_on_is_cancelled_on_the_server(
+    settings: Settings, db_kind: str, owner_database: Database
+) -> None:
+    """Past the limit the server is asked to cancel the statement (asyncpg's cancel request, sent before the
+    connection is closed): a write blocked on a lock must not land after its request was answered 503, and no
+    backend is left waiting for the lock. Here through the task list's direct driver call, the path SQLAlchemy's
+    transaction would not roll back."""
+    if db_kind != "postgres":
+        pytest.skip("PostgreSQL's cancel request")
+    from app.core.db import create_engine
+
+    async with owner_database.sessionmaker() as db:
+        actor = await make_actor(db)
+        task = await make_task(db, actor.user, title="before")
+    database = Database(create_engine(settings.model_copy(update={"database_statement_timeout_seconds": 1})))
+    try:
+        async with owner_database.engine.connect() as blocker:
+            await blocker.execute(text("SELECT id FROM tasks WHERE id = :id FOR UPDATE"), {"id": task.id})
+            with pytest.raises(DatabaseUnavailableError):
+                await asyncio.wait_for(
+                    database.reader.fetch("UPDATE tasks SET title = 'late' WHERE id = $1 RETURNING id", [task.id]),
+                    timeout=20.0,
+                )
+
+            async def nothing_waits() -> bool:
+                async with owner_database.engine.connect() as probe:
+                    found = await probe.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query LIKE 'UPDATE tasks SET title = ''late''%'"
+                        )
+                    )
+                    return found.scalar() == 0
+
+            await eventually(nothing_waits, within=10.0, step=0.1)
+            await blocker.commit()
+        async with owner_database.engine.connect() as conn:
+            title = (await conn.execute(text("SELECT title FROM tasks WHERE id = :id"), {"id": task.id})).scalar()
+        assert title == "before"
+    finally:
+        await database.dispose()
+
+
 async def test_unrelated_database_errors_stay_500(app: FastAPI, db: AsyncSession) -> None:
     """Only unavailability is a 503: a bug (here, SQL against a missing table) is still a 500 for the logs."""
 

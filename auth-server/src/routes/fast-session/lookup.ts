@@ -3,7 +3,7 @@ import type SQLite from "better-sqlite3";
 import DataLoader from "dataloader";
 import { CompiledQuery } from "kysely";
 import type pg from "pg";
-import { type Database, postgresPool, sqliteDriver, sqlitePath } from "../../db/database.js";
+import { type Database, postgresPool, queryPool, sqliteDriver, sqlitePath } from "../../db/database.js";
 import { isDatabaseUnavailable, namePostgresError, nameSqliteError } from "../../db/unavailable.js";
 
 /** A session and its user as better-auth's adapter hands them to `findSession` (before output filtering). */
@@ -195,7 +195,7 @@ function rowLookup(database: Database, databaseUrl: string, sql: string, tokenIn
           allowExitOnIdle: true,
         });
       }
-      const result = await pool.query<unknown[]>({
+      const result = await queryPool<unknown[]>(pool, {
         name: "gatehouse_fast_session_v3",
         text: sql,
         values: [tokens],

@@ -128,7 +128,8 @@ def create_engine(
     SQLite: WAL (so readers never block the auth server's writes), busy_timeout, synchronous=NORMAL.
     PostgreSQL: a connect timeout; `statement_timeout_seconds` (asyncpg's `command_timeout`: past it the client
     stops waiting — a slow statement, a server that stalled, a network gone silent — the caller gets a
-    `DatabaseUnavailableError` and the connection is closed, `name_statement_timeouts`; 0 turns it off, as the
+    `DatabaseUnavailableError`, the server is asked to cancel the statement and the connection is closed (within
+    2 s more when the server does not answer at all), `name_statement_timeouts`; 0 turns it off, as the
     Gatehouse auth server's DATABASE_STATEMENT_TIMEOUT_SECONDS does). The limit is the client's alone: PostgreSQL's
     `statement_timeout` sent as a startup parameter is refused by PgBouncer; one set on the role ends the statement on
     the server too, with SQLSTATE 57014, which `is_database_unavailable` counts (a `DBAPIError`, not renamed).
@@ -180,19 +181,11 @@ def _statement_timed_out(context: Any) -> None:
     # asyncpg's command_timeout raises the builtin TimeoutError, which SQLAlchemy passes on unwrapped: here it is
     # known to come from a statement. The connection still owes that statement's answer: discard it.
     if isinstance(error, TimeoutError) and not isinstance(error, DatabaseUnavailableError):
+        # Discarded, not reused. SQLAlchemy then closes it gracefully (up to 2 s): asyncpg's close first sends the
+        # cancel request it started on the timeout (`Protocol._request_cancel`), so the server stops the statement
+        # rather than running it to its end — a write blocked on a lock would otherwise apply after the 503.
         context.is_disconnect = True
-        # Closed at once: SQLAlchemy's own close of an invalidated asyncpg connection first waits up to 2 s for the
-        # server to acknowledge, which a stalled server never does.
-        terminate_driver_connection(getattr(context.connection, "connection", None))
         raise DatabaseUnavailableError(f"the database did not answer a statement in time: {error!r}") from error
-
-
-def terminate_driver_connection(dbapi_connection: Any) -> None:
-    """Close an asyncpg connection (behind SQLAlchemy's adapter) without waiting for the server; no-op otherwise."""
-    driver = getattr(dbapi_connection, "driver_connection", None)
-    terminate = getattr(driver, "terminate", None)
-    if callable(terminate):
-        terminate()
 
 
 def name_statement_timeouts(engine: AsyncEngine) -> None:
