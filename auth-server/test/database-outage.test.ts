@@ -58,13 +58,14 @@ async function startProxied(settings: Record<string, string> = {}): Promise<{
   gh: Gatehouse;
   s: Pick<TestServer, "call" | "outbox">;
   drop: () => Promise<void>;
+  directUrl: string;
 }> {
   const db = await freshDatabaseUrl("postgres");
   const target = new URL(db.url);
   const proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
   target.port = String(proxy.port);
   const { gh, s } = await start(target.toString(), settings);
-  return { proxy, gh, s, drop: db.drop };
+  return { proxy, gh, s, drop: db.drop, directUrl: db.url };
 }
 
 describe("a PostgreSQL outage", () => {
@@ -73,8 +74,10 @@ describe("a PostgreSQL outage", () => {
   let s: Pick<TestServer, "call" | "outbox">;
   let drop: () => Promise<void>;
 
+  let directUrl: string;
+
   beforeAll(async () => {
-    ({ proxy, gh, s, drop } = await startProxied());
+    ({ proxy, gh, s, drop, directUrl } = await startProxied());
   });
   afterAll(async () => {
     await gh.close();
@@ -127,6 +130,40 @@ describe("a PostgreSQL outage", () => {
       json: { email: "outage@example.com", password: STRONG_PASSWORD },
     });
     expect(signIn.status).toBe(200);
+  }, 60_000);
+  it("answers 503 when the connection of a fast lookup breaks while it waits, and keeps running", async () => {
+    const user = await signUpVerified(s as TestServer, "broken-lookup@example.com");
+    const blocker = new pg.Client({ connectionString: directUrl }); // not through the proxy
+    await blocker.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("lock table user_sessions in access exclusive mode");
+      const answer = s.call("/api/auth/get-session", { headers: { Authorization: `Bearer ${user.token}` } });
+      await eventually(
+        async () =>
+          ((
+            await blocker.query(
+              `select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()
+                 and query like '%user_sessions%'`,
+            )
+          ).rowCount ?? 0) > 0,
+        10_000,
+        "the lookup waiting on the lock",
+      );
+      await proxy.cut(); // the lookup's connection is reset under it
+      const res = await answer;
+      expectUnavailable(res, (await res.json().catch(() => ({}))) as { code?: string }, "get-session");
+    } finally {
+      await blocker.query("rollback").catch(() => {});
+      await blocker.end();
+      await proxy.restore();
+    }
+    await eventually(
+      async () =>
+        (await s.call("/api/auth/get-session", { headers: { Authorization: `Bearer ${user.token}` } })).status === 200,
+      15_000,
+      "get-session after the connection came back",
+    );
   }, 60_000);
 });
 

@@ -7,7 +7,7 @@ import type PgDriver from "pg";
 import { REPO_ROOT } from "../paths.js";
 import { LikeEscapePlugin } from "./like-escape.js";
 import { withStatementCache } from "./statement-cache.js";
-import { cancelStatement, READ_TIMEOUT, reportSqliteUnavailable, reportUnavailable } from "./unavailable.js";
+import { READ_TIMEOUT, releaseAfterCancel, reportSqliteUnavailable, reportUnavailable } from "./unavailable.js";
 
 /** The repository root (re-exported from paths.ts, where every packaged path is resolved). */
 export { REPO_ROOT };
@@ -80,13 +80,21 @@ export async function queryPool<R extends unknown[]>(
   config: PgDriver.QueryArrayConfig,
 ): Promise<PgDriver.QueryArrayResult<R>> {
   const client = await pool.connect();
+  // pg-pool listens for errors of idle clients only (pool.query adds a listener for its query): one
+  // that fails while checked out would emit an unhandled 'error' and end the process.
+  const ignore = (): void => {};
+  client.on("error", ignore);
   try {
     const result = await client.query<R>(config);
+    client.off("error", ignore);
     client.release();
     return result;
   } catch (err) {
-    if ((err as Error | undefined)?.message === READ_TIMEOUT) cancelStatement(client);
-    client.release(err as Error);
+    if ((err as Error | undefined)?.message === READ_TIMEOUT) releaseAfterCancel(client, err as Error, ignore);
+    else {
+      client.off("error", ignore);
+      client.release(err as Error);
+    }
     throw err;
   }
 }

@@ -109,24 +109,52 @@ interface CancelConnection {
 /**
  * Asks PostgreSQL to cancel the statement `client` is running: a CancelRequest on a connection of its
  * own with the backend's key (PostgreSQL protocol, "Canceling Requests in Progress"; pg's
- * `Connection.cancel`, as its `Client.cancel` sends it; PgBouncer forwards it). For a statement the
- * client stopped waiting for (`query_timeout`): without it the server runs the statement to its end —
- * a write blocked on a lock would apply after its request was answered 503, and every retry would
- * leave another backend waiting. Best effort, bounded (5 s), errors ignored: the connection itself is
- * discarded either way.
+ * `Connection.cancel`, as its `Client.cancel` sends it). For a statement the client stopped waiting
+ * for (`query_timeout`): without it the server runs the statement to its end — a write blocked on a
+ * lock would apply after its request was answered 503, and every retry would leave another backend
+ * waiting. Resolves once the server has closed that connection (it has taken the request), or after
+ * 5 s, or on any error (best effort: the client connection is discarded either way). A pooler such as
+ * PgBouncer matches a cancel to a client connection it still holds, so `releaseAfterCancel` gives the
+ * client back only afterwards. Sent without TLS, as pg and libpq before PostgreSQL 17 send it.
  */
-export function cancelStatement(client: unknown): void {
+export function cancelStatement(client: unknown): Promise<void> {
   const { host, port, processID, secretKey } = client as CancellableClient;
-  if (!host || !port || processID == null || secretKey == null) return;
+  if (!host || !port || processID == null || secretKey == null) return Promise.resolve();
   const Connection = (pgDriver() as unknown as { Connection: new () => CancelConnection }).Connection;
   const con = new Connection();
-  const bound = setTimeout(() => con.stream.destroy(), 5000);
-  bound.unref();
-  con.on("error", () => {});
-  con.on("end", () => clearTimeout(bound));
-  con.on("connect", () => con.cancel(processID, secretKey));
-  if (host.startsWith("/")) con.connect(`${host}/.s.PGSQL.${port}`);
-  else con.connect(port, host);
+  return new Promise<void>((done) => {
+    // The server closes this connection once it has taken the request: that is when it is done.
+    const bound = setTimeout(() => {
+      con.stream.destroy();
+      done();
+    }, 5000);
+    bound.unref();
+    const finish = (): void => {
+      clearTimeout(bound);
+      done();
+    };
+    con.on("error", finish);
+    con.on("end", finish);
+    con.on("connect", () => con.cancel(processID, secretKey));
+    if (host.startsWith("/")) con.connect(`${host}/.s.PGSQL.${port}`);
+    else con.connect(port, host);
+  });
+}
+
+/**
+ * Gives back a pool client whose statement timed out: only once its cancel request is through (or
+ * given up), since a pooler (PgBouncer) matches a cancel to a client connection it still has, and
+ * with the error, so pg-pool ends the connection instead of reusing it. Until then the client keeps
+ * a listener for its errors: a connection that fails while checked out would otherwise emit an
+ * unhandled 'error' and end the process.
+ */
+export function releaseAfterCancel(client: pg.PoolClient, error: Error, onErrorListener?: () => void): void {
+  const ignore = onErrorListener ?? ((): void => {});
+  if (!onErrorListener) client.on("error", ignore);
+  void cancelStatement(client).finally(() => {
+    client.off("error", ignore);
+    client.release(error);
+  });
 }
 
 /** `pool` for Kysely's PostgresDialect, with connection failures thrown as DatabaseUnavailableError. */
@@ -144,20 +172,17 @@ export function reportUnavailable(pool: pg.Pool): PostgresPool {
       // emit an unhandled 'error' and end the process. Its query is rejected with the error anyway.
       const ignore = (): void => {};
       client.on("error", ignore);
-      // A query that timed out on the client is cancelled on the server (db/database.ts
-      // `cancelStatement`) and left its answer owed on this connection (pg keeps the query active):
-      // anything asked after it (a transaction's ROLLBACK) would queue behind it for another full
-      // limit, so it fails at once; released with the error, pg-pool ends the connection.
+      // A query that timed out on the client left its answer owed on this connection (pg keeps the
+      // query active): anything asked after it (a transaction's ROLLBACK) would queue behind it for
+      // another full limit, so it fails at once; on release it is cancelled on the server and the
+      // connection ended (`releaseAfterCancel`).
       let timedOut: Error | undefined;
       const query = (...args: unknown[]): unknown => {
         if (timedOut) return Promise.reject(name(timedOut));
         const result = (client.query as (...a: unknown[]) => unknown)(...args);
         return result instanceof Promise
           ? result.catch((err) => {
-              if ((err as Error | undefined)?.message === READ_TIMEOUT && !timedOut) {
-                timedOut = err as Error;
-                cancelStatement(client);
-              }
+              if ((err as Error | undefined)?.message === READ_TIMEOUT && !timedOut) timedOut = err as Error;
               return Promise.reject(name(err));
             })
           : result;
@@ -165,8 +190,9 @@ export function reportUnavailable(pool: pg.Pool): PostgresPool {
       return {
         query: query as PostgresPoolClient["query"],
         release: () => {
+          if (timedOut) return releaseAfterCancel(client, timedOut, ignore);
           client.off("error", ignore);
-          client.release(timedOut);
+          client.release();
         },
       };
     },
