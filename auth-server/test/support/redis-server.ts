@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createConnection } from "node:net";
 // @ts-expect-error -- plain ESM script, no type declarations.
 import { freePort } from "../../../scripts/embedded-pg.mjs";
+import { eventually } from "./wait.js";
 
 /**
  * Starts Debian's redis-server (installed by `make test` through scripts/ensure-redis.sh) on a
@@ -17,21 +18,15 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
     },
   );
   const failed = new Promise<never>((_, reject) => proc.once("error", reject));
-  const ready = (async () => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const sock = createConnection({ host: "127.0.0.1", port }, () => {
-          sock.end();
-          resolve(true);
-        });
-        sock.once("error", () => resolve(false));
+  const accepts = (): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const sock = createConnection({ host: "127.0.0.1", port }, () => {
+        sock.end();
+        resolve(true);
       });
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error("redis-server did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+      sock.once("error", () => resolve(false));
+    });
+  const ready = eventually(accepts, 10_000, "redis-server did not start");
   await Promise.race([ready, failed]);
   return {
     url: `redis://127.0.0.1:${port}`,
