@@ -45,6 +45,7 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
         jwks_url=settings.effective_jwks_url,
         algorithms=list(settings.jwt_algorithms),
         cookie_prefix=settings.auth_cookie_prefix,
+        secure_cookies=settings.auth_secure_cookies,
         admin_require_mfa=settings.admin_require_mfa,
         jwt_max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
         require_sid_claim=True,  # the auth server's definePayload always adds it

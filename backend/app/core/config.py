@@ -93,6 +93,11 @@ class Settings(DatabaseSettings):
     auth_cookie_prefix: str = "better-auth"
     """better-auth's `advanced.cookiePrefix`; the session cookie is `<prefix>.session_token`."""
 
+    auth_secure_cookies: bool | None = None
+    """better-auth's `advanced.useSecureCookies`: the session cookie is read only as `__Secure-<prefix>.session_token`
+    (true) or only as `<prefix>.session_token` (false), the one name the auth server uses. Unset: as the auth server
+    derives it from BETTER_AUTH_URL, i.e. whether the expected issuer (JWT_ISSUER, else AUTH_URL) is https://."""
+
     admin_require_mfa: bool = False
     """ADMIN_REQUIRE_MFA (shared with the auth server): every admin route needs a session signed in with a second
     factor, else 403 `MFA_REQUIRED`."""

@@ -30,7 +30,6 @@ def jwt_header(jwks: JwksServer, actor: Actor) -> dict[str, str]:
 
 CREDENTIALS = {
     "cookie": lambda jwks, actor: actor.cookie(),
-    "secure-cookie": lambda jwks, actor: actor.cookie("__Secure-better-auth.session_token"),
     "bearer-raw": lambda jwks, actor: actor.bearer(),
     "bearer-signed": lambda jwks, actor: actor.signed_bearer(),
     "bearer-signed-urlencoded": lambda jwks, actor: {

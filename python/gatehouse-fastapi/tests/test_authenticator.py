@@ -34,7 +34,7 @@ def _claims(sid: str, *, amr: frozenset[str], auth_time: int) -> JwtClaims:
 def _make(liveness: _Liveness, verifier: _Verifier) -> Authenticator:
     return Authenticator(
         secret=b"s" * 32,
-        cookie_prefix="better-auth",
+        cookie_name="better-auth.session_token",
         sessions=None,  # type: ignore[arg-type]  # not reached: only JWTs here
         jwt_verifier=verifier,  # type: ignore[arg-type]
         liveness=liveness,
@@ -48,19 +48,19 @@ async def test_jwt_principal_speaks_for_the_token_and_is_reused_until_something_
     verifier.claims["t.o.k"] = _claims("s1", amr=frozenset({"pwd"}), auth_time=1_700_000_000)
     auth = _make(liveness, verifier)
 
-    first = await auth.authenticate("Bearer t.o.k", {})
+    first = await auth.authenticate("Bearer t.o.k", None)
     assert first is not None
     assert first.session.amr == frozenset({"pwd"})  # the token's, not the session's later step-up
     assert first.session.auth_time == datetime.fromtimestamp(1_700_000_000, UTC)
-    assert await auth.authenticate("Bearer t.o.k", {}) is first
+    assert await auth.authenticate("Bearer t.o.k", None) is first
 
     liveness.user = AuthUser(id="u1", email="a@example.com", name="Renamed", email_verified=True)
-    renamed = await auth.authenticate("Bearer t.o.k", {})
+    renamed = await auth.authenticate("Bearer t.o.k", None)
     assert renamed is not None
     assert renamed.user.name == "Renamed"
 
     liveness.session = Session(id="s1", user_id="u1", expires_at=datetime(2999, 6, 1, tzinfo=UTC))
-    extended = await auth.authenticate("Bearer t.o.k", {})
+    extended = await auth.authenticate("Bearer t.o.k", None)
     assert extended is not None
     assert extended.session.expires_at == datetime(2999, 6, 1, tzinfo=UTC)
     assert extended.session.amr == frozenset({"pwd"})
@@ -74,5 +74,5 @@ async def test_jwt_principals_remembered_are_bounded(monkeypatch: pytest.MonkeyP
     auth = _make(_Liveness(user, session), verifier)
     for i in range(5):
         verifier.claims[f"t.o.{i}"] = _claims("s1", amr=frozenset(), auth_time=i)
-        assert await auth.authenticate(f"Bearer t.o.{i}", {}) is not None
+        assert await auth.authenticate(f"Bearer t.o.{i}", None) is not None
     assert len(auth._jwt_principals) == 2

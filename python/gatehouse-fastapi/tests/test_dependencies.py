@@ -28,7 +28,6 @@ INVALID = (
 Credential = Callable[[JwksServer, Actor], dict[str, str]]
 CREDENTIALS: dict[str, Credential] = {
     "cookie": lambda jwks, actor: actor.cookie(),
-    "secure-cookie": lambda jwks, actor: actor.cookie("__Secure-better-auth.session_token"),
     "bearer-raw": lambda jwks, actor: actor.bearer(),
     "bearer-signed": lambda jwks, actor: actor.signed_bearer(),
     "jwt": lambda jwks, actor: {"Authorization": f"Bearer {jwks.mint(sub=actor.user_id, sid=actor.session_id)}"},
@@ -231,3 +230,31 @@ async def test_require_sid_claim_refuses_tokens_without_one(db: TestDb, jwks: Jw
     actor = await db.rows.actor()
     assert (await client.get("/me", headers=CREDENTIALS["jwt"](jwks, actor))).status_code == 200
     assert (await client.get("/me", headers=CREDENTIALS["jwt-without-sid"](jwks, actor))).status_code == 401
+
+
+@pytest.mark.parametrize("secure", [False, True])
+async def test_the_session_cookie_is_read_under_the_one_name_the_auth_server_gives_it(
+    db: TestDb, jwks: JwksServer, serve: Any, secure: bool
+) -> None:
+    # better-auth names the cookie `__Secure-…` exactly when its cookies are secure (an https base URL, or
+    # advanced.useSecureCookies) and reads only that name; a cookie under the other name is not its session.
+    auth = gatehouse_for(db, jwks, secure_cookies=secure)
+    client = await serve(protected_app(auth))
+    actor = await db.rows.actor()
+    plain, prefixed = "better-auth.session_token", "__Secure-better-auth.session_token"
+    read, ignored = (prefixed, plain) if secure else (plain, prefixed)
+    assert (await client.get("/principal", headers=actor.cookie(read))).status_code == 200
+    refused = await client.get("/principal", headers=actor.cookie(ignored))
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == NO_CREDENTIAL
+
+
+async def test_secure_cookies_follow_the_issuer_by_default(db: TestDb, jwks: JwksServer) -> None:
+    # An internal http:// auth_url with the public https:// issuer: the public, secure name (docker-compose).
+    assert gatehouse_for(db, jwks, issuer="https://auth.example.com").session_cookie_name == (
+        "__Secure-better-auth.session_token"
+    )
+    assert gatehouse_for(db, jwks).session_cookie_name == "better-auth.session_token"
+    assert gatehouse_for(db, jwks, cookie_prefix="app", secure_cookies=True).session_cookie_name == (
+        "__Secure-app.session_token"
+    )

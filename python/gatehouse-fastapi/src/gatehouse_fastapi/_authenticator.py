@@ -1,10 +1,9 @@
 """Turns a request's credential (Authorization header or session cookie) into a Principal, or None."""
 
 import dataclasses
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from gatehouse_fastapi._cookie_signature import unsign
+from gatehouse_fastapi._cookie_signature import bearer_session_token, cookie_value, unsign
 from gatehouse_fastapi._jwt_verify import JwtClaims, JwtVerifier, looks_like_jwt
 from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session
 from gatehouse_fastapi._session_store import SessionLiveness, TokenSessions
@@ -25,36 +24,34 @@ class Authenticator:
         self,
         *,
         secret: bytes,
-        cookie_prefix: str,
+        cookie_name: str,
         sessions: TokenSessions,
         jwt_verifier: JwtVerifier,
         liveness: SessionLiveness,
     ) -> None:
         self._secret = secret
-        name = f"{cookie_prefix}.session_token"
-        self._cookie_names = (f"__Secure-{name}", name)
+        self._cookie_name = cookie_name
         self._sessions = sessions
         self._jwt = jwt_verifier
         self._liveness = liveness
         self._jwt_principals: dict[int, tuple[JwtClaims, Session, AuthUser, Principal]] = {}
 
-    def presented(self, authorization: str | None, cookies: Mapping[str, str]) -> bool:
+    def presented(self, authorization: str | None, cookie_header: str | None) -> bool:
         """Whether the request carries a credential this authenticator reads (a Bearer header or the session
         cookie), so a refusal is `invalid_token` rather than a bare challenge (RFC 6750 §3.1).
         """
         if authorization is not None:
             return authorization.strip()[:7].lower() == "bearer "
-        return any(cookies.get(name) for name in self._cookie_names)
+        return bool(cookie_header and cookie_value(cookie_header, self._cookie_name))
 
-    async def authenticate(self, authorization: str | None, cookies: Mapping[str, str]) -> Principal | None:
-        """The caller's principal, or None when no valid credential was presented."""
+    async def authenticate(self, authorization: str | None, cookie_header: str | None) -> Principal | None:
+        """The caller's principal, or None when no valid credential was presented. `cookie_header` is the
+        request's Cookie header as sent (several joined with `; `), read as better-call reads it.
+        """
         if authorization is not None:
             return await self._from_authorization(authorization)
-        for name in self._cookie_names:
-            value = cookies.get(name)
-            if value:
-                return await self._from_cookie(value)
-        return None
+        value = cookie_value(cookie_header, self._cookie_name) if cookie_header else None
+        return await self._from_cookie(value) if value else None
 
     async def _from_authorization(self, header: str) -> Principal | None:
         scheme, _, credential = header.strip().partition(" ")
@@ -69,13 +66,11 @@ class Authenticator:
             if principal is None:
                 return None
             return self._as_jwt_says(claims, principal)
-        if "." in credential or "%" in credential:
-            # The `token.signature` form (set-auth-token / cookie value): signature first, database second.
-            token = unsign(credential, self._secret, strict_cookie_format=False)
-            if token is None:
-                return None
-        else:
-            token = credential  # the raw session token, as better-auth's bearer plugin accepts it
+        # The `token.signature` form (set-auth-token) is checked before the database is asked; a raw token is
+        # looked up as it is, as better-auth's bearer plugin does.
+        token = bearer_session_token(credential, self._secret)
+        if token is None:
+            return None
         return await self._sessions.by_token(token, credential=CredentialKind.BEARER)
 
     def _as_jwt_says(self, claims: JwtClaims, principal: Principal) -> Principal:
@@ -98,7 +93,7 @@ class Authenticator:
     async def _from_cookie(self, value: str) -> Principal | None:
         if len(value) > _MAX_CREDENTIAL_LENGTH:
             return None
-        token = unsign(value, self._secret, strict_cookie_format=True)
+        token = unsign(value, self._secret)
         if token is None:
             return None
         return await self._sessions.by_token(token, credential=CredentialKind.COOKIE)

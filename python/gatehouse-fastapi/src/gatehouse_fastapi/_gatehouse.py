@@ -83,6 +83,11 @@ class Gatehouse:
     - `algorithms`: JWS algorithms accepted (default EdDSA, better-auth's jwt plugin default); `none` and
       HMAC are never accepted.
     - `cookie_prefix`: better-auth `advanced.cookiePrefix` (default `better-auth`).
+    - `secure_cookies`: better-auth `advanced.useSecureCookies`: the session cookie is then read only as
+      `__Secure-<prefix>.session_token`, otherwise only as `<prefix>.session_token`, as the auth server names it.
+      Default (None): as better-auth derives it from its base URL, i.e. whether `issuer` (which defaults to
+      `auth_url`) is an `https://` URL — so a backend that reaches the auth server over an internal `http://`
+      URL still reads the public, secure name when `issuer` is the public URL.
     - `roles`, `default_role`, `admin_roles`: better-auth admin plugin `roles`, `defaultRole`, `adminRoles`.
     - `jwt_max_lifetime_seconds`: the longest JWT lifetime the auth server issues (jwt plugin
       `expirationTime`, 900 s by default); revocations are remembered that long.
@@ -112,6 +117,7 @@ class Gatehouse:
         jwks_url: str | None = None,
         algorithms: Sequence[str] = ("EdDSA",),
         cookie_prefix: str = "better-auth",
+        secure_cookies: bool | None = None,
         roles: Iterable[str] = ROLE_NAMES,
         default_role: str = DEFAULT_ROLE,
         admin_roles: Iterable[str] = ADMIN_ROLES,
@@ -147,6 +153,9 @@ class Gatehouse:
         self.audience = audience or base
         self.jwks_url = jwks_url or f"{base}/api/auth/jwks"
         self.cookie_prefix = cookie_prefix
+        secure = self.issuer.startswith("https://") if secure_cookies is None else secure_cookies
+        self.session_cookie_name = f"{'__Secure-' if secure else ''}{cookie_prefix}.session_token"
+        """The one session cookie name read (better-auth's, by `secure_cookies`)."""
         self.default_role = default_role
         self.realm = realm
         self.tuning = tuning or Tuning()
@@ -236,7 +245,7 @@ class Gatehouse:
         if mode == "database":
             authenticator = Authenticator(
                 secret=self._secret,
-                cookie_prefix=self.cookie_prefix,
+                cookie_name=self.session_cookie_name,
                 sessions=store,
                 jwt_verifier=verifier,
                 liveness=store,
@@ -257,7 +266,7 @@ class Gatehouse:
         checks = CachedSessionChecks(store, feed)
         authenticator = Authenticator(
             secret=self._secret,
-            cookie_prefix=self.cookie_prefix,
+            cookie_name=self.session_cookie_name,
             sessions=checks,
             jwt_verifier=verifier,
             liveness=checks,
@@ -302,11 +311,12 @@ class Gatehouse:
         the integration is not running.
         """
         authenticator = self._running().authenticator
-        return await authenticator.authenticate(connection.headers.get("authorization"), connection.cookies)
+        authorization, cookie = _credential_headers(connection)
+        return await authenticator.authenticate(authorization, cookie)
 
     def presented_credential(self, connection: HTTPConnection) -> bool:
         """Whether the request carries a Bearer header or a session cookie (valid or not)."""
-        return self._running().authenticator.presented(connection.headers.get("authorization"), connection.cookies)
+        return self._running().authenticator.presented(*_credential_headers(connection))
 
     def is_admin(self, user: AuthUser) -> bool:
         """Whether `user` holds one of the admin roles."""
@@ -335,3 +345,17 @@ def _name(schema: Schema) -> str:
     if schema == Schema.gatehouse():
         return "gatehouse"
     return "better-auth" if schema == Schema.better_auth() else "custom"
+
+
+def _credential_headers(connection: HTTPConnection) -> tuple[str | None, str | None]:
+    """The Authorization and Cookie headers as the auth server's Node HTTP server hands them to better-auth: a
+    repeated Authorization header joined with `, ` (so two of them are one malformed value, not the first one),
+    repeated Cookie headers joined with `; `. The Cookie header is read only without an Authorization header,
+    which alone decides when present.
+    """
+    headers = connection.headers
+    authorization = headers.getlist("authorization")
+    if authorization:
+        return ", ".join(authorization), None
+    cookies = headers.getlist("cookie")
+    return None, "; ".join(cookies) if cookies else None

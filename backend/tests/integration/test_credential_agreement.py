@@ -1,0 +1,108 @@
+"""One vocabulary for credentials: the backend accepts a session credential exactly when the real auth server does,
+as the same user. The auth server's answer (`GET /api/auth/get-session`: better-auth's bearer plugin, better-call's
+cookie parser and signed-cookie check) is the reference; each form below is sent to both services alone, and a
+form one service takes and the other refuses fails the test. Then, beside a valid session cookie, the backend
+never accepts someone the auth server would not."""
+
+from collections.abc import Callable
+from urllib.parse import quote, unquote
+
+import httpx
+import pytest
+
+from tests.integration.conftest import SignedIn, sign_in, sign_up_and_verify
+
+ME = "/api/v1/auth/me"
+
+
+Answer = tuple[str | None, str | None]
+
+
+async def who(auth: httpx.AsyncClient, backend: httpx.AsyncClient, headers: dict[str, str]) -> Answer:
+    """The user id each service authenticates `headers` as (None: refused). Only `headers` travel: the auth
+    client's cookie jar (sign-ins fill it) is emptied first."""
+    auth.cookies.clear()
+    session = await auth.get("/api/auth/get-session", headers=headers)
+    assert session.status_code in {200, 401}, session.text
+    body = session.json() if session.status_code == 200 else None
+    auth_user = body["user"]["id"] if body else None
+    me = await backend.get(ME, headers=headers)
+    assert me.status_code in {200, 401}, me.text
+    return auth_user, (me.json()["id"] if me.status_code == 200 else None)
+
+
+def _signed(user: SignedIn) -> tuple[str, str]:
+    """The session token and its signature from the set-auth-token value."""
+    token, _, signature = unquote(user.bearer_token).partition(".")
+    return token, signature
+
+
+def bearer_forms(user: SignedIn) -> dict[str, str]:
+    token, signature = _signed(user)
+    urlsafe = signature.replace("+", "-").replace("/", "_")
+    return {
+        "raw token": token,
+        "token.signature": f"{token}.{signature}",
+        "token.signature, escaped": f"{token}.{quote(signature, safe='')}",
+        "escaped dot": f"{token}%2E{quote(signature, safe='')}",
+        "unpadded signature": f"{token}.{signature.rstrip('=')}",
+        "base64url signature": f"{token}.{urlsafe}",
+        "base64url signature, unpadded": f"{token}.{urlsafe.rstrip('=')}",
+        "trailing bytes": f"{token}.{signature}x",
+        "third dot": f"{token}.{signature}.{signature}",
+        "empty token": f".{signature}",
+    }
+
+
+def cookie_forms(user: SignedIn, other: SignedIn) -> dict[str, str]:
+    name, value = user.cookie_name, user.cookie_value
+    token, signature = _signed(user)
+    return {
+        "as set": f"{name}={value}",
+        "unescaped": f"{name}={token}.{signature}",
+        "quoted": f'{name}="{value}"',
+        "spaces around": f"{name} = {value}",
+        "__Secure- name over http": f"__Secure-{name}={value}",
+        "twice, this user first": f"{name}={value}; {other.cookie_name}={other.cookie_value}",
+        "twice, the other first": f"{other.cookie_name}={other.cookie_value}; {name}={value}",
+        "after a nameless pair": f"=x; {name}={value}",
+        "unpadded signature": f"{name}={token}.{quote(signature.rstrip('='), safe='')}",
+        "trailing bytes": f"{name}={value}x",
+    }
+
+
+Forms = Callable[[SignedIn, SignedIn], dict[str, dict[str, str]]]
+KINDS: dict[str, Forms] = {
+    "bearer": lambda user, other: {k: {"Authorization": f"Bearer {v}"} for k, v in bearer_forms(user).items()},
+    "cookie": lambda user, other: {k: {"Cookie": v} for k, v in cookie_forms(user, other).items()},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+async def test_backend_accepts_exactly_what_the_auth_server_accepts(
+    auth: httpx.AsyncClient, backend: httpx.AsyncClient, unique_email: str, kind: str
+) -> None:
+    await sign_up_and_verify(auth, unique_email)
+    await sign_up_and_verify(auth, "other-" + unique_email)
+    user = await sign_in(auth, unique_email)
+    other = await sign_in(auth, "other-" + unique_email)
+    answers = {name: await who(auth, backend, headers) for name, headers in KINDS[kind](user, other).items()}
+    disagreements = {name: pair for name, pair in answers.items() if pair[0] != pair[1]}
+    assert disagreements == {}, answers
+    # The reference itself: the forms every client sends are accepted.
+    assert answers["token.signature" if kind == "bearer" else "as set"] == (user.user_id, user.user_id)
+
+
+async def test_beside_a_cookie_the_backend_never_accepts_someone_the_auth_server_would_not(
+    auth: httpx.AsyncClient, backend: httpx.AsyncClient, unique_email: str
+) -> None:
+    # better-auth falls back to the cookie when its bearer plugin ignores the header; the backend judges a request
+    # with an Authorization header by that header alone, so it may refuse more, never accept someone else.
+    await sign_up_and_verify(auth, unique_email)
+    await sign_up_and_verify(auth, "other-" + unique_email)
+    user = await sign_in(auth, unique_email)
+    other = await sign_in(auth, "other-" + unique_email)
+    for name, bearer in bearer_forms(user).items():
+        headers = {"Authorization": f"Bearer {bearer}", **other.cookie()}
+        auth_user, backend_user = await who(auth, backend, headers)
+        assert backend_user in {None, auth_user}, (name, auth_user, backend_user)

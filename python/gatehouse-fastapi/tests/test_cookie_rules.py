@@ -1,0 +1,73 @@
+"""The credential-reading rules of `_cookie_signature`, case by case against what better-call and better-auth's
+bearer plugin do (the backend's integration suite checks the same against the running auth server)."""
+
+import pytest
+
+from gatehouse_fastapi._cookie_signature import bearer_session_token, cookie_value, sign, try_decode, unsign
+
+SECRET = b"a-secret-that-is-long-enough-for-tests-0123456789"
+NAME = "better-auth.session_token"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "decoded"),
+    [
+        ("plain", "plain"),
+        ("a%2Bb%3D", "a+b="),
+        ("caf%C3%A9", "café"),
+        ("bad%ZZ%2B", "bad%ZZ%2B"),  # decodeURIComponent throws: the whole value stays as it was
+        ("cut%2", "cut%2"),
+        ("latin%E9", "latin%E9"),  # not UTF-8: throws too
+    ],
+)
+def test_try_decode_is_decode_uri_component_or_nothing(encoded: str, decoded: str) -> None:
+    assert try_decode(encoded) == decoded
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        (f"{NAME}=a", "a"),
+        (f"x=1; {NAME}=a; y=2", "a"),
+        (f"{NAME}=a; {NAME}=b", "a"),  # the first pair wins, as in better-call (Starlette keeps the last)
+        (f"{NAME}=; {NAME}=b", ""),  # even an empty one
+        (f' {NAME} = "a%2Bb" ', "a+b"),  # trimmed, one pair of quotes dropped, then decoded
+        (f'{NAME}="a', ""),  # a leading quote drops the first and the last character, as slice(1, -1) does
+        (f"noequals; {NAME}=a", "a"),
+        (f"x=1;{NAME}=a=b", "a=b"),  # split at the first `=` only
+        (f"other{NAME}=a", None),
+        (f"__Secure-{NAME}=a", None),
+        ("", None),
+    ],
+)
+def test_cookie_value_is_better_calls_parse(header: str, value: str | None) -> None:
+    assert cookie_value(header, NAME) == value
+
+
+def test_unsign_is_get_signed_cookie() -> None:
+    signed = sign("tok", SECRET)
+    token, _, signature = signed.partition(".")
+    assert unsign(signed, SECRET) == "tok"
+    urlsafe = signature.replace("+", "-").replace("/", "_")
+    for refused in (
+        signature.rstrip("="),  # 43 characters
+        urlsafe if urlsafe != signature else signature[:-2] + "-=",  # atob refuses base64url characters
+        signature + "x",
+    ):
+        assert unsign(f"{token}.{refused}", SECRET) is None
+    assert unsign(f".{signature}", SECRET) is None
+    assert unsign(f"a.{sign('a.b', SECRET).rpartition('.')[2]}", SECRET) is None
+    assert unsign(sign("a.b", SECRET), SECRET) == "a.b"  # the last dot splits
+
+
+def test_bearer_session_token_is_the_bearer_plugin_then_get_signed_cookie() -> None:
+    signed = sign("tok", SECRET)
+    token, _, signature = signed.partition(".")
+    assert bearer_session_token("rawtoken", SECRET) == "rawtoken"
+    assert bearer_session_token("raw%41", SECRET) == "raw%41"  # no dot: the raw token as sent, not decoded
+    assert bearer_session_token(signed, SECRET) == "tok"
+    escaped = f"{token}.{signature.replace('+', '%2B').replace('/', '%2F').replace('=', '%3D')}"
+    assert bearer_session_token(escaped, SECRET) == "tok"
+    assert bearer_session_token(f"{token}%2E{signature}", SECRET) == f"{token}%2E{signature}"  # no literal dot
+    assert bearer_session_token(f"{token}.{signature.rstrip('=')}", SECRET) is None
+    assert bearer_session_token(f"{token}.{signature}x", SECRET) is None
