@@ -1,7 +1,8 @@
-import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeStepKey } from "../src/plugins/lockout/index.js";
+import type { HookContext } from "../src/plugins/hook-context.js";
+import { requestSession } from "../src/plugins/request-session.js";
 import { cookiesFrom, DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
+import { secondFactorSteps } from "./support/second-factor.js";
 
 /**
  * Gatehouse's hooks decide on "who is signed in" (the code step's lockout, the admin second-factor
@@ -21,19 +22,7 @@ describe.each(DB_KINDS)("hooks see the endpoint's session on %s", (kind) => {
     await s.close();
   });
 
-  const post = (path: string, json: unknown, headers: Record<string, string> = {}) =>
-    s.call(`/api/auth${path}`, { method: "POST", json, headers });
-  const secretOf = (uri: string): string => new URL(uri).searchParams.get("secret") as string;
-  const totp = (secret: string): string => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) });
-
-  /** Enrols TOTP for a signed-in user; returns the secret. */
-  async function enrol(cookie: string): Promise<string> {
-    const enable = await post("/two-factor/enable", { password: STRONG_PASSWORD }, { Cookie: cookie });
-    expect(enable.status).toBe(200);
-    const secret = secretOf(((await enable.json()) as { totpURI: string }).totpURI);
-    expect((await post("/two-factor/verify-totp", { code: totp(secret) }, { Cookie: cookie })).status).toBe(200);
-    return secret;
-  }
+  const { post, totp, enrol, challengeFor, lockCodeStep } = secondFactorSteps(() => s, kind);
 
   /** Bearer values built from a signed session token `tok.SIG=`: each one the bearer plugin takes up. */
   function tamperedForms(signed: string): Record<string, string> {
@@ -50,21 +39,9 @@ describe.each(DB_KINDS)("hooks see the endpoint's session on %s", (kind) => {
     const victim = "vic@example.com";
     const me = await signUpVerified(s, victim);
     const secret = await enrol(me.cookie);
-    const signIn = await post("/sign-in/email", { email: victim, password: STRONG_PASSWORD });
-    expect(await signIn.json()).toMatchObject({ twoFactorRedirect: true });
-    const challenge = cookiesFrom(signIn);
+    const challenge = await challengeFor(victim);
     // The victim's code step is locked: no code, right or wrong, may be tried until the wait is over.
-    const until = new Date(Date.now() + 60_000);
-    const now = new Date();
-    await s.gh.database.db
-      .insertInto("auth_login_failures")
-      .values({
-        email: codeStepKey(victim),
-        failures: 6,
-        locked_until: kind === "sqlite" ? until.toISOString() : until,
-        updated_at: kind === "sqlite" ? now.toISOString() : now,
-      })
-      .execute();
+    await lockCodeStep(victim);
 
     const attacker = await signUpVerified(s, "mallory@example.com");
     const signed = decodeURIComponent(attacker.token);
@@ -91,4 +68,105 @@ describe.each(DB_KINDS)("hooks see the endpoint's session on %s", (kind) => {
       expect({ name, ok: res.ok }).toEqual({ name, ok: false });
     }
   });
+});
+
+describe.each(DB_KINDS)("hooks read the endpoint's cookies and session rule on %s", (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind, { ADMIN_EMAILS: "root@example.com" });
+    await signUpVerified(s, "root@example.com");
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+  const { post, totp, enrol, challengeFor, lockCodeStep } = secondFactorSteps(() => s, kind);
+
+  it("reads the two-factor challenge the endpoint reads when the bearer plugin rebuilt the cookies", async () => {
+    // better-auth's bearer plugin rebuilds the Cookie header keeping the last pair of a name; better-call's
+    // own parse keeps the first. Any Bearer it takes up (here a raw one that names no session) makes the
+    // endpoint verify the last two_factor cookie: the locked victim's, not the attacker's first one.
+    const victim = "vic2@example.com";
+    const secret = await enrol((await signUpVerified(s, victim)).cookie);
+    const victimChallenge = await challengeFor(victim);
+    await enrol((await signUpVerified(s, "mallory3@example.com")).cookie);
+    const attackerChallenge = await challengeFor("mallory3@example.com");
+    await lockCodeStep(victim);
+    for (const first of [attackerChallenge, "better-auth.two_factor=x"]) {
+      const res = await post(
+        "/two-factor/verify-totp",
+        { code: totp(secret) },
+        { Cookie: `${first}; ${victimChallenge}`, Authorization: "Bearer x" },
+      );
+      expect({ first, status: res.status }).toEqual({ first, status: 429 });
+    }
+  });
+
+  it("judges a session by the session rule, as the endpoint will", async () => {
+    // An impersonation session past its lifetime (what a Redis copy looks like later on): the endpoint's
+    // guarded lookup refuses it and verifies the victim's challenge, so the victim's lock must hold.
+    const victim = "vic3@example.com";
+    const secret = await enrol((await signUpVerified(s, victim)).cookie);
+    const challenge = await challengeFor(victim);
+    await lockCodeStep(victim);
+    const adminCookie = await signIn("root@example.com");
+    const someone = await signUpVerified(s, "someone@example.com");
+    const imp = await post("/admin/impersonate-user", { userId: someone.userId }, { Cookie: adminCookie });
+    expect(imp.status).toBe(200);
+    const impToken = imp.headers.get("set-auth-token") as string;
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await s.gh.database.db
+      .updateTable("user_sessions")
+      .set({ created_at: kind === "sqlite" ? old.toISOString() : old })
+      .where("token", "=", decodeURIComponent(impToken).split(".")[0] as string)
+      .execute();
+    const res = await post(
+      "/two-factor/verify-totp",
+      { code: totp(secret) },
+      { Cookie: challenge, Authorization: `Bearer ${impToken}` },
+    );
+    expect(res.status).toBe(429);
+  });
+
+  it("reads the admin_session cookie the endpoint reads when ending an impersonation", async () => {
+    const adminCookie = await signIn("root@example.com");
+    const someone = await signUpVerified(s, "someone2@example.com");
+    const imp = await post("/admin/impersonate-user", { userId: someone.userId }, { Cookie: adminCookie });
+    expect(imp.status).toBe(200);
+    const token = imp.headers.get("set-auth-token") as string;
+    const adminSession = cookiesFrom(imp)
+      .split("; ")
+      .find((c) => c.startsWith("better-auth.admin_session=")) as string;
+    const res = await post(
+      "/admin/stop-impersonating",
+      {},
+      { Authorization: `Bearer ${token}`, Cookie: `${adminSession}; better-auth.admin_session=x` },
+    );
+    // The endpoint reads the last pair (x): no admin session, a 400 of the contract, not better-auth's 500.
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("ADMIN_SESSION_NOT_FOUND");
+  });
+
+  it("leaves the request's own response headers alone", async () => {
+    const gone = await signUpVerified(s, "gone@example.com");
+    await post("/sign-out", {}, { Cookie: gone.cookie });
+    const auth = await s.gh.auth.$context;
+    const pending = new Headers();
+    pending.append("set-cookie", "better-auth.session_token=NEW; Path=/; HttpOnly");
+    const ctx = {
+      context: { ...auth, responseHeaders: pending, session: null },
+      headers: new Headers({ cookie: gone.cookie }),
+      query: {},
+      path: "/send-verification-email",
+      responseHeaders: new Headers(),
+    } as unknown as HookContext;
+    expect(await requestSession(ctx)).toBeNull();
+    expect(pending.getSetCookie()).toEqual(["better-auth.session_token=NEW; Path=/; HttpOnly"]);
+  });
+
+  /** A fresh session cookie for an existing account without a second factor. */
+  async function signIn(email: string): Promise<string> {
+    const res = await post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(res.status).toBe(200);
+    return cookiesFrom(res);
+  }
 });

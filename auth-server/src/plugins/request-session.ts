@@ -1,58 +1,96 @@
-import { getSessionFromCtx } from "better-auth/api";
+import { createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
 import type { HookContext } from "./hook-context.js";
 
 /** The session and user a request is signed in with, as the endpoint behind a hook will see them. */
 export type RequestSession = NonNullable<Awaited<ReturnType<typeof getSessionFromCtx>>>;
 
+type InternalAdapter = HookContext["context"]["internalAdapter"];
+
 /** What a before hook answers when it changes the request (better-auth `runBeforeHooks`). */
-type HookResult = { response?: { context?: { headers?: unknown } } } | undefined;
+type HookResult =
+  | { response?: { context?: { headers?: unknown; context?: { internalAdapter?: Partial<InternalAdapter> } } } }
+  | undefined;
 
 /**
- * The request headers the endpoint will read its session from. better-auth's bearer plugin
- * (`plugins/bearer`) turns `Authorization: Bearer …` into the session cookie in a before hook of
- * its own, which runs after Gatehouse's hooks and changes the headers only for the endpoint. So
- * the plugin's own hook is run here, on the request as it stands, and its headers are laid over
- * the request's exactly as better-auth's dispatch lays them (`dispatchAuthEndpoint`: one
- * `set` per header). Its rule is better-auth's, not a copy: which forms it takes up (a raw token,
- * `token.signature` escaped or not) and which it ignores can change upstream without drifting here.
+ * The plugins whose before hooks change what the endpoint reads, and run after Gatehouse's deciding
+ * hooks have already been handed the request as it came: better-auth's bearer plugin (turns
+ * `Authorization: Bearer …` into the session cookie, rebuilding the Cookie header with one pair
+ * per name) and the session rule (hands the endpoint the guarded session lookups).
  */
-async function endpointHeaders(ctx: HookContext): Promise<Headers | undefined> {
-  const headers = ctx.headers ?? ctx.request?.headers;
-  const bearer = ctx.context.options.plugins?.find((plugin) => plugin.id === "bearer");
-  let merged: Headers | undefined;
-  for (const hook of bearer?.hooks?.before ?? []) {
-    if (!hook.matcher(ctx as never)) continue;
-    const result = (await hook.handler({ ...ctx, returnHeaders: true } as never)) as HookResult;
-    const changed = result?.response?.context?.headers;
-    if (!(changed instanceof Headers)) continue;
-    merged ??= new Headers(headers);
-    for (const [key, value] of changed) merged.set(key, value);
+const SHAPING_PLUGINS = new Set(["bearer", "gatehouse-session-rule"]);
+
+/** The request as the endpoint will get it: its headers and its internal adapter. */
+interface EndpointView {
+  headers: Headers | undefined;
+  internalAdapter: InternalAdapter;
+}
+
+/**
+ * What the endpoint behind `ctx` will read: the shaping plugins' own before hooks are run on the
+ * request as it stands, and their changes applied as better-auth's dispatch applies them
+ * (`dispatchAuthEndpoint`: one `set` per header, the rest merged with defu, so the guarded lookups
+ * replace those methods of the adapter and keep the others). Their rules are better-auth's and the
+ * session rule's, not copies: which Bearer forms the plugin takes up, how it rebuilds the cookies.
+ */
+async function endpointView(ctx: HookContext): Promise<EndpointView> {
+  let headers = ctx.headers ?? ctx.request?.headers;
+  let internalAdapter = ctx.context.internalAdapter;
+  let copied = false;
+  for (const plugin of ctx.context.options.plugins ?? []) {
+    if (!SHAPING_PLUGINS.has(plugin.id)) continue;
+    for (const hook of plugin.hooks?.before ?? []) {
+      if (!hook.matcher(ctx as never)) continue;
+      const change = ((await hook.handler({ ...ctx, returnHeaders: true } as never)) as HookResult)?.response?.context;
+      if (!change) continue;
+      if (change.headers instanceof Headers) {
+        if (!copied) headers = new Headers(headers);
+        copied = true;
+        for (const [key, value] of change.headers) headers?.set(key, value);
+      }
+      const lookups = change.context?.internalAdapter;
+      if (lookups) internalAdapter = { ...internalAdapter, ...lookups };
+    }
   }
-  return merged ?? headers;
+  return { headers, internalAdapter };
 }
 
 /**
  * The request's session as the endpoint will see it, or null when it will see none: read by
- * better-auth's own `getSessionFromCtx` (expiry, the session rule, bans) from the headers the
- * endpoint gets (`endpointHeaders`), so a Bearer header the bearer plugin takes up decides — even
- * one the endpoint then cannot use (trailing bytes after the signature, a third dot, an escaped
- * dot, a signed-out session): the endpoint has no session then, and neither has this, whatever
- * session cookie rode along. A hook that judged that cookie instead would decide about someone
- * other than the endpoint acts for (the code step's lockout charged to the attacker's own account
- * while the endpoint checks the victim's challenge). Every Gatehouse hook that decides on "who is
- * signed in" uses this.
+ * better-auth's own `getSessionFromCtx` from the endpoint's headers with the endpoint's (guarded)
+ * session lookups (`endpointView`), so expiry, the session rule and bans apply, and a Bearer
+ * header the bearer plugin takes up decides — even one the endpoint then cannot use (trailing
+ * bytes after the signature, a third dot, an escaped dot, a signed-out session): the endpoint has
+ * no session then, and neither has this, whatever session cookie rode along. A hook that judged
+ * that cookie instead would decide about someone other than the endpoint acts for (the code
+ * step's lockout charged to the attacker's own account while the endpoint checks the victim's
+ * challenge). Every Gatehouse hook that decides on "who is signed in" uses this.
  *
- * Nothing of the request's own context is changed: the read runs on a copy whose cached session
- * is cleared, with refresh off and its response headers dropped (the endpoint sets its own).
+ * The read runs on a copy of the request's context (no cached session, refresh off, its own
+ * response headers): nothing it sets reaches the answer, which is the endpoint's to make. A
+ * session it finds breaking the rule is revoked on the spot, as the endpoint's read would.
  */
 export async function requestSession(ctx: HookContext): Promise<RequestSession | null> {
-  const headers = await endpointHeaders(ctx);
+  const { headers, internalAdapter } = await endpointView(ctx);
   const view = {
     ...ctx,
     headers,
     responseHeaders: new Headers(),
-    context: { ...ctx.context, session: null },
+    context: { ...ctx.context, session: null, internalAdapter, responseHeaders: new Headers() },
   } as HookContext;
   const session = await getSessionFromCtx(view, { disableRefresh: true }).catch(() => null);
   return (session as RequestSession | null) ?? null;
+}
+
+/**
+ * The value of the signed cookie `name` as the endpoint will read it (better-call's
+ * `getSignedCookie` on the endpoint's headers, `endpointView`), or null when absent or not
+ * validly signed. The bearer plugin rebuilds the Cookie header keeping the last pair of each name
+ * while better-call's own parse keeps the first, so a hook reading the request as it came could
+ * judge a different `two_factor` or `admin_session` cookie than the endpoint acts on.
+ */
+export async function endpointSignedCookie(ctx: HookContext, name: string): Promise<string | null> {
+  const { headers } = await endpointView(ctx);
+  const read = createAuthMiddleware(async (c) => c.getSignedCookie(name, c.context.secret));
+  const value = await read({ ...ctx, headers, returnHeaders: false } as never);
+  return typeof value === "string" ? value : null;
 }

@@ -18,7 +18,10 @@ ME = "/api/v1/auth/me"
 Answer = tuple[str | None, str | None]
 
 
-async def who(auth: httpx.AsyncClient, backend: httpx.AsyncClient, headers: dict[str, str]) -> Answer:
+Headers = dict[str, str] | list[tuple[bytes, bytes]]
+
+
+async def who(auth: httpx.AsyncClient, backend: httpx.AsyncClient, headers: Headers) -> Answer:
     """The user id each service authenticates `headers` as (None: refused). Only `headers` travel: the auth
     client's cookie jar (sign-ins fill it) is emptied first."""
     auth.cookies.clear()
@@ -106,3 +109,47 @@ async def test_beside_a_cookie_the_backend_never_accepts_someone_the_auth_server
         headers = {"Authorization": f"Bearer {bearer}", **other.cookie()}
         auth_user, backend_user = await who(auth, backend, headers)
         assert backend_user in {None, auth_user}, (name, auth_user, backend_user)
+
+
+def byte_forms(user: SignedIn, other: SignedIn) -> dict[str, list[tuple[bytes, bytes]]]:
+    """Header bytes where Python's and JavaScript's whitespace differ, and repeated headers (latin-1 on both)."""
+    signed = user.bearer_token.encode()
+    raw = _signed(user)[0].encode()
+    cookie = f"{user.cookie_name}={user.cookie_value}".encode()
+    other_cookie = f"{other.cookie_name}={other.cookie_value}".encode()
+    return {
+        "NBSP before Bearer": [(b"Authorization", b"\xa0Bearer " + signed)],
+        "NEL before Bearer": [(b"Authorization", b"\x85Bearer " + signed)],
+        "NEL after the signed token": [(b"Authorization", b"Bearer " + signed + b"\x85")],
+        "NEL after a raw token": [(b"Authorization", b"Bearer " + raw + b"\x85")],
+        "NEL between scheme and token": [(b"Authorization", b"Bearer \x85" + raw)],
+        "NBSP after the token": [(b"Authorization", b"Bearer " + signed + b"\xa0")],
+        "BEARER": [(b"Authorization", b"BEARER " + signed)],
+        "tab after the scheme": [(b"Authorization", b"Bearer\t" + signed)],
+        "two Authorization headers": [(b"Authorization", b"Bearer " + signed), (b"Authorization", b"Bearer " + signed)],
+        "NEL before the cookie name": [(b"Cookie", b"\x85" + cookie)],
+        "NEL after the cookie value": [(b"Cookie", cookie + b"\x85")],
+        "NBSP after the cookie value": [(b"Cookie", cookie + b"\xa0")],
+        "two Cookie headers": [(b"Cookie", other_cookie), (b"Cookie", cookie)],
+        "a latin-1 byte in the value": [(b"Cookie", cookie + b"\xe9")],
+        "a bad escape in the value": [(b"Cookie", cookie + b"%")],
+    }
+
+
+async def test_header_bytes_are_read_alike(
+    auth: httpx.AsyncClient, backend: httpx.AsyncClient, unique_email: str
+) -> None:
+    await sign_up_and_verify(auth, unique_email)
+    await sign_up_and_verify(auth, "other-" + unique_email)
+    user = await sign_in(auth, unique_email)
+    other = await sign_in(auth, "other-" + unique_email)
+    answers = {name: await who(auth, backend, headers) for name, headers in byte_forms(user, other).items()}
+    disagreements = {name: pair for name, pair in answers.items() if pair[0] != pair[1]}
+    assert disagreements == {}, answers
+    # Beside another user's cookie, a Bearer the auth server does not take up is never the backend's user.
+    headers = [
+        (b"Authorization", b"\xa0Bearer " + user.bearer_token.encode()),
+        (b"Cookie", other.cookie()["Cookie"].encode()),
+    ]
+    auth_user, backend_user = await who(auth, backend, headers)
+    assert backend_user in {None, auth_user}

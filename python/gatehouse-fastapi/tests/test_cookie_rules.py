@@ -3,6 +3,7 @@ bearer plugin do (the backend's integration suite checks the same against the ru
 
 import pytest
 
+from gatehouse_fastapi._authenticator import _bearer_credential
 from gatehouse_fastapi._cookie_signature import bearer_session_token, cookie_value, sign, try_decode, unsign
 
 SECRET = b"a-secret-that-is-long-enough-for-tests-0123456789"
@@ -38,6 +39,9 @@ def test_try_decode_is_decode_uri_component_or_nothing(encoded: str, decoded: st
         (f"other{NAME}=a", None),
         (f"__Secure-{NAME}=a", None),
         ("", None),
+        (f"\xa0{NAME}=a\xa0", "a"),  # JavaScript's trim removes NBSP...
+        (f"{NAME}=a\x85", "a\x85"),  # ...but not NEL, which Python's str.strip() would
+        (f"\x85{NAME}=a", None),
     ],
 )
 def test_cookie_value_is_better_calls_parse(header: str, value: str | None) -> None:
@@ -71,3 +75,20 @@ def test_bearer_session_token_is_the_bearer_plugin_then_get_signed_cookie() -> N
     assert bearer_session_token(f"{token}%2E{signature}", SECRET) == f"{token}%2E{signature}"  # no literal dot
     assert bearer_session_token(f"{token}.{signature.rstrip('=')}", SECRET) is None
     assert bearer_session_token(f"{token}.{signature}x", SECRET) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "credential"),
+    [
+        ("Bearer abc", "abc"),
+        ("bEaReR  abc ", "abc"),
+        ("Bearer abc\xa0", "abc"),
+        ("Bearer abc\x85", "abc\x85"),
+        ("\xa0Bearer abc", None),  # the plugin compares the first seven characters as they are
+        ("Bearer\tabc", None),
+        ("Basic abc", None),
+        ("Bearer", None),
+    ],
+)
+def test_bearer_credential_is_read_as_the_bearer_plugin_reads_it(header: str, credential: str | None) -> None:
+    assert _bearer_credential(header) == credential

@@ -1,7 +1,7 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
-import { requestSession } from "../request-session.js";
+import { endpointSignedCookie, requestSession } from "../request-session.js";
 
 const MESSAGE =
   "The admin session this impersonation started from is not in this request (it travels in the admin_session " +
@@ -28,7 +28,7 @@ export function impersonationGuard() {
             const adminId = (current?.session as { impersonatedBy?: string | null } | undefined)?.impersonatedBy;
             if (!adminId) return;
             const cookie = ctx.context.createAuthCookie("admin_session");
-            const value = await ctx.getSignedCookie(cookie.name, ctx.context.secret);
+            const value = await endpointSignedCookie(ctx, cookie.name);
             const adminToken = typeof value === "string" ? value.split(":")[0] : undefined;
             const admin = adminToken ? await ctx.context.internalAdapter.findSession(adminToken) : null;
             if (!admin || admin.session.userId !== adminId)

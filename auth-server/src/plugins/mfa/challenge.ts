@@ -1,5 +1,5 @@
 import type { HookContext } from "../hook-context.js";
-import { requestSession } from "../request-session.js";
+import { endpointSignedCookie, requestSession } from "../request-session.js";
 
 /** better-auth two-factor plugin's challenge cookie (constant.ts `TWO_FACTOR_COOKIE_NAME`). */
 export const TWO_FACTOR_COOKIE = "two_factor";
@@ -22,7 +22,8 @@ async function resolve(ctx: HookContext): Promise<Challenge | null> {
   const session = await requestSession(ctx);
   if (session) return { userId: session.user.id, email: session.user.email, signIn: false };
   const cookie = ctx.context.createAuthCookie(TWO_FACTOR_COOKIE);
-  const identifier = await ctx.getSignedCookie(cookie.name, ctx.context.secret);
+  // As the endpoint reads it: the bearer plugin may have rebuilt the Cookie header (last pair wins).
+  const identifier = await endpointSignedCookie(ctx, cookie.name);
   if (!identifier) return null;
   const pending = await ctx.context.internalAdapter.findVerificationValue(identifier);
   if (!pending || new Date(pending.expiresAt).getTime() <= Date.now()) return null;

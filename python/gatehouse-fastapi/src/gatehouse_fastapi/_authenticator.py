@@ -3,7 +3,7 @@
 import dataclasses
 from datetime import UTC, datetime
 
-from gatehouse_fastapi._cookie_signature import bearer_session_token, cookie_value, unsign
+from gatehouse_fastapi._cookie_signature import JS_WHITESPACE, bearer_session_token, cookie_value, unsign
 from gatehouse_fastapi._jwt_verify import JwtClaims, JwtVerifier, looks_like_jwt
 from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session
 from gatehouse_fastapi._session_store import SessionLiveness, TokenSessions
@@ -41,7 +41,7 @@ class Authenticator:
         cookie), so a refusal is `invalid_token` rather than a bare challenge (RFC 6750 §3.1).
         """
         if authorization is not None:
-            return authorization.strip()[:7].lower() == "bearer "
+            return _bearer_credential(authorization) is not None
         return bool(cookie_header and cookie_value(cookie_header, self._cookie_name))
 
     async def authenticate(self, authorization: str | None, cookie_header: str | None) -> Principal | None:
@@ -54,9 +54,8 @@ class Authenticator:
         return await self._from_cookie(value) if value else None
 
     async def _from_authorization(self, header: str) -> Principal | None:
-        scheme, _, credential = header.strip().partition(" ")
-        credential = credential.strip()
-        if scheme.lower() != "bearer" or not credential or len(credential) > _MAX_CREDENTIAL_LENGTH:
+        credential = _bearer_credential(header)
+        if not credential or len(credential) > _MAX_CREDENTIAL_LENGTH:
             return None
         if looks_like_jwt(credential):
             claims = await self._jwt.verify(credential)
@@ -107,3 +106,14 @@ def _epoch(seconds: int | None) -> datetime | None:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def _bearer_credential(header: str) -> str | None:
+    """The credential of an `Authorization: Bearer …` value, read as better-auth's bearer plugin reads it: the
+    first seven characters are `bearer ` in any case, the rest trimmed as JavaScript trims (RFC 6750 §2.1 names
+    the scheme; a header that is not this form is no Bearer credential). None otherwise.
+    """
+    header = header.strip(" \t")  # optional whitespace, which HTTP servers drop on both sides
+    if header[:7].lower() != "bearer ":
+        return None
+    return header[7:].strip(JS_WHITESPACE)

@@ -18,6 +18,10 @@ import hmac
 import re
 from urllib.parse import quote, unquote_to_bytes
 
+JS_WHITESPACE = "\t\n\x0b\x0c\r \xa0"
+"""What JavaScript's `String.prototype.trim` removes among the characters a header can hold (headers are read as
+latin-1): not `\x85` or `\x1c` to `\x1f`, which Python's `str.strip()` also removes."""
+
 _SIGNATURE_CHARACTERS = 44  # base64 of 32 bytes (HMAC-SHA256), with its one `=`
 _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
@@ -48,9 +52,9 @@ def try_decode(value: str) -> str:
 def cookie_value(header: str, name: str) -> str | None:
     """The value better-call's `parseCookies` gives cookie `name` in a Cookie header, or None when absent.
 
-    Pairs are split at `;` and at their first `=`; names and values are trimmed; the first pair of a name wins
-    (a second one, e.g. planted from a sibling domain, does not replace it); a value starting with `"` loses its
-    first and last character; the value is then URI-decoded unless that fails.
+    Pairs are split at `;` and at their first `=`; names and values are trimmed (JavaScript's `trim`); the first
+    pair of a name wins (a second one, e.g. planted from a sibling domain, does not replace it); a value starting
+    with `"` loses its first and last character; the value is then URI-decoded unless that fails.
     """
     if name not in header:
         return None
@@ -65,8 +69,8 @@ def cookie_value(header: str, name: str) -> str | None:
         elif end < equals:
             index = header.rfind(";", 0, equals) + 1
             continue
-        if header[index:equals].strip() == name:
-            value = header[equals + 1 : end].strip()
+        if header[index:equals].strip(JS_WHITESPACE) == name:
+            value = header[equals + 1 : end].strip(JS_WHITESPACE)
             if value.startswith('"'):
                 value = value[1:-1]
             return try_decode(value)
