@@ -146,6 +146,25 @@ describe.each(DB_KINDS)("hooks read the endpoint's cookies and session rule on %
     expect(((await res.json()) as { code: string }).code).toBe("ADMIN_SESSION_NOT_FOUND");
   });
 
+  it("refuses to end an impersonation whose admin session has expired (400, not better-auth's 500)", async () => {
+    const signIn = await post("/sign-in/email", { email: "root@example.com", password: STRONG_PASSWORD });
+    expect(signIn.status).toBe(200);
+    const adminToken = decodeURIComponent(signIn.headers.get("set-auth-token") as string).split(".")[0] as string;
+    const someone = await signUpVerified(s, "someone3@example.com");
+    const imp = await post("/admin/impersonate-user", { userId: someone.userId }, { Cookie: cookiesFrom(signIn) });
+    expect(imp.status).toBe(200);
+    // The admin's own session ends (its expiresAt passes; its row is still there) while the impersonation is live.
+    const past = new Date(Date.now() - 60_000);
+    await s.gh.database.db
+      .updateTable("user_sessions")
+      .set({ expires_at: kind === "sqlite" ? past.toISOString() : past })
+      .where("token", "=", adminToken)
+      .execute();
+    const res = await post("/admin/stop-impersonating", {}, { Cookie: cookiesFrom(imp) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("ADMIN_SESSION_NOT_FOUND");
+  });
+
   it("leaves the request's own response headers alone", async () => {
     const gone = await signUpVerified(s, "gone@example.com");
     await post("/sign-out", {}, { Cookie: gone.cookie });

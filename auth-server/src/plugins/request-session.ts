@@ -12,10 +12,12 @@ type HookResult =
   | undefined;
 
 /**
- * The plugins whose before hooks change what the endpoint reads, and run after Gatehouse's deciding
- * hooks have already been handed the request as it came: better-auth's bearer plugin (turns
- * `Authorization: Bearer …` into the session cookie, rebuilding the Cookie header with one pair
- * per name) and the session rule (hands the endpoint the guarded session lookups).
+ * The plugins whose before hooks change what the endpoint reads. better-auth's dispatch gives every
+ * before hook the request as it came and applies their changes only for the endpoint, so Gatehouse's
+ * deciding hooks never see them: better-auth's bearer plugin (turns `Authorization: Bearer …` into
+ * the session cookie, rebuilding the Cookie header with one pair per name, the last) and the session
+ * rule (hands the endpoint the guarded session lookups). No other plugin in `auth.ts` changes headers
+ * or session lookups (the others change only a body or query); a new one that does must be added here.
  */
 const SHAPING_PLUGINS = new Set(["bearer", "gatehouse-session-rule"]);
 
@@ -93,4 +95,13 @@ export async function endpointSignedCookie(ctx: HookContext, name: string): Prom
   const read = createAuthMiddleware(async (c) => c.getSignedCookie(name, c.context.secret));
   const value = await read({ ...ctx, headers, returnHeaders: false } as never);
   return typeof value === "string" ? value : null;
+}
+
+/**
+ * The internal adapter the endpoint will use: its session lookups apply the session rule (expiry,
+ * age limits, bans), refusing — and revoking — a session the rule refuses, as the endpoint's would.
+ * For a hook that looks up a session by a token of its own (the impersonation guard's admin session).
+ */
+export async function endpointAdapter(ctx: HookContext): Promise<InternalAdapter> {
+  return (await endpointView(ctx)).internalAdapter;
 }

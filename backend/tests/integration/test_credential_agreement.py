@@ -1,8 +1,9 @@
 """One vocabulary for credentials: the backend accepts a session credential exactly when the real auth server does,
-as the same user. The auth server's answer (`GET /api/auth/get-session`: better-auth's bearer plugin, better-call's
-cookie parser and signed-cookie check) is the reference; each form below is sent to both services alone, and a
-form one service takes and the other refuses fails the test. Then, beside a valid session cookie, the backend
-never accepts someone the auth server would not."""
+as the same user. The auth server's answer is the reference, read twice: better-auth's own `list-sessions` (its
+bearer plugin, better-call's cookie parser and signed-cookie check, the session rule) and `get-session` (answered by
+Gatehouse's fast path where it can, which must agree). Each form below is sent to both services alone, and a form one
+service takes and the other refuses fails the test. Then, beside a valid session cookie, the backend never accepts
+someone the auth server would not (a request with an Authorization header is judged by that header alone)."""
 
 from collections.abc import Callable
 from urllib.parse import quote, unquote
@@ -29,9 +30,20 @@ async def who(auth: httpx.AsyncClient, backend: httpx.AsyncClient, headers: Head
     assert session.status_code in {200, 401}, session.text
     body = session.json() if session.status_code == 200 else None
     auth_user = body["user"]["id"] if body else None
+    listed = await auth.get("/api/auth/list-sessions", headers=headers)
+    assert listed.status_code in {200, 401}, listed.text
+    listed_user = listed.json()[0]["userId"] if listed.status_code == 200 and listed.json() else None
+    assert listed_user == auth_user, ("get-session and better-auth's list-sessions disagree", auth_user, listed_user)
     me = await backend.get(ME, headers=headers)
     assert me.status_code in {200, 401}, me.text
     return auth_user, (me.json()["id"] if me.status_code == 200 else None)
+
+
+async def two_users(auth: httpx.AsyncClient, email: str) -> tuple[SignedIn, SignedIn]:
+    """Two verified, signed-in users: `email` and `other-<email>`."""
+    for address in (email, "other-" + email):
+        await sign_up_and_verify(auth, address)
+    return await sign_in(auth, email), await sign_in(auth, "other-" + email)
 
 
 def _signed(user: SignedIn) -> tuple[str, str]:
@@ -65,6 +77,7 @@ def cookie_forms(user: SignedIn, other: SignedIn) -> dict[str, str]:
         "unescaped": f"{name}={token}.{signature}",
         "quoted": f'{name}="{value}"',
         "spaces around": f"{name} = {value}",
+        "a space before the = , then the other user": f"{name} ={value}; {other.cookie_name}={other.cookie_value}",
         "__Secure- name over http": f"__Secure-{name}={value}",
         "twice, this user first": f"{name}={value}; {other.cookie_name}={other.cookie_value}",
         "twice, the other first": f"{other.cookie_name}={other.cookie_value}; {name}={value}",
@@ -85,10 +98,7 @@ KINDS: dict[str, Forms] = {
 async def test_backend_accepts_exactly_what_the_auth_server_accepts(
     auth: httpx.AsyncClient, backend: httpx.AsyncClient, unique_email: str, kind: str
 ) -> None:
-    await sign_up_and_verify(auth, unique_email)
-    await sign_up_and_verify(auth, "other-" + unique_email)
-    user = await sign_in(auth, unique_email)
-    other = await sign_in(auth, "other-" + unique_email)
+    user, other = await two_users(auth, unique_email)
     answers = {name: await who(auth, backend, headers) for name, headers in KINDS[kind](user, other).items()}
     disagreements = {name: pair for name, pair in answers.items() if pair[0] != pair[1]}
     assert disagreements == {}, answers
@@ -101,10 +111,7 @@ async def test_beside_a_cookie_the_backend_never_accepts_someone_the_auth_server
 ) -> None:
     # better-auth falls back to the cookie when its bearer plugin ignores the header; the backend judges a request
     # with an Authorization header by that header alone, so it may refuse more, never accept someone else.
-    await sign_up_and_verify(auth, unique_email)
-    await sign_up_and_verify(auth, "other-" + unique_email)
-    user = await sign_in(auth, unique_email)
-    other = await sign_in(auth, "other-" + unique_email)
+    user, other = await two_users(auth, unique_email)
     for name, bearer in bearer_forms(user).items():
         headers = {"Authorization": f"Bearer {bearer}", **other.cookie()}
         auth_user, backend_user = await who(auth, backend, headers)
@@ -139,10 +146,7 @@ def byte_forms(user: SignedIn, other: SignedIn) -> dict[str, list[tuple[bytes, b
 async def test_header_bytes_are_read_alike(
     auth: httpx.AsyncClient, backend: httpx.AsyncClient, unique_email: str
 ) -> None:
-    await sign_up_and_verify(auth, unique_email)
-    await sign_up_and_verify(auth, "other-" + unique_email)
-    user = await sign_in(auth, unique_email)
-    other = await sign_in(auth, "other-" + unique_email)
+    user, other = await two_users(auth, unique_email)
     answers = {name: await who(auth, backend, headers) for name, headers in byte_forms(user, other).items()}
     disagreements = {name: pair for name, pair in answers.items() if pair[0] != pair[1]}
     assert disagreements == {}, answers

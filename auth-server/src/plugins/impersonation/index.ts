@@ -1,7 +1,7 @@
 import type { BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
-import { endpointSignedCookie, requestSession } from "../request-session.js";
+import { endpointAdapter, endpointSignedCookie, requestSession } from "../request-session.js";
 
 const MESSAGE =
   "The admin session this impersonation started from is not in this request (it travels in the admin_session " +
@@ -30,7 +30,9 @@ export function impersonationGuard() {
             const cookie = ctx.context.createAuthCookie("admin_session");
             const value = await endpointSignedCookie(ctx, cookie.name);
             const adminToken = typeof value === "string" ? value.split(":")[0] : undefined;
-            const admin = adminToken ? await ctx.context.internalAdapter.findSession(adminToken) : null;
+            // Looked up as the endpoint will look it up (the session rule's lookups): an admin session that
+            // has expired or aged out is refused here, not by better-auth's 500.
+            const admin = adminToken ? await (await endpointAdapter(ctx)).findSession(adminToken) : null;
             if (!admin || admin.session.userId !== adminId)
               throw new APIError("BAD_REQUEST", { code: ErrorCode.ADMIN_SESSION_NOT_FOUND, message: MESSAGE });
           }),

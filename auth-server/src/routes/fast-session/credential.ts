@@ -54,11 +54,19 @@ function decode(value: string): string | null {
 /** The value of the one cookie called `name`; undefined when absent, null when repeated (ambiguous). */
 function cookieValue(cookie: string, name: string): string | null | undefined {
   if (!cookie.includes(name)) return undefined;
-  const parts = cookie.split(";").filter((p) => p.trim().startsWith(`${name}=`));
+  // better-call's parseCookies trims each pair's name (spaces, tabs, NBSP) before matching it, and
+  // keeps the first pair of a name: every pair whose trimmed name is `name` counts here.
+  const parts = cookie.split(";").filter((p) => {
+    const eq = p.indexOf("=");
+    return eq >= 0 && p.slice(0, eq).trim() === name;
+  });
   if (parts.length === 0) return undefined;
   // With duplicates, which one wins is better-call's business.
   if (parts.length !== 1) return null;
-  const raw = (parts[0] as string).trim().slice(name.length + 1);
+  const pair = (parts[0] as string).trim();
+  // Only the plain `name=value`: whitespace around the `=` is better-call's to read.
+  if (!pair.startsWith(`${name}=`)) return null;
+  const raw = pair.slice(name.length + 1);
   return decode(raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw);
 }
 

@@ -180,6 +180,21 @@ describe.each(SETUPS)("fast get-session on %s (Redis: %s)", (kind, withRedis) =>
     expect(await expiresAtRow(token)).toBeGreaterThan(Date.now() + s.env.SESSION_EXPIRES_IN_SECONDS * 1000 - 60_000);
   });
 
+  it("leaves a session cookie with whitespace before its `=`, or named twice that way, to better-auth", async () => {
+    // better-call trims each name and keeps the first pair: `name =<A>; name=<B>` is A to better-auth.
+    const a = await newUser();
+    const b = await newUser();
+    const name = "better-auth.session_token";
+    for (const cookie of [`${name} =${a.token}; ${name}=${b.token}`, `${name}\t=${a.token}`, `${name} =${a.token}`]) {
+      const spy = vi.spyOn(s.gh.auth, "handler");
+      const res = await s.call("/api/auth/get-session", { headers: { Cookie: cookie } });
+      expect(spy).toHaveBeenCalledTimes(1);
+      spy.mockRestore();
+      const body = (await res.json()) as { user: { id: string } } | null;
+      expect(body?.user.id).toBe(a.userId);
+    }
+  });
+
   it("leaves expired, banned and over-age impersonation sessions to better-auth, which refuses them", async () => {
     const expired = await newUser();
     await setSession(expired.token, { expires_at: at(Date.now() - 1000) });
