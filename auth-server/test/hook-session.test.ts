@@ -1,5 +1,7 @@
+import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HookContext } from "../src/plugins/hook-context.js";
+import { codeStepKey } from "../src/plugins/lockout/index.js";
 import { requestSession } from "../src/plugins/request-session.js";
 import { cookiesFrom, DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
 import { secondFactorSteps } from "./support/second-factor.js";
@@ -163,6 +165,37 @@ describe.each(DB_KINDS)("hooks read the endpoint's cookies and session rule on %
     const res = await post("/admin/stop-impersonating", {}, { Cookie: cookiesFrom(imp) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe("ADMIN_SESSION_NOT_FOUND");
+  });
+
+  it("settles a server-side auth.api.verifyTOTP like an HTTP call: the sign-in audited, the code step cleared", async () => {
+    // Without a Request the hooks key the call on better-auth's per-call request state (callKey): the
+    // after hooks still know whose challenge it was after the endpoint consumed it, and the reservation.
+    const email = "server-side@example.com";
+    const user = await signUpVerified(s, email);
+    const secret = await enrol(user.cookie);
+    const challenge = await challengeFor(email);
+    const next = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }); // enrolment spent this period's
+    const out = (await s.gh.auth.api.verifyTOTP({
+      headers: new Headers({ cookie: challenge }),
+      body: { code: next },
+    })) as {
+      token?: string;
+    };
+    await s.gh.settled();
+    expect(typeof out.token).toBe("string");
+    const db = s.gh.database.db;
+    const events = await db
+      .selectFrom("auth_events")
+      .select(["type", "reason"])
+      .where("user_id", "=", user.userId)
+      .execute();
+    expect(events.map((e) => `${e.type}:${e.reason}`)).toContain("sign_in:totp");
+    const counter = await db
+      .selectFrom("auth_login_failures")
+      .select("failures")
+      .where("email", "=", codeStepKey(email))
+      .executeTakeFirst();
+    expect(Number(counter?.failures ?? 0)).toBe(0);
   });
 
   it("leaves the request's own response headers alone", async () => {

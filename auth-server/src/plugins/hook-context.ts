@@ -1,3 +1,4 @@
+import { getCurrentRequestState, hasRequestState } from "@better-auth/core/context";
 import { APIError, type createAuthMiddleware } from "better-auth/api";
 import { CLIENT_IP_HEADER } from "../security/client-ip.js";
 
@@ -29,4 +30,15 @@ export function errorOf(returned: unknown): { status: number; code: string } | n
 /** The path a hook sees (`/sign-in/email`, `/callback/:id`, …), or "" outside an endpoint. */
 export function pathOf(ctx: { path?: string } | null | undefined): string {
   return ctx?.path ?? "";
+}
+
+/**
+ * One object per endpoint call that its before hooks, the endpoint and its after hooks all see: the
+ * HTTP Request, else (a server-side `auth.api.*` call) better-auth's per-call request state, which
+ * `toAuthEndpoints` opens for every call made outside one. The hooks' own `ctx.context` is no such
+ * key: better-auth's dispatch rebuilds it (defu) between the before hooks and the endpoint.
+ */
+export async function callKey(ctx: HookContext): Promise<object> {
+  if (ctx.request) return ctx.request;
+  return (await hasRequestState()) ? await getCurrentRequestState() : ctx.context;
 }

@@ -4,7 +4,7 @@ import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import type { PasswordHasher } from "../../password.js";
 import { durationInWords } from "../../wording.js";
-import { bodyOf, errorOf, type HookContext } from "../hook-context.js";
+import { bodyOf, callKey, errorOf, type HookContext } from "../hook-context.js";
 import { BETTER_AUTH_LOCKED, challengeOf, TWO_FACTOR_COOKIE } from "../mfa/challenge.js";
 import { SECOND_FACTOR_PATHS } from "../mfa/session-methods.js";
 import type { LockoutStore } from "./store.js";
@@ -61,9 +61,6 @@ function lockedOut(what: Guess, wait: number): APIError {
  * is a copy of the object the endpoint and the after hooks see (same fields, another object), so
  * a code step's reservation kept under it was never settled: never confirmed, cleared or given back.
  */
-function beforeHookCall(ctx: HookContext): object {
-  return ctx.request ?? ctx.context;
-}
 
 type EndpointContext = NonNullable<ReturnType<typeof tryGetCurrentAuthEndpointContext>>;
 
@@ -130,7 +127,7 @@ export function signInLockout(store: LockoutStore) {
    * gives the session `mfa` as a sign-in's does (better-auth counts only a sign-in's failures).
    */
   async function admitCode(ctx: HookContext): Promise<void> {
-    const call = beforeHookCall(ctx);
+    const call = await callKey(ctx);
     if (reserved.has(call)) return;
     const who = await challengeOf(ctx);
     if (!who) return;
@@ -143,7 +140,7 @@ export function signInLockout(store: LockoutStore) {
 
   /** Gives back a code step's reservation when the code was refused before it was checked (a replay). */
   async function withdrawCode(ctx: HookContext): Promise<void> {
-    const call = beforeHookCall(ctx);
+    const call = await callKey(ctx);
     const key = reserved.get(call);
     if (key === undefined) return;
     reserved.delete(call);
@@ -221,7 +218,8 @@ export function signInLockout(store: LockoutStore) {
           // it would keep the fast get-session (routes/fast-session) off.
           matcher: (ctx: { path?: string }) => ctx.path !== "/get-session",
           handler: createAuthMiddleware(async (ctx) => {
-            const call = [ctx.context, beforeHookCall(ctx)].find((c) => reserved.has(c));
+            const thisCall = await callKey(ctx);
+            const call = [ctx.context, thisCall].find((c) => reserved.has(c));
             const err = errorOf(ctx.context.returned);
             const secondFactor = SECOND_FACTOR_PATHS.has(ctx.path ?? "");
             // better-auth's own lock, when it was set while this request ran (admitCode refuses

@@ -1,4 +1,4 @@
-import type { HookContext } from "../hook-context.js";
+import { callKey, type HookContext } from "../hook-context.js";
 import { endpointSignedCookie, requestSession } from "../request-session.js";
 
 /** better-auth two-factor plugin's challenge cookie (constant.ts `TWO_FACTOR_COOKIE_NAME`). */
@@ -36,9 +36,8 @@ async function resolve(ctx: HookContext): Promise<Challenge | null> {
  * cookie names one; better-auth then refuses the request itself). Looked up once per request
  * (before the endpoint runs, so still valid after it consumed the challenge).
  */
-export function challengeOf(ctx: HookContext): Promise<Challenge | null> {
-  const key = ctx.request ?? null;
-  if (!key) return resolve(ctx);
+export async function challengeOf(ctx: HookContext): Promise<Challenge | null> {
+  const key = await callKey(ctx);
   let found = resolved.get(key);
   if (!found) {
     found = resolve(ctx);
