@@ -36,7 +36,8 @@ export function pathOf(ctx: { path?: string } | null | undefined): string {
  * One object per endpoint call that its before hooks, the endpoint and its after hooks all see: the
  * HTTP Request, else (a server-side `auth.api.*` call) better-auth's per-call request state, which
  * `toAuthEndpoints` opens for every call made outside one. The hooks' own `ctx.context` is no such
- * key: better-auth's dispatch rebuilds it (defu) between the before hooks and the endpoint.
+ * key: better-auth's dispatch rebuilds it (defu) between the before hooks and the endpoint, so a
+ * code step's reservation kept under it was never settled (never confirmed, cleared or given back).
  */
 export async function callKey(ctx: HookContext): Promise<object> {
   if (ctx.request) return ctx.request;

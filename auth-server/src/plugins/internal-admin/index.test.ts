@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, signUpVerified, startTestServer, TEST_SECRET, type TestServer } from "../../../test/harness.js";
 import { callInternal, serviceToken } from "../../../test/support/service-token.js";
+import { eventually } from "../../../test/support/wait.js";
 import { SERVICE_TOKEN_HEADER, serviceTokenKey } from "./index.js";
 
 // How the API is authenticated: every way to present something other than a valid, unused
@@ -46,17 +47,20 @@ describe.each(DB_KINDS)("internal admin API authentication on %s", (kind) => {
         "updatedAt",
       ].sort(),
     );
-    const deadline = Date.now() + 5_000;
     let rows: Array<Record<string, unknown>> = [];
-    while (rows.length === 0 && Date.now() < deadline) {
-      rows = await s.gh.database.db
-        .selectFrom("auth_events")
-        .selectAll()
-        .where("user_id", "=", user.userId)
-        .where("type", "=", "role_changed")
-        .execute();
-      if (rows.length === 0) await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(
+      async () => {
+        rows = await s.gh.database.db
+          .selectFrom("auth_events")
+          .selectAll()
+          .where("user_id", "=", user.userId)
+          .where("type", "=", "role_changed")
+          .execute();
+        return rows.length > 0;
+      },
+      5_000,
+      "the role_changed audit row",
+    );
     expect(rows[0]).toMatchObject({ actor_id: admin.userId, reason: "role=admin" });
     expect((await callInternal(s, "set-role", admin.userId, body())).status).toBe(200);
   });

@@ -56,12 +56,6 @@ function lockedOut(what: Guess, wait: number): APIError {
   );
 }
 
-/**
- * The key a before hook's reservation is kept under: the request. A before hook's `ctx.context`
- * is a copy of the object the endpoint and the after hooks see (same fields, another object), so
- * a code step's reservation kept under it was never settled: never confirmed, cleared or given back.
- */
-
 type EndpointContext = NonNullable<ReturnType<typeof tryGetCurrentAuthEndpointContext>>;
 
 /**
