@@ -3,7 +3,8 @@ as the same user. The auth server's answer is the reference, read twice: better-
 bearer plugin, better-call's cookie parser and signed-cookie check, the session rule) and `get-session` (answered by
 Gatehouse's fast path where it can, which must agree). Each form below is sent to both services alone, and a form one
 service takes and the other refuses fails the test. Then, beside a valid session cookie, the backend never accepts
-someone the auth server would not (a request with an Authorization header is judged by that header alone)."""
+someone the auth server would not (a Bearer credential is judged alone, so the backend may refuse more), and an
+Authorization header that carries no Bearer credential leaves the cookie to decide on both."""
 
 from collections.abc import Callable
 from urllib.parse import quote, unquote
@@ -110,12 +111,39 @@ async def test_beside_a_cookie_the_backend_never_accepts_someone_the_auth_server
     auth: httpx.AsyncClient, backend: httpx.AsyncClient, unique_email: str
 ) -> None:
     # better-auth falls back to the cookie when its bearer plugin ignores the header; the backend judges a request
-    # with an Authorization header by that header alone, so it may refuse more, never accept someone else.
+    # with a Bearer credential by that credential alone, so it may refuse more, never accept someone else.
     user, other = await two_users(auth, unique_email)
     for name, bearer in bearer_forms(user).items():
         headers = {"Authorization": f"Bearer {bearer}", **other.cookie()}
         auth_user, backend_user = await who(auth, backend, headers)
         assert backend_user in {None, auth_user}, (name, auth_user, backend_user)
+
+
+NOT_BEARER = {
+    "Basic (a proxy's)": "Basic dXNlcjpwYXNz",
+    "Bearer with nothing after it": "Bearer",
+    "another scheme": "Token abc.def",
+    "empty header": "",
+}
+
+
+async def test_an_authorization_header_without_a_bearer_credential_leaves_the_cookie_to_decide(
+    auth: httpx.AsyncClient, backend: httpx.AsyncClient, unique_email: str
+) -> None:
+    # The bearer plugin takes up only `Bearer <something>`; any other Authorization header (a reverse proxy's Basic
+    # credentials on a staging site, say) is not a session credential, and both services read the cookie.
+    user, _ = await two_users(auth, unique_email)
+    answers = {
+        name: await who(auth, backend, {"Authorization": value, **user.cookie()}) for name, value in NOT_BEARER.items()
+    }
+    assert answers == dict.fromkeys(NOT_BEARER, (user.user_id, user.user_id)), answers
+    # And with no cookie, nothing was presented: 401 with a bare challenge, not `invalid_token` (RFC 6750 §3.1).
+    for value in NOT_BEARER.values():
+        me = await backend.get(ME, headers={"Authorization": value})
+        assert (me.status_code, me.headers["www-authenticate"]) == (401, 'Bearer realm="gatehouse"'), (
+            value,
+            me.headers,
+        )
 
 
 def byte_forms(user: SignedIn, other: SignedIn) -> dict[str, list[tuple[bytes, bytes]]]:

@@ -3,7 +3,7 @@ bearer plugin do (the backend's integration suite checks the same against the ru
 
 import pytest
 
-from gatehouse_fastapi._authenticator import _bearer_credential
+from gatehouse_fastapi._authenticator import bearer_credential
 from gatehouse_fastapi._cookie_signature import bearer_session_token, cookie_value, sign, try_decode, unsign
 
 SECRET = b"a-secret-that-is-long-enough-for-tests-0123456789"
@@ -91,4 +91,4 @@ def test_bearer_session_token_is_the_bearer_plugin_then_get_signed_cookie() -> N
     ],
 )
 def test_bearer_credential_is_read_as_the_bearer_plugin_reads_it(header: str, credential: str | None) -> None:
-    assert _bearer_credential(header) == credential
+    assert bearer_credential(header) == credential

@@ -155,6 +155,22 @@ async def test_no_credential_gets_a_bare_challenge_and_optional_user_is_none(cli
     assert (await client.get("/optional")).json() == {"id": None}
 
 
+async def test_only_a_bearer_credential_takes_the_cookies_place(client: httpx.AsyncClient, db: TestDb) -> None:
+    # As at the auth server (its bearer plugin takes up only `Bearer <something>`): another scheme or an empty
+    # Bearer leaves the cookie to decide, so a proxy's Basic credentials do not break cookie sessions.
+    actor, other = await db.rows.actor(), await db.rows.actor()
+    for value in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer  ", "Token abc.def", ""):
+        response = await client.get("/me", headers={"Authorization": value, **actor.cookie()})
+        assert (response.status_code, response.json().get("id")) == (200, actor.user_id), value
+        bare = await client.get("/me", headers={"Authorization": value})
+        assert (bare.status_code, bare.headers["www-authenticate"]) == (401, NO_CREDENTIAL), value
+    # A Bearer credential decides alone: a bad one is refused beside a valid cookie, a good one names its user.
+    refused = await client.get("/me", headers={"Authorization": "Bearer nope.nope", **actor.cookie()})
+    assert (refused.status_code, refused.headers["www-authenticate"]) == (401, INVALID)
+    named = await client.get("/me", headers={**other.bearer(), **actor.cookie()})
+    assert named.json()["id"] == other.user_id
+
+
 async def test_optional_user_still_refuses_a_bad_credential(client: httpx.AsyncClient, db: TestDb) -> None:
     actor = await db.rows.actor()
     assert (await client.get("/optional", headers=actor.bearer())).json() == {"id": actor.user_id}

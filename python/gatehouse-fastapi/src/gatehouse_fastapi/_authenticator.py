@@ -16,8 +16,11 @@ _MAX_JWT_PRINCIPALS = 4_096
 class Authenticator:
     """Tries, in order: `Authorization: Bearer` (JWT or session token), then the session cookie.
 
-    A request that presents an Authorization header is judged by it alone: a bad header never falls back to
-    a cookie, so a client cannot be silently authenticated as someone other than the one it named.
+    A request that presents a Bearer credential is judged by it alone: a bad one never falls back to a cookie, so
+    a client cannot be silently authenticated as someone other than the one it named (stricter than better-auth,
+    whose bearer plugin leaves the cookie in force when a dotted token's signature fails). An Authorization header
+    that carries no Bearer credential (another scheme such as a proxy's `Basic`, or `Bearer` with nothing after
+    it) names no credential of ours, so the cookie decides, as it does at the auth server.
     """
 
     def __init__(
@@ -37,25 +40,26 @@ class Authenticator:
         self._jwt_principals: dict[int, tuple[JwtClaims, Session, AuthUser, Principal]] = {}
 
     def presented(self, authorization: str | None, cookie_header: str | None) -> bool:
-        """Whether the request carries a credential this authenticator reads (a Bearer header or the session
+        """Whether the request carries a credential this authenticator reads (a Bearer credential or the session
         cookie), so a refusal is `invalid_token` rather than a bare challenge (RFC 6750 §3.1).
         """
-        if authorization is not None:
-            return _bearer_credential(authorization) is not None
+        if authorization is not None and bearer_credential(authorization):
+            return True
         return bool(cookie_header and cookie_value(cookie_header, self._cookie_name))
 
     async def authenticate(self, authorization: str | None, cookie_header: str | None) -> Principal | None:
-        """The caller's principal, or None when no valid credential was presented. `cookie_header` is the
-        request's Cookie header as sent (several joined with `; `), read as better-call reads it.
+        """The caller's principal, or None when no valid credential was presented. `authorization` is the
+        request's Authorization header (several joined with `, `); `cookie_header` its Cookie header as sent
+        (several joined with `; `), read as better-call reads it, and only when no Bearer credential is present.
         """
-        if authorization is not None:
-            return await self._from_authorization(authorization)
+        credential = bearer_credential(authorization) if authorization is not None else None
+        if credential:
+            return await self._from_bearer(credential)
         value = cookie_value(cookie_header, self._cookie_name) if cookie_header else None
         return await self._from_cookie(value) if value else None
 
-    async def _from_authorization(self, header: str) -> Principal | None:
-        credential = _bearer_credential(header)
-        if not credential or len(credential) > _MAX_CREDENTIAL_LENGTH:
+    async def _from_bearer(self, credential: str) -> Principal | None:
+        if len(credential) > _MAX_CREDENTIAL_LENGTH:
             return None
         if looks_like_jwt(credential):
             claims = await self._jwt.verify(credential)
@@ -108,10 +112,11 @@ def _epoch(seconds: int | None) -> datetime | None:
         return None
 
 
-def _bearer_credential(header: str) -> str | None:
+def bearer_credential(header: str) -> str | None:
     """The credential of an `Authorization: Bearer …` value, read as better-auth's bearer plugin reads it: the
     first seven characters are `bearer ` in any case, the rest trimmed as JavaScript trims (RFC 6750 §2.1 names
-    the scheme; a header that is not this form is no Bearer credential). None otherwise.
+    the scheme; a header that is not this form is no Bearer credential). None for another scheme, `""` for
+    `Bearer` with nothing after it (both are no credential: the bearer plugin then leaves the cookie in force).
     """
     header = header.strip(" \t")  # optional whitespace, which HTTP servers drop on both sides
     if header[:7].lower() != "bearer ":

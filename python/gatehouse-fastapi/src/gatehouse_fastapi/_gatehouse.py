@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from gatehouse_fastapi._authenticator import Authenticator
+from gatehouse_fastapi._authenticator import Authenticator, bearer_credential
 from gatehouse_fastapi._contract import ADMIN_ROLES, DEFAULT_ROLE, PLACEHOLDER_SECRETS, ROLE_NAMES
 from gatehouse_fastapi._database import copy_engine, create_engine, name_connect_failures
 from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handler, database_unavailable_handler
@@ -350,12 +350,13 @@ def _name(schema: Schema) -> str:
 def _credential_headers(connection: HTTPConnection) -> tuple[str | None, str | None]:
     """The Authorization and Cookie headers as the auth server's Node HTTP server hands them to better-auth: a
     repeated Authorization header joined with `, ` (so two of them are one malformed value, not the first one),
-    repeated Cookie headers joined with `; `. The Cookie header is read only without an Authorization header,
-    which alone decides when present.
+    repeated Cookie headers joined with `; `. The Cookie header is read only when the Authorization header carries
+    no Bearer credential (a Bearer credential alone decides: `Authenticator`).
     """
     headers = connection.headers
-    authorization = headers.getlist("authorization")
-    if authorization:
-        return ", ".join(authorization), None
+    found = headers.getlist("authorization")
+    authorization = ", ".join(found) if found else None
+    if authorization is not None and bearer_credential(authorization):
+        return authorization, None
     cookies = headers.getlist("cookie")
-    return None, "; ".join(cookies) if cookies else None
+    return authorization, "; ".join(cookies) if cookies else None
