@@ -92,3 +92,24 @@ def test_bearer_session_token_is_the_bearer_plugin_then_get_signed_cookie() -> N
 )
 def test_bearer_credential_is_read_as_the_bearer_plugin_reads_it(header: str, credential: str | None) -> None:
     assert bearer_credential(header) == credential
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Node drops the spaces and tabs around each value before joining repeated headers; httptools keeps
+        # trailing ones, so `Bearer ` then a token must still be `Bearer, tok` (no Bearer credential: the cookie).
+        ([(b"authorization", b"Bearer "), (b"authorization", b"tok"), (b"cookie", b"c=1")], ("Bearer, tok", "c=1")),
+        ([(b"authorization", b"Basic x\t"), (b"cookie", b"a=1"), (b"cookie", b"b=2")], ("Basic x", "a=1; b=2")),
+        ([(b"authorization", b"Bearer tok "), (b"cookie", b"c=1")], ("Bearer tok", None)),
+        ([(b"cookie", b"c=1")], (None, "c=1")),
+    ],
+)
+def test_credential_headers_are_joined_as_node_joins_them(
+    raw: list[tuple[bytes, bytes]], expected: tuple[str | None, str | None]
+) -> None:
+    from starlette.requests import HTTPConnection
+
+    from gatehouse_fastapi._gatehouse import _credential_headers
+
+    assert _credential_headers(HTTPConnection({"type": "http", "headers": raw})) == expected

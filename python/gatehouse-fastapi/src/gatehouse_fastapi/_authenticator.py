@@ -115,8 +115,9 @@ def _epoch(seconds: int | None) -> datetime | None:
 def bearer_credential(header: str) -> str | None:
     """The credential of an `Authorization: Bearer …` value, read as better-auth's bearer plugin reads it: the
     first seven characters are `bearer ` in any case, the rest trimmed as JavaScript trims (RFC 6750 §2.1 names
-    the scheme; a header that is not this form is no Bearer credential). None for another scheme, `""` for
-    `Bearer` with nothing after it (both are no credential: the bearer plugin then leaves the cookie in force).
+    the scheme; a header that is not this form is no Bearer credential). None for another scheme or a bare
+    `Bearer`; `""` when only JavaScript whitespace follows `Bearer ` (both are no credential: the bearer plugin
+    then leaves the cookie in force).
     """
     header = header.strip(" \t")  # optional whitespace, which HTTP servers drop on both sides
     if header[:7].lower() != "bearer ":

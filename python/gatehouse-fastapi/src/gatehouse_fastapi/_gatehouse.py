@@ -348,14 +348,15 @@ def _name(schema: Schema) -> str:
 
 
 def _credential_headers(connection: HTTPConnection) -> tuple[str | None, str | None]:
-    """The Authorization and Cookie headers as the auth server's Node HTTP server hands them to better-auth: a
+    """The Authorization and Cookie headers as the auth server's Node HTTP server hands them to better-auth: each
+    value without the spaces and tabs around it (Node's llhttp drops them; httptools keeps trailing ones), a
     repeated Authorization header joined with `, ` (so two of them are one malformed value, not the first one),
     repeated Cookie headers joined with `; `. The Cookie header is read only when the Authorization header carries
     no Bearer credential (a Bearer credential alone decides: `Authenticator`).
     """
     headers = connection.headers
     found = headers.getlist("authorization")
-    authorization = ", ".join(found) if found else None
+    authorization = ", ".join(value.strip(" \t") for value in found) if found else None
     if authorization is not None and bearer_credential(authorization):
         return authorization, None
     cookies = headers.getlist("cookie")
