@@ -27,17 +27,20 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     s.call(`/api/auth${path}`, { method: "POST", headers: { Authorization: `Bearer ${admin.token}` }, json });
   /** Rows are written after the answer: wait for them (bounded), never sleep a fixed time. */
   const rowsOf = async (userId: string, type: string, atLeast = 1) => {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const rows = await s.gh.database.db
+    const read = () =>
+      s.gh.database.db
         .selectFrom("auth_events")
         .selectAll()
         .where("user_id", "=", userId)
         .where("type", "=", type)
         .execute();
-      if (rows.length >= atLeast || Date.now() > deadline) return rows;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    let rows: Awaited<ReturnType<typeof read>> = [];
+    const enough = async () => {
+      rows = await read();
+      return rows.length >= atLeast;
+    };
+    await eventually(enough, 5_000, `${atLeast} ${type} row(s)`);
+    return rows;
   };
 
   it("names the admin as the actor of a stopped impersonation, not the impersonated user", async () => {
