@@ -54,18 +54,3 @@ class TaskPublic(BaseModel):
 
 
 TasksPublic = Page[TaskPublic]
-
-
-class TaskListed(BaseModel):
-    """`TaskPublic` as the list serialises it (same fields, same JSON), from rows whose timestamps are already text
-    in `Timestamp`'s form (`app.services.tasks.list_tasks`: rendered by PostgreSQL, stored so on SQLite): they pass
-    through instead of being parsed and formatted again per row. The OpenAPI document still describes the list as
-    `TasksPublic`."""
-
-    id: str
-    user_id: str
-    title: str
-    description: str | None
-    completed: bool
-    created_at: str
-    updated_at: str
