@@ -46,6 +46,15 @@ def _list_sql(dialect: str, *, by_completed: bool) -> tuple[str, str]:
 _SQL = {(d, c): _list_sql(d, by_completed=c) for d in ("sqlite", "postgresql") for c in (False, True)}
 
 
+def _rendered(value: str | None) -> str:
+    """A time as PostgreSQL rendered it (`_PG_RENDERED`), as it is: a year past 9999 keeps its five digits, as it
+    always has in the list. `to_char` gives NULL for ±infinity, which no answer carries: ValueError (a 500, as
+    before)."""
+    if value is None:
+        raise ValueError("a task time is ±infinity")
+    return value
+
+
 async def list_tasks(
     reader: Reader, *, user_id: str, completed: bool | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
@@ -55,6 +64,7 @@ async def list_tasks(
     where: list[Any] = [user_id] if completed is None else [user_id, completed]
     rows = await reader.fetch(page_sql, [*where, limit, offset])
     if rows:
+        time = as_iso_ms if reader.dialect == "sqlite" else _rendered
         page = [
             {
                 "id": row[0],
@@ -62,8 +72,8 @@ async def list_tasks(
                 "title": row[2],
                 "description": row[3],
                 "completed": bool(row[4]),
-                "created_at": as_iso_ms(row[5]),
-                "updated_at": as_iso_ms(row[6]),
+                "created_at": time(row[5]),
+                "updated_at": time(row[6]),
             }
             for row in rows
         ]

@@ -126,3 +126,27 @@ async def test_any_stored_form_reads_alike_from_the_list_and_the_task(
     read = (await client.get(f"/api/v1/tasks/{task_id}", headers=alice.bearer())).json()
     assert listed == [read]
     assert (read["created_at"], read["updated_at"]) == (written, written)
+
+
+async def test_a_postgresql_time_past_year_9999_lists_as_the_database_renders_it(
+    client: httpx.AsyncClient, db: AsyncSession, db_kind: str, alice: Actor
+) -> None:
+    # The list passes PostgreSQL's rendering through (no shape check there): a five-digit year is listed as
+    # rendered, as it always was, rather than failing the whole page.
+    if db_kind != "postgres":
+        pytest.skip("SQLite stores text; its forms are covered above")
+    await db.execute(
+        text(
+            "insert into tasks (id, user_id, title, completed, created_at, updated_at)"
+            " values (:id, :user_id, 't', false, :at, :at)"
+        ),
+        {"id": str(uuid.uuid4()), "user_id": alice.user.id, "at": datetime(9999, 12, 31, 23, 59, tzinfo=UTC)},
+    )
+    await db.execute(
+        text("update tasks set created_at = created_at + interval '1 day' where user_id = :u"), {"u": alice.user.id}
+    )
+    await db.commit()
+    listed = (await client.get("/api/v1/tasks", headers=alice.bearer())).json()["data"]
+    assert [(t["created_at"], t["updated_at"]) for t in listed] == [
+        ("10000-01-01T23:59:00.000Z", "9999-12-31T23:59:00.000Z")
+    ]
