@@ -61,8 +61,7 @@ async def _principal(connection: HTTPConnection, *, required: bool) -> Principal
     if cached is None:
         principal = await gatehouse.authenticate(connection)
         if principal is not None:
-            # `banned` first: the clock is read only for a banned user (most requests carry none).
-            if principal.user.banned and principal.user.is_banned(utcnow()):
+            if principal.user.is_banned(utcnow()):
                 raise AuthError.forbidden(ErrorCode.BANNED_USER, "This account is banned.", realm=gatehouse.realm)
             connection.scope[_SCOPE_KEY] = principal
             return principal
