@@ -4,6 +4,7 @@ commits, and the fail-safe when the feed cannot be read."""
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -16,6 +17,7 @@ from gatehouse_fastapi._revocation import (
     RevocationFeed,
     RevocationView,
 )
+from gatehouse_fastapi._revocation.feed import TRUST_SECONDS
 from gatehouse_fastapi._revocation.rows import revocations
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -346,3 +348,127 @@ async def test_back_to_back_cached_requests_do_not_starve_the_feed(
     started = time.monotonic()
     while (await client.get(ME, headers=headers)).status_code == 200:
         assert time.monotonic() - started < 1.0, "still accepted after 1 s"
+
+
+@pytest.mark.parametrize("kind", ["jwt", "bearer", "cookie"])
+async def test_a_feed_that_misses_its_schedule_still_refuses_within_one_second(
+    client: httpx.AsyncClient,
+    jwks: JwksServer,
+    feed: RevocationFeed,
+    elsewhere: AsyncEngine,
+    alice: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    # The schedule is not the guarantee: whatever keeps the feed task from reading on time (an event loop that
+    # requests never yield, a stuck timer), the caches stop answering once their newest read is older than
+    # TRUST_SECONDS, and the request waits for a read that begins after it. Before that bound, this answered 200
+    # for `max_staleness` (5 s), until the feed was declared degraded.
+    headers = {"jwt": jwt(jwks, alice), "bearer": alice.bearer(), "cookie": alice.cookie()}[kind]
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    stuck = asyncio.Event()
+
+    async def never(_seconds: float) -> None:
+        stuck.set()
+        await asyncio.sleep(30)  # cancelled by the feed's stop()
+
+    monkeypatch.setattr(feed.source, "wait", never)
+    await asyncio.wait_for(stuck.wait(), timeout=2.0)  # the reading task is now parked for good
+    await eventually(lambda: feed.trusted())  # its last read was recent
+    assert (await client.get(ME, headers=headers)).status_code == 200
+
+    await delete_session(elsewhere, alice.session.id)
+    started = time.monotonic()
+    while (await client.get(ME, headers=headers)).status_code == 200:
+        assert time.monotonic() - started < 1.0, "still accepted after 1 s"
+        await asyncio.sleep(0.01)
+    assert feed.status is FeedStatus.LIVE  # answered from a fresh read, not by giving up on the feed
+
+
+def feed_on(database_url: str, clock: Callable[[], float]) -> RevocationFeed:
+    return RevocationFeed(
+        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
+        view=RevocationView(window_seconds=965),
+        cache=CredentialCache(),
+        clock=clock,
+    )
+
+
+async def test_stale_caches_are_trusted_again_after_one_read_shared_by_every_waiting_request(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    feed = feed_on(database_url, lambda: now[0])
+    try:
+        await feed.catch_up()  # the start-up window; a good read began at 1000.0
+        assert feed.trusted()
+        now[0] += TRUST_SECONDS  # at the bound: still trusted
+        assert feed.trusted()
+        now[0] += 0.01  # past it: the feed is still "live" for a health check, but its caches no longer answer
+        assert feed.status is FeedStatus.LIVE
+        assert not feed.trusted()
+
+        real_catch_up = feed.catch_up
+        began: list[float] = []
+
+        async def counted_catch_up() -> int:
+            began.append(now[0])
+            return await real_catch_up()
+
+        monkeypatch.setattr(feed, "catch_up", counted_catch_up)
+        assert await asyncio.gather(*(feed.refresh() for _ in range(20))) == [True] * 20
+        assert began == [now[0]]  # one read for all twenty, begun after they asked
+        assert feed.trusted()
+        assert await feed.refresh()  # already current: no read
+        assert len(began) == 1
+    finally:
+        await feed.stop()
+
+
+async def test_refresh_does_not_wait_past_a_hung_read(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    skew = [0.0]
+    feed = feed_on(database_url, lambda: time.monotonic() + skew[0])
+    try:
+        await feed.catch_up()
+
+        async def hang(*_args: object) -> list[object]:
+            await asyncio.sleep(30)
+            return []
+
+        monkeypatch.setattr(feed.source, "read", hang)
+        skew[0] = TRUST_SECONDS + 0.01  # stale, and the read it would wait for hangs
+        began = time.monotonic()
+        assert not await feed.refresh()
+        assert time.monotonic() - began >= TRUST_SECONDS - 0.05  # waited for the read, up to the bound
+        began = time.monotonic()
+        assert not await feed.refresh()  # the same read, still hung: the database answers at once
+        assert time.monotonic() - began < TRUST_SECONDS / 2
+    finally:
+        await feed.stop()  # cancels the hung read
+
+
+async def test_refresh_sends_a_failing_feed_straight_to_the_database(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    feed = feed_on(database_url, lambda: now[0])
+    try:
+        await feed.catch_up()
+
+        async def unreadable(*_args: object) -> list[object]:
+            raise RuntimeError("permission denied for table auth_revocations")
+
+        monkeypatch.setattr(feed.source, "read", unreadable)
+        with pytest.raises(RuntimeError):
+            await feed.catch_up()
+        reads: list[int] = []
+
+        async def counted_catch_up() -> int:
+            reads.append(1)
+            return 0
+
+        monkeypatch.setattr(feed, "catch_up", counted_catch_up)
+        assert not await feed.refresh()  # no read per request while failing: the run loop's backoff retries
+        assert reads == []
+    finally:
+        await feed.stop()

@@ -30,7 +30,7 @@ class CachedSessionChecks:
             return await self._unbound(claims, token)
         if self._view.is_revoked(claims.sid):
             return None
-        if not self._feed.trusted():
+        if not self._feed.trusted() and not await self._feed.refresh():
             fresh = await self._store.by_id(claims.sid, user_id=claims.sub, credential=CredentialKind.JWT)
             return self._unless_revoked(fresh)
         session = self._cache.session(claims.sid)
@@ -47,7 +47,7 @@ class CachedSessionChecks:
         # it; otherwise it rides on the session `SessionStore.unbound_session` found, cached like an opaque token.
         if self._view.session_revoked_since(claims.sub, datetime.fromtimestamp(claims.issued_at, UTC)):
             return None
-        if not self._feed.trusted():
+        if not self._feed.trusted() and not await self._feed.refresh():
             return self._unless_revoked(await self._store.unbound_session(claims))
         session = self._cache.session_for_token(token)
         if session is None or _expired(session) or self._view.is_revoked(session.id):
@@ -59,7 +59,7 @@ class CachedSessionChecks:
         """The principal for an opaque session token (signature already checked), or None."""
         if not token or len(token) > 512:
             return None
-        if not self._feed.trusted():
+        if not self._feed.trusted() and not await self._feed.refresh():
             return self._unless_revoked(await self._store.by_token(token, credential=credential))
         session = self._cache.session_for_token(token)
         if session is None or _expired(session) or self._view.is_revoked(session.id):

@@ -12,6 +12,11 @@ transaction still open) is a gap, read once it commits.
 Fail safe, not fail open: the caches are trusted only while the feed is confirmed current. A failed read
 stops that at once; a read that hangs does once the last good one is older than `max_staleness`. Until a
 read succeeds again, every request is checked against the database.
+
+The one-second promise does not rest on the schedule being kept. The caches answer only while the newest good
+read began at most `TRUST_SECONDS` ago; a request that finds them older waits for a read that begins after it
+(`refresh`), or asks the database. So an event loop too busy to run the feed task on time (requests that
+never yield, a loaded machine) makes answers slower, never stale.
 """
 
 import asyncio
@@ -37,6 +42,14 @@ _MAX_BATCHES = 20
 """Batches one catch-up reads at most; if more remain the next one follows at once."""
 _START_MAX_BATCHES = 100_000
 """Batches the start-up window may take: it is read whole before the ids not yet committed become gaps."""
+TRUST_SECONDS = 0.5
+"""The caches answer only while the newest good read began at most this long ago (seconds).
+
+Half of the one-second revocation bound (README: "refuses what it names within a second"): a request checked
+more than this long after a revocation committed is answered from a read that began after the commit, or by the
+database. The other half is for the read such a request waits for, and for the request itself. The schedule
+(one read per `poll_interval` ≤ 0.25 s, ~80 ms per read on a loaded worker) stays well inside it.
+"""
 
 
 class FeedStatus(StrEnum):
@@ -76,6 +89,9 @@ class RevocationFeed:
         self._failing = False
         self._last_ok: float | None = None
         self._last_prune = 0.0
+        self._trust_seconds = min(TRUST_SECONDS, max_staleness_seconds)
+        self._refresh: asyncio.Task[int] | None = None  # the read stale requests wait for (one at a time)
+        self._refresh_deadline = 0.0  # past it, requests stop waiting for that read and ask the database
         self._writes = 0  # local auth-table writes noticed
         self._writes_applied = 0  # of those, how many a completed read is known to cover
         self.rows_applied = 0
@@ -101,8 +117,49 @@ class RevocationFeed:
         return self._last_ok is None or self._clock() - self._last_ok > 1.5 * self._interval
 
     def trusted(self) -> bool:
-        """Whether a request may be answered from the caches (else: ask the database)."""
-        return self._writes_applied >= self._writes and self.status is FeedStatus.LIVE
+        """Whether a request may be answered from the caches now: the feed is live, covers this process's own
+        writes, and its newest good read began at most `TRUST_SECONDS` ago. Else see `refresh`.
+        """
+        return (
+            self._writes_applied >= self._writes
+            and self._loaded
+            and not self._failing
+            and self._last_ok is not None
+            and self._clock() - self._last_ok <= self._trust_seconds
+        )
+
+    async def refresh(self) -> bool:
+        """For a request that found the caches not `trusted`: when their age is the only reason, wait for a read
+        that begins now (one for all such requests) and say whether they can be trusted after it.
+
+        Returns False at once when the feed is failing, not loaded, or behind this process's own writes (the
+        request then asks the database, as before), and when the shared read has not finished within
+        `TRUST_SECONDS` of its start (a hung read costs each request at most that wait, and later requests none).
+        Never raises; a cancelled request does not cancel the read others wait for.
+        """
+        if self._failing or not self._loaded or self._last_ok is None or self._writes_applied < self._writes:
+            return False
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self._refresh_read(), name="revocation-feed-refresh")
+            self._refresh.add_done_callback(_consume_result)
+            self._refresh_deadline = self._clock() + self._trust_seconds
+        left = self._refresh_deadline - self._clock()
+        if left <= 0:
+            return False
+        try:
+            async with asyncio.timeout(left):
+                await asyncio.shield(self._refresh)
+        except TimeoutError:
+            return False
+        except Exception:  # logged by catch_up
+            return False
+        return self.trusted()
+
+    async def _refresh_read(self) -> int:
+        async with self._lock:  # a read under way may already have made the caches current
+            if self.trusted():
+                return 0
+        return await self.catch_up()
 
     @property
     def last_id(self) -> int:
@@ -130,6 +187,11 @@ class RevocationFeed:
     async def stop(self) -> None:
         """Stop following and close the feed's connection."""
         self._stopping = True
+        if self._refresh is not None:
+            self._refresh.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._refresh
+            self._refresh = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -259,3 +321,9 @@ class RevocationFeed:
                 raise
             except Exception:  # logged by catch_up; retry with a short backoff (a dead database is not hammered)
                 delay = min(max(delay, self._interval) * 2, _MAX_BACKOFF_SECONDS)
+
+
+def _consume_result(task: asyncio.Task[int]) -> None:
+    # Every waiter may have stopped waiting (timed out, cancelled); the failure is logged by catch_up already.
+    if not task.cancelled():
+        task.exception()
