@@ -80,6 +80,14 @@ export function loadContract(path = CONTRACT_PATH) {
     page.maxOffset < 0
   )
     problems.push("pagination needs integers 1 <= defaultLimit <= maxLimit and maxOffset >= 0");
+  const revocation = contract.revocation ?? {};
+  if (
+    !Number.isInteger(revocation.boundMs) ||
+    !Number.isInteger(revocation.cacheTrustMs) ||
+    revocation.cacheTrustMs <= 0 ||
+    revocation.cacheTrustMs >= revocation.boundMs
+  )
+    problems.push("revocation needs integers 0 < cacheTrustMs < boundMs");
   if (problems.length) throw new Error(`contract/gatehouse.json: ${problems.join("; ")}`);
   return { contract, digest: createHash("sha256").update(text).digest("hex").slice(0, 16) };
 }
@@ -158,6 +166,12 @@ function renderTypeScript({ contract, digest }) {
     `export const IMPERSONATION_SESSION_LIFETIME_SECONDS = ${contract.impersonation.sessionLifetimeSeconds};`,
     "",
   );
+  out.push(
+    "/** Revocations reach every reader within REVOCATION_BOUND_MS; caches answer only while the newest feed read",
+    " * began at most REVOCATION_CACHE_TRUST_MS ago (contract.revocation). */",
+  );
+  out.push(`export const REVOCATION_BOUND_MS = ${contract.revocation.boundMs};`);
+  out.push(`export const REVOCATION_CACHE_TRUST_MS = ${contract.revocation.cacheTrustMs};`, "");
   const page = contract.pagination;
   out.push("/** Paged lists on both services: `limit` 1..max, `offset` 0..max (contract.pagination). */");
   out.push(`export const PAGE_LIMIT_DEFAULT = ${page.defaultLimit};`);
@@ -237,6 +251,8 @@ function renderPython({ contract, digest }) {
   );
   out.push(`ROLE_SEPARATOR: Final = ${pyStr(r.separator)}`);
   out.push(`IMPERSONATION_SESSION_LIFETIME_SECONDS: Final = ${contract.impersonation.sessionLifetimeSeconds}`);
+  out.push(`REVOCATION_BOUND_MS: Final = ${contract.revocation.boundMs}`);
+  out.push(`REVOCATION_CACHE_TRUST_MS: Final = ${contract.revocation.cacheTrustMs}`);
   out.push(`PAGE_LIMIT_DEFAULT: Final = ${contract.pagination.defaultLimit}`);
   out.push(`PAGE_LIMIT_MAX: Final = ${contract.pagination.maxLimit}`);
   out.push(`PAGE_OFFSET_MAX: Final = ${contract.pagination.maxOffset}`);

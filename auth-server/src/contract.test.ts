@@ -3,7 +3,14 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ERROR_STATUS, ErrorCode, FeedKind, ROLE_NAMES } from "./contract.gen.js";
+import {
+  ERROR_STATUS,
+  ErrorCode,
+  FeedKind,
+  REVOCATION_BOUND_MS,
+  REVOCATION_CACHE_TRUST_MS,
+  ROLE_NAMES,
+} from "./contract.gen.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const GENERATOR = join(ROOT, "scripts", "gen-contract.mjs");
@@ -21,6 +28,10 @@ describe("the shared contract", () => {
       expect(ERROR_STATUS[code as ErrorCode]).toBe(entry.status);
     expect(Object.values(FeedKind).sort()).toEqual(Object.keys(contract.feedKinds).sort());
     expect([...ROLE_NAMES]).toEqual(contract.roles.names);
+    expect([REVOCATION_BOUND_MS, REVOCATION_CACHE_TRUST_MS]).toEqual([
+      contract.revocation.boundMs,
+      contract.revocation.cacheTrustMs,
+    ]);
   });
 
   it("the check fails when a generated file is edited by hand", async () => {
@@ -45,5 +56,8 @@ describe("the shared contract", () => {
     writeFileSync(bad, JSON.stringify({ ...contract, roles: { ...contract.roles, default: "nobody" } }));
     const script = `import(${JSON.stringify(GENERATOR)}).then((m) => m.loadContract(${JSON.stringify(bad)}))`;
     expect(() => execFileSync(process.execPath, ["-e", script], { stdio: "pipe" })).toThrow(/roles.default/);
+    // A cache trusted for as long as the promise itself leaves nothing for the read and the request.
+    writeFileSync(bad, JSON.stringify({ ...contract, revocation: { ...contract.revocation, cacheTrustMs: 1000 } }));
+    expect(() => execFileSync(process.execPath, ["-e", script], { stdio: "pipe" })).toThrow(/cacheTrustMs/);
   });
 });

@@ -30,4 +30,6 @@ def test_python_constants_say_what_the_contract_says() -> None:
     assert SOURCE["roles"]["default"] == contract.DEFAULT_ROLE
     assert list(contract.ADMIN_ROLES) == SOURCE["roles"]["admin"]
     assert SOURCE["impersonation"]["sessionLifetimeSeconds"] == contract.IMPERSONATION_SESSION_LIFETIME_SECONDS
+    assert SOURCE["revocation"]["boundMs"] == contract.REVOCATION_BOUND_MS
+    assert SOURCE["revocation"]["cacheTrustMs"] == contract.REVOCATION_CACHE_TRUST_MS
     assert set(contract.PLACEHOLDER_SECRETS) == set(SOURCE["placeholderSecrets"])

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { FeedKind } from "../contract.gen.js";
+import { FeedKind, REVOCATION_CACHE_TRUST_MS } from "../contract.gen.js";
 import type { DatabaseKind } from "../db/database.js";
 import { REVOCATION_RETENTION_MS } from "../db/prune.js";
 import type { Logger } from "../logger.js";
@@ -18,7 +18,7 @@ export interface RevocationSyncOptions {
   resumeLimitMs: number;
   /** Rows per read. */
   batch: number;
-  /** Without a read that succeeded for this long, session lookups skip the cache (ms). */
+  /** Unless the newest read that succeeded began at most this long ago, session lookups skip the cache (ms). */
   maxStalenessMs: number;
 }
 
@@ -28,8 +28,9 @@ export const REVOCATION_SYNC_DEFAULTS: RevocationSyncOptions = {
   // An hour of margin below the retention: pruning runs every 15 minutes (or daily from a cron).
   resumeLimitMs: REVOCATION_RETENTION_MS - 3_600_000,
   batch: 500,
-  // A revocation must be refused within a second: past that, an unread row may be one.
-  maxStalenessMs: 1_000,
+  // Half the one-second promise (contract.revocation): the cache answers only from a read that began after
+  // any revocation older than this; the other half is for the database read and the request itself.
+  maxStalenessMs: REVOCATION_CACHE_TRUST_MS,
 };
 
 /** Batches one `catchUp` reads at most; the rest waits for the next tick. */

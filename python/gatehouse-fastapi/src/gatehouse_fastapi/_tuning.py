@@ -16,8 +16,9 @@ class Tuning:
     - `jwks_max_age_seconds`: cached keys are refreshed on use after this (kept if the refresh fails).
     - `feed_poll_interval_seconds`: how often the revocation feed is read (SQLite's poll; PostgreSQL's
       safety net behind LISTEN, which pushes at once). At most 0.25 so a revocation lands within 1 s.
-    - `feed_max_staleness_seconds`: when the feed has not been read for this long (or a read failed),
-      caches are not trusted and every request asks the database, until a read succeeds.
+    - `feed_max_staleness_seconds`: when the feed has not been read for this long (or a read failed), it is
+      `degraded` and every request asks the database, until a read succeeds. Sooner than that, the caches
+      answer only from a read begun within the last 0.5 s (contract.revocation; `RevocationFeed.trusted`).
     - `user_cache_ttl_seconds`, `session_cache_ttl_seconds`: how long cached users and sessions live; the
       feed invalidates them at once on revocations and role/ban/email changes, so the TTL bounds only
       fields the feed does not carry (name, image).

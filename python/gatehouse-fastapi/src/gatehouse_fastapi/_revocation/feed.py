@@ -27,6 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from gatehouse_fastapi._contract import REVOCATION_CACHE_TRUST_MS
 from gatehouse_fastapi._revocation.cache import CredentialCache
 from gatehouse_fastapi._revocation.cursor import FeedCursor
 from gatehouse_fastapi._revocation.rows import FeedKind, FeedRow
@@ -42,13 +43,13 @@ _MAX_BATCHES = 20
 """Batches one catch-up reads at most; if more remain the next one follows at once."""
 _START_MAX_BATCHES = 100_000
 """Batches the start-up window may take: it is read whole before the ids not yet committed become gaps."""
-TRUST_SECONDS = 0.5
-"""The caches answer only while the newest good read began at most this long ago (seconds).
+TRUST_SECONDS = REVOCATION_CACHE_TRUST_MS / 1000
+"""The caches answer only while the newest good read began at most this long ago (seconds; 0.5).
 
-Half of the one-second revocation bound (README: "refuses what it names within a second"): a request checked
-more than this long after a revocation committed is answered from a read that began after the commit, or by the
-database. The other half is for the read such a request waits for, and for the request itself. The schedule
-(one read per `poll_interval` ≤ 0.25 s, ~80 ms per read on a loaded worker) stays well inside it.
+Half of the one-second revocation bound (contract.revocation, shared with the auth server's Redis sync): a
+request checked more than this long after a revocation committed is answered from a read that began after the
+commit, or by the database. The other half is for the read such a request waits for, and for the request itself.
+The schedule (one read per `poll_interval` ≤ 0.25 s, ~80 ms per read on a loaded worker) stays well inside it.
 """
 
 
