@@ -1,7 +1,10 @@
 import { Redis } from "ioredis";
+import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { POSITION_KEY } from "../src/storage/session-cache.js";
+import { REDIS_KEY_PREFIX } from "../src/storage/redis.js";
+import { REVOCATION_SYNC_DEFAULTS, RevocationCacheSync } from "../src/storage/revocation-sync.js";
+import { POSITION_KEY, RedisSessionCache } from "../src/storage/session-cache.js";
 import { DB_KINDS, freshDatabaseUrl } from "./harness.js";
 import {
   answers,
@@ -189,6 +192,48 @@ describe("fail safe: a sync that is not current sends session lookups to the dat
       expect(await answers(inst, victim.bearer)).toEqual(REFUSED);
       // The entry is still in Redis: it was the guard, not an eviction, that refused it.
       expect(await inst.gh.revocationSync?.cache.client.exists(`gatehouse:${rawToken(victim.bearer)}`)).toBe(1);
+    } finally {
+      for (const inst of open.splice(0)) await inst.close();
+      await db.drop();
+    }
+  });
+});
+
+describe("current means caught up: a read that stops at its batch limit (PostgreSQL + Redis)", () => {
+  it("does not make the cache current: rows committed before it began may be among those it left", async () => {
+    const db = await freshDatabaseUrl("postgres");
+    try {
+      const inst = await start(db.url);
+      await inst.gh.revocationSync?.stop(); // one sync on this cache: the one below, reading when told
+      const sync = new RevocationCacheSync(
+        inst.gh.database.db,
+        "postgres",
+        new RedisSessionCache(new Redis(redis.url), REDIS_KEY_PREFIX, { cutOffTtlSeconds: 86_400 }),
+        inst.gh.logger,
+        { ...REVOCATION_SYNC_DEFAULTS, batch: 2 }, // a read takes at most 20 x 2 rows
+      );
+      try {
+        await sync.catchUp();
+        expect(sync.isCurrent()).toBe(true);
+        // An expiry clean-up's worth of rows (one per deleted session), then a revocation behind them.
+        await sql`insert into auth_revocations (kind, user_id, session_id)
+          select 'session', 'ghost', 'ghost-' || g from generate_series(1, 50) g`.execute(inst.gh.database.db);
+        // The last complete read, from before those rows, ages out of the trust window; then one read.
+        await eventually(async () => !sync.isCurrent(), 5_000, "the last complete read aged out");
+        await sync.catchUp(); // 40 of the 50 rows: it began after them, but did not reach them all
+        expect(sync.position.lastId).toBeLessThan(
+          Number(
+            (await sql<{ n: string }>`select max(id) as n from auth_revocations`.execute(inst.gh.database.db)).rows[0]
+              ?.n,
+          ),
+        );
+        expect(sync.isCurrent()).toBe(false);
+        await sync.catchUp();
+        expect(sync.isCurrent()).toBe(true);
+      } finally {
+        await sync.stop();
+        await sync.cache.client.quit();
+      }
     } finally {
       for (const inst of open.splice(0)) await inst.close();
       await db.drop();

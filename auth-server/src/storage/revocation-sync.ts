@@ -65,8 +65,14 @@ export class RevocationCacheSync {
   private clockOffsetMs = 0;
   private lastSavedJson = "";
   private lastSavedAt = 0;
-  /** When (this process's clock) the last read that succeeded began. */
+  /**
+   * When the newest read that succeeded and left nothing unread began (`performance.now()`, a monotonic clock:
+   * a wall-clock step back must not keep the cache "current"). A read that stopped at its batch limit does
+   * not count: rows committed before it began may be among those it left.
+   */
   private lastOkAt: number | null = null;
+  /** Whether the last read stopped at its batch limit with rows left. */
+  private behind = false;
   readonly counters = { reads: 0, applied: 0, reconciled: 0, evicted: 0, expiredGaps: 0, failures: 0 };
 
   constructor(
@@ -83,11 +89,22 @@ export class RevocationCacheSync {
 
   /** Catches up once, then keeps reading every `intervalMs` (long-running servers). */
   async start(): Promise<void> {
-    await this.catchUp().catch((err: unknown) => this.logger.warn({ err }, "revocation cache sync failed; retrying"));
-    this.timer = setInterval(() => {
-      this.catchUp().catch((err: unknown) => this.logger.warn({ err }, "revocation cache sync failed; retrying"));
-    }, this.options.intervalMs);
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
     this.timer.unref();
+  }
+
+  /** One scheduled read; a read that stopped at its batch limit is followed at once by the next. */
+  private async tick(): Promise<void> {
+    try {
+      await this.catchUp();
+      if (this.behind && this.timer)
+        setImmediate(() => {
+          if (this.timer) void this.tick(); // not after stop()
+        });
+    } catch (err) {
+      this.logger.warn({ err }, "revocation cache sync failed; retrying");
+    }
   }
 
   async stop(): Promise<void> {
@@ -101,7 +118,7 @@ export class RevocationCacheSync {
    * when the last read began more than `maxAgeMs` ago (concurrent requests share one read).
    */
   async catchUpIfOlderThan(maxAgeMs: number): Promise<void> {
-    if (this.lastOkAt !== null && Date.now() - this.lastOkAt <= maxAgeMs) return;
+    if (this.lastOkAt !== null && performance.now() - this.lastOkAt <= maxAgeMs) return;
     await this.catchUp();
   }
 
@@ -115,7 +132,7 @@ export class RevocationCacheSync {
 
   /** Whether the cache is known to reflect the feed as of at most `maxStalenessMs` ago. */
   isCurrent(): boolean {
-    return this.lastOkAt !== null && Date.now() - this.lastOkAt <= this.options.maxStalenessMs;
+    return this.lastOkAt !== null && performance.now() - this.lastOkAt <= this.options.maxStalenessMs;
   }
 
   /** The cursor's state, for tests and diagnostics. */
@@ -129,7 +146,7 @@ export class RevocationCacheSync {
   }
 
   private async readOnce(): Promise<number> {
-    const began = Date.now();
+    const began = performance.now();
     try {
       let applied = 0;
       if (!this.loaded) applied += await this.load();
@@ -147,7 +164,8 @@ export class RevocationCacheSync {
       await this.cache.recheck();
       await this.save(now);
       this.counters.reads++;
-      this.lastOkAt = began;
+      this.behind = result.more;
+      if (!result.more) this.lastOkAt = began;
       return applied;
     } catch (err) {
       this.counters.failures++;

@@ -472,3 +472,52 @@ async def test_refresh_sends_a_failing_feed_straight_to_the_database(
         assert reads == []
     finally:
         await feed.stop()
+
+
+async def test_a_read_that_stops_at_its_batch_limit_does_not_make_the_caches_current(
+    database_url: str, elsewhere: AsyncEngine, alice: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A backlog (an expiry clean-up deletes thousands of sessions, one feed row each) can leave a read at its
+    # batch limit with a revocation behind the rows it read. That read began after the revocation committed, so
+    # counting it as "current" would let the caches answer for it.
+    monkeypatch.setattr(FeedSource, "batch_size", property(lambda _source: 2))  # 20 batches of 2 rows per read
+    feed = feed_on(database_url, time.monotonic)
+    try:
+        await feed.catch_up()
+        async with elsewhere.begin() as conn:
+            await conn.execute(
+                insert(revocations), [{"kind": "session", "user_id": "u", "session_id": f"gone-{i}"} for i in range(50)]
+            )
+        await delete_session(elsewhere, alice.session.id)
+        feed.note_local_write()  # and a write of this process's own, behind them too
+        await feed.catch_up()  # 40 of the 51 rows
+        assert not feed.view.is_revoked(alice.session.id)
+        assert not feed.trusted()
+        assert not await feed.refresh()  # waits for one more read, still partial: the database answers
+        await feed.catch_up()
+        assert feed.view.is_revoked(alice.session.id)
+        assert feed.trusted()
+    finally:
+        await feed.stop()
+
+
+async def test_refresh_after_or_during_stop_neither_reads_nor_raises(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    skew = [0.0]
+    feed = feed_on(database_url, lambda: time.monotonic() + skew[0])
+    await feed.catch_up()
+
+    async def hang(*_args: object) -> list[object]:
+        await asyncio.sleep(30)
+        return []
+
+    monkeypatch.setattr(feed.source, "read", hang)
+    skew[0] = TRUST_SECONDS + 0.01
+    waiting = asyncio.create_task(feed.refresh())
+    await eventually(lambda: feed._refresh is not None)
+    await feed.stop()  # cancels the shared read under the waiting request
+    assert await waiting is False  # the database answers it; stop()'s cancellation is not the request's
+    connects = feed.source.connects
+    assert await feed.refresh() is False
+    assert feed.source.connects == connects  # a stopped feed does not reconnect

@@ -133,27 +133,34 @@ class RevocationFeed:
         """For a request that found the caches not `trusted`: when their age is the only reason, wait for a read
         that begins now (one for all such requests) and say whether they can be trusted after it.
 
-        Returns False at once when the feed is failing, not loaded, or behind this process's own writes (the
-        request then asks the database, as before), and when the shared read has not finished within
-        `TRUST_SECONDS` of its start (a hung read costs each request at most that wait, and later requests none).
-        Never raises; a cancelled request does not cancel the read others wait for.
+        Returns False at once when the feed is stopping, failing, not loaded, or behind this process's own writes
+        (the request then asks the database, as before), and when the shared read has not finished within
+        `TRUST_SECONDS` of its start (a hung read costs the requests of its first half second that wait, later
+        ones none). A read that finishes but slowly (over ~0.19 s: the trust window less the schedule) leaves the
+        caches stale for part of each cycle, so some requests wait every cycle; past 0.5 s per read, most ask
+        the database. That is the promise costing time, not a fault: the feed stays `live`.
+        Raises only the caller's own cancellation; a cancelled request does not cancel the read others wait for.
         """
-        if self._failing or not self._loaded or self._last_ok is None or self._writes_applied < self._writes:
+        if (
+            self._stopping
+            or self._failing
+            or not self._loaded
+            or self._last_ok is None
+            or self._writes_applied < self._writes
+        ):
             return False
         if self._refresh is None or self._refresh.done():
             self._refresh = asyncio.create_task(self._refresh_read(), name="revocation-feed-refresh")
             self._refresh.add_done_callback(_consume_result)
             self._refresh_deadline = self._clock() + self._trust_seconds
+        read = self._refresh
         left = self._refresh_deadline - self._clock()
         if left <= 0:
             return False
-        try:
-            async with asyncio.timeout(left):
-                await asyncio.shield(self._refresh)
-        except TimeoutError:
-            return False
-        except Exception:  # logged by catch_up
-            return False
+        # asyncio.wait neither cancels the read on timeout nor raises its failure or cancellation (stop()) here.
+        await asyncio.wait((read,), timeout=left)
+        if not read.done() or read.cancelled() or read.exception() is not None:
+            return False  # still running past the bound, stopped, or failed (logged by catch_up)
         return self.trusted()
 
     async def _refresh_read(self) -> int:
@@ -215,7 +222,7 @@ class RevocationFeed:
             started = self._clock()
             try:
                 async with asyncio.timeout(self._max_staleness):
-                    applied = await self._read_all()
+                    applied, complete = await self._read_all()
             except BaseException as exc:
                 if not isinstance(exc, asyncio.CancelledError):
                     if not self._failing:
@@ -226,20 +233,24 @@ class RevocationFeed:
             if self._failing:
                 log.info("revocation feed readable again", extra={"last_id": self._cursor.last_id})
             self._failing = False
-            self._last_ok = started  # the view is current as of the moment the read began
-            self._writes_applied = max(self._writes_applied, writes)
+            if complete:
+                # The view is current as of the moment the read began. A read that stopped at its batch limit
+                # proves nothing of the kind: rows committed before it began may be among those it left.
+                self._last_ok = started
+                self._writes_applied = max(self._writes_applied, writes)
             await self._maybe_prune(started)
             return applied
 
-    async def _read_all(self) -> int:
+    async def _read_all(self) -> tuple[int, bool]:
+        """Rows applied, and whether nothing was left unread."""
         if not self._loaded:
-            return await self._load_window()
+            return await self._load_window(), True
         done = await self._cursor.catch_up(
             self.source.read, self._apply, self._db_now_ms(), batch=self.source.batch_size, max_batches=_MAX_BATCHES
         )
         if done.more:
             self.source.wake()  # bounded per call; the loop comes straight back for the rest
-        return done.applied
+        return done.applied, not done.more
 
     async def _load_window(self) -> int:
         # The bounds (max id, the window's floor, the database's now) are read before the rows, so a row
