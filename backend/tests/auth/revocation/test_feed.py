@@ -46,6 +46,25 @@ async def update_user(engine: AsyncEngine, user_id: str, **values: object) -> No
         await conn.execute(update(User).where(User.id == user_id).values(**values))
 
 
+def feed_on(
+    database_url: str, clock: Callable[[], float] = time.monotonic, *, max_staleness_seconds: float = 5.0
+) -> RevocationFeed:
+    """A feed of its own on the test database (not the app's), a 965 s window, on `clock`."""
+    return RevocationFeed(
+        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
+        view=RevocationView(window_seconds=965),
+        cache=CredentialCache(),
+        max_staleness_seconds=max_staleness_seconds,
+        clock=clock,
+    )
+
+
+async def hang(*_args: object) -> list[object]:
+    """A feed read that never answers (cancelled by the feed's stop(), or by its own time bound)."""
+    await asyncio.sleep(30)
+    return []
+
+
 async def test_session_deleted_elsewhere_is_revoked_within_one_poll(
     feed: RevocationFeed, elsewhere: AsyncEngine, alice: Actor
 ) -> None:
@@ -149,11 +168,7 @@ async def test_start_loads_the_recent_window_and_resumes_after_the_newest_row(
             )
         )
         newest = (await conn.execute(select(func.max(revocations.c.id)))).scalar_one()
-    restarted = RevocationFeed(
-        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
-        view=RevocationView(window_seconds=965),
-        cache=CredentialCache(),
-    )
+    restarted = feed_on(database_url)
     await restarted.start(first_read_seconds=5)
     try:
         assert restarted.status is FeedStatus.LIVE
@@ -224,21 +239,12 @@ async def test_failed_read_stops_trusting_caches_at_once_and_recovers(
 async def test_hung_read_degrades_after_max_staleness(
     database_url: str, monkeypatch: pytest.MonkeyPatch, alice: Actor
 ) -> None:
-    feed = RevocationFeed(
-        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
-        view=RevocationView(window_seconds=965),
-        cache=CredentialCache(),
-        max_staleness_seconds=0.4,
-    )
+    feed = feed_on(database_url, max_staleness_seconds=0.4)
     await feed.start(first_read_seconds=5)
     try:
         # Live first: on a loaded machine one of the first reads can itself take longer than the 0.4 s bound (the
         # feed then degrades as designed and recovers at the next read in time).
         await eventually(lambda: feed.trusted(), within=5.0)
-
-        async def hang(*_args: object) -> list[object]:
-            await asyncio.sleep(30)
-            return []
 
         monkeypatch.setattr(feed.source, "read", hang)
         took = await eventually(lambda: not feed.trusted(), within=2.0)
@@ -256,13 +262,7 @@ async def test_a_read_under_way_is_not_a_stalled_feed_and_reads_keep_their_rate(
     # must neither count as "stalled" (a cache hit would then yield to the event loop for nothing: half of a
     # loaded worker's requests did) nor push the next read back by its own duration.
     now = [1000.0]
-    feed = RevocationFeed(
-        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
-        view=RevocationView(window_seconds=965),
-        cache=CredentialCache(),
-        poll_interval_seconds=0.25,
-        clock=lambda: now[0],
-    )
+    feed = feed_on(database_url, lambda: now[0])  # the default poll interval, 0.25 s
     waits: list[float] = []
     try:
         await feed.catch_up()  # a good read began at 1000.0
@@ -385,15 +385,6 @@ async def test_a_feed_that_misses_its_schedule_still_refuses_within_one_second(
     assert feed.status is FeedStatus.LIVE  # answered from a fresh read, not by giving up on the feed
 
 
-def feed_on(database_url: str, clock: Callable[[], float]) -> RevocationFeed:
-    return RevocationFeed(
-        FeedSource(create_engine(DatabaseSettings(_env_file=None, database_url=database_url))),
-        view=RevocationView(window_seconds=965),
-        cache=CredentialCache(),
-        clock=clock,
-    )
-
-
 async def test_stale_caches_are_trusted_again_after_one_read_shared_by_every_waiting_request(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -430,10 +421,6 @@ async def test_refresh_does_not_wait_past_a_hung_read(database_url: str, monkeyp
     feed = feed_on(database_url, lambda: time.monotonic() + skew[0])
     try:
         await feed.catch_up()
-
-        async def hang(*_args: object) -> list[object]:
-            await asyncio.sleep(30)
-            return []
 
         monkeypatch.setattr(feed.source, "read", hang)
         skew[0] = TRUST_SECONDS + 0.01  # stale, and the read it would wait for hangs
@@ -481,7 +468,7 @@ async def test_a_read_that_stops_at_its_batch_limit_does_not_make_the_caches_cur
     # batch limit with a revocation behind the rows it read. That read began after the revocation committed, so
     # counting it as "current" would let the caches answer for it.
     monkeypatch.setattr(FeedSource, "batch_size", property(lambda _source: 2))  # 20 batches of 2 rows per read
-    feed = feed_on(database_url, time.monotonic)
+    feed = feed_on(database_url)
     try:
         await feed.catch_up()
         async with elsewhere.begin() as conn:
@@ -507,10 +494,6 @@ async def test_refresh_after_or_during_stop_neither_reads_nor_raises(
     skew = [0.0]
     feed = feed_on(database_url, lambda: time.monotonic() + skew[0])
     await feed.catch_up()
-
-    async def hang(*_args: object) -> list[object]:
-        await asyncio.sleep(30)
-        return []
 
     monkeypatch.setattr(feed.source, "read", hang)
     skew[0] = TRUST_SECONDS + 0.01
