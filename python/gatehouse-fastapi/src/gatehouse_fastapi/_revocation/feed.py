@@ -102,9 +102,14 @@ class RevocationFeed:
     @property
     def status(self) -> FeedStatus:
         """`live` while the feed is loaded, readable and current; else `degraded`."""
+        age = self._age()
+        return FeedStatus.LIVE if age is not None and age <= self._max_staleness else FeedStatus.DEGRADED
+
+    def _age(self) -> float | None:
+        """Seconds since the newest complete good read began; None while not loaded, failing, or never read."""
         if not self._loaded or self._failing or self._last_ok is None:
-            return FeedStatus.DEGRADED
-        return FeedStatus.LIVE if self._clock() - self._last_ok <= self._max_staleness else FeedStatus.DEGRADED
+            return None
+        return self._clock() - self._last_ok
 
     def overdue(self) -> bool:
         """Whether reading has stalled: the last read to complete began more than one and a half poll intervals ago
@@ -121,13 +126,10 @@ class RevocationFeed:
         """Whether a request may be answered from the caches now: the feed is live, covers this process's own
         writes, and its newest good read began at most `TRUST_SECONDS` ago. Else see `refresh`.
         """
-        return (
-            self._writes_applied >= self._writes
-            and self._loaded
-            and not self._failing
-            and self._last_ok is not None
-            and self._clock() - self._last_ok <= self._trust_seconds
-        )
+        if self._writes_applied < self._writes:
+            return False
+        age = self._age()
+        return age is not None and age <= self._trust_seconds
 
     async def refresh(self) -> bool:
         """For a request that found the caches not `trusted`: when their age is the only reason, wait for a read
@@ -141,13 +143,7 @@ class RevocationFeed:
         the database. That is the promise costing time, not a fault: the feed stays `live`.
         Raises only the caller's own cancellation; a cancelled request does not cancel the read others wait for.
         """
-        if (
-            self._stopping
-            or self._failing
-            or not self._loaded
-            or self._last_ok is None
-            or self._writes_applied < self._writes
-        ):
+        if self._stopping or self._writes_applied < self._writes or self._age() is None:
             return False
         if self._refresh is None or self._refresh.done():
             self._refresh = asyncio.create_task(self._refresh_read(), name="revocation-feed-refresh")
