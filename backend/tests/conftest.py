@@ -15,6 +15,8 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from gatehouse_test_support.jwks import JWKS_PATH, JwksServer
+from gatehouse_test_support.processes import EmbeddedPostgres, migrate_auth_tables, start_embedded_postgres
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import DatabaseSettings, Settings
@@ -22,15 +24,11 @@ from app.core.db import Database, create_engine
 from app.main import create_app
 from tests.utils.cleanup import truncate_postgres, truncate_sqlite
 from tests.utils.factories import TEST_SECRET, Actor, make_actor
-from tests.utils.jwks_server import JWKS_PATH, JwksServer
 from tests.utils.pg_roles import backend_url, grant_backend_role, migrate_backend
-from tests.utils.processes import (
-    EmbeddedPostgres,
-    build_auth_server,
-    run_auth_migrations,
-    start_embedded_postgres,
-)
+from tests.utils.processes import build_auth_server
 from tests.utils.services import Service, start_auth_server
+
+pytest_plugins = ("gatehouse_test_support.fixtures",)  # jwks_server, jwks
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,7 +59,7 @@ def postgres() -> Iterator[EmbeddedPostgres]:
 
 def migrate_fresh_database(database_url: str) -> None:
     """Auth tables from the auth server's migration, then the backend's Alembic migrations."""
-    run_auth_migrations(database_url, TEST_SECRET)
+    migrate_auth_tables(database_url, TEST_SECRET)
     migrate_backend(database_url)
 
 
@@ -106,23 +104,6 @@ def database_url(db_kind: str, migrated_url: str, tmp_path: Path, request: pytes
     target = tmp_path / "gatehouse.db"
     shutil.copyfile(migrated_url.removeprefix("sqlite:"), target)
     return f"sqlite:{target}"
-
-
-@pytest.fixture(scope="session")
-def jwks_server() -> Iterator[JwksServer]:
-    """The stand-in JWKS endpoint (a real HTTP server on 127.0.0.1)."""
-    server = JwksServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def jwks(jwks_server: JwksServer) -> JwksServer:
-    """The JWKS server, reset to one key, up, zero fetches."""
-    jwks_server.reset()
-    return jwks_server
 
 
 @pytest.fixture

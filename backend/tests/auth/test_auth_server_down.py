@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import pytest_asyncio
+from gatehouse_test_support.jwks import JWKS_PATH, JwksServer, SigningKey
+from gatehouse_test_support.processes import free_port
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.main import create_app
 from tests.utils.factories import Actor, make_actor
-from tests.utils.jwks_server import JWKS_PATH, JwksServer, SigningKey, free_port
 
 ME = "/api/v1/auth/me"
 TIMEOUT = 0.5

@@ -5,8 +5,7 @@ import subprocess
 
 import pytest
 from gatehouse_fastapi._cookie_signature import bearer_session_token, cookie_value, sign, sign_cookie_value, unsign
-
-from tests.utils.processes import REPO_ROOT
+from gatehouse_test_support.processes import REPO_ROOT
 
 SECRET = b"a-secret-that-is-long-enough-for-tests-0123456789"
 

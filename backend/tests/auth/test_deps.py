@@ -8,13 +8,13 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from gatehouse_fastapi import AuthUser, CurrentPrincipal, require_role
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.waiting import eventually
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import User, UserSession, utcnow
 from tests.utils.factories import TEST_SECRET, Actor, make_actor, make_session
-from tests.utils.jwks_server import JwksServer
-from tests.utils.waiting import eventually
 
 ME = "/api/v1/auth/me"
 NO_CREDENTIAL = 'Bearer realm="gatehouse"'

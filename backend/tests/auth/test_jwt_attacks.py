@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
+from gatehouse_test_support.jwks import JwksServer, SigningKey, b64url, compact
 
 from tests.utils.factories import Actor
-from tests.utils.jwks_server import JwksServer, SigningKey, b64url, compact
 
 Forge = Callable[[JwksServer, Actor], str]
 

@@ -9,6 +9,8 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from gatehouse_fastapi import Principal, require_mfa, require_recent_auth
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.waiting import eventually
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +20,6 @@ from app.main import create_app
 from app.models import UserSession, utcnow
 from tests.conftest import truncate_all
 from tests.utils.factories import Actor, make_actor
-from tests.utils.jwks_server import JwksServer
-from tests.utils.waiting import eventually
 
 MFA = "/test-only/mfa"
 RECENT = "/test-only/recent"

@@ -11,6 +11,7 @@ import pytest_asyncio
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from gatehouse_test_support.processes import migrate_auth_tables
 from sqlalchemy import BigInteger, Boolean, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,7 +21,6 @@ from app.core.db import create_engine
 from app.core.migrate import alembic_config
 from app.models import AUTH_TABLES, Base, Task, UtcDateTime, format_iso_ms, parse_timestamp
 from tests.utils.factories import TEST_SECRET
-from tests.utils.processes import run_auth_migrations
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
@@ -29,7 +29,7 @@ ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 def auth_only_url(fresh_database_url: Callable[[str], str]) -> str:
     """A fresh database holding exactly what `npm run migrate -w auth-server` created."""
     url = fresh_database_url("gatehouse_contract")
-    run_auth_migrations(url, TEST_SECRET)
+    migrate_auth_tables(url, TEST_SECRET)
     return url
 
 

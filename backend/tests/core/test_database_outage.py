@@ -19,6 +19,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from gatehouse_fastapi import current_principal
 from gatehouse_fastapi._database import DatabaseUnavailableError, is_database_unavailable
+from gatehouse_test_support.waiting import eventually
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,6 @@ from app.main import create_app
 from tests.utils.cleanup import truncate_postgres
 from tests.utils.factories import Actor, make_actor, make_session, make_task
 from tests.utils.tcp_proxy import TcpProxy
-from tests.utils.waiting import eventually
 
 Outage = Callable[[], AbstractAsyncContextManager[None]]
 

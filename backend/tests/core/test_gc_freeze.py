@@ -2,9 +2,10 @@
 
 import gc
 
+from gatehouse_test_support.jwks import JwksServer
+
 from app.core.config import Settings
 from app.main import create_app
-from tests.utils.jwks_server import JwksServer
 
 
 async def test_production_app_freezes_the_start_up_heap_once_started(settings: Settings, jwks: JwksServer) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.processes import REPO_ROOT
 
-from tests.utils.jwks_server import JwksServer
-from tests.utils.processes import REPO_ROOT
 from tests.utils.raw_http import RawConnection, chunked, request
 from tests.utils.services import UVICORN_HTTP_PROTOCOL, Service, start_backend_worker
 

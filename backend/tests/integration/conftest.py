@@ -15,13 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import pytest_asyncio
+from gatehouse_test_support.processes import REPO_ROOT, free_port
 
 from app.core.config import Settings
 from app.main import create_app
 from tests.utils.factories import TEST_SECRET
-from tests.utils.jwks_server import free_port
 from tests.utils.pg_roles import backend_url, migrate_backend
-from tests.utils.processes import REPO_ROOT, build_auth_server
+from tests.utils.processes import build_auth_server
 
 ADMIN_EMAIL = "root@gatehouse.test"
 PASSWORD = "correct horse battery staple 42"

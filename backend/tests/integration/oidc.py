@@ -6,9 +6,9 @@ import subprocess
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
+from gatehouse_test_support.processes import REPO_ROOT
 
 from tests.integration.conftest import _stop
-from tests.utils.processes import REPO_ROOT
 
 LAUNCHER = REPO_ROOT / "auth-server" / "test" / "support" / "oidc-provider.ts"
 TSX = REPO_ROOT / "node_modules" / ".bin" / "tsx"

@@ -18,6 +18,7 @@ import jwt
 import pytest
 import pytest_asyncio
 from alembic import command
+from gatehouse_test_support.processes import REPO_ROOT, free_port
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -27,8 +28,6 @@ from app.core.migrate import alembic_config
 from app.main import create_app
 from tests.integration.conftest import wait_until_healthy
 from tests.utils.factories import TEST_SECRET
-from tests.utils.jwks_server import free_port
-from tests.utils.processes import REPO_ROOT
 from tests.utils.services import Service, start_auth_server
 
 ME = "/api/v1/auth/me"

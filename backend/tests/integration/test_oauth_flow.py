@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import pytest_asyncio
+from gatehouse_test_support.processes import free_port
 
 from app.core.config import Settings
 from app.main import create_app
 from tests.integration.conftest import AuthServer, _stop, launch_auth_server, sign_up_and_verify
 from tests.integration.oidc import CLIENT, FRONTEND, credentials, provider_sign_in, start_provider
 from tests.utils.factories import TEST_SECRET
-from tests.utils.jwks_server import free_port
 from tests.utils.pg_roles import backend_url
 
 

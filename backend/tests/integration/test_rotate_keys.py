@@ -8,10 +8,10 @@ import subprocess
 
 import httpx
 import jwt
+from gatehouse_test_support.processes import REPO_ROOT
 
 from tests.integration.conftest import AuthServer, sign_in, sign_up_and_verify
 from tests.utils.factories import TEST_SECRET
-from tests.utils.processes import REPO_ROOT
 
 ME = "/api/v1/auth/me"
 

@@ -12,9 +12,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 from alembic import command
+from gatehouse_test_support.processes import REPO_ROOT
 
 from app.core.migrate import alembic_config
-from tests.utils.processes import REPO_ROOT
 
 BACKEND_ROLE = "gatehouse_backend"
 BACKEND_PASSWORD = "gatehouse-backend-test"

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
+from gatehouse_test_support.processes import REPO_ROOT, free_port
 
 from tests.utils.factories import TEST_SECRET
-from tests.utils.jwks_server import free_port
 from tests.utils.pg_roles import as_backend
-from tests.utils.processes import REPO_ROOT
 
 BACKEND_DIR = REPO_ROOT / "backend"
 

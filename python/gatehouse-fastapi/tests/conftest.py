@@ -16,13 +16,16 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.processes import EmbeddedPostgres, migrate_auth_tables, start_embedded_postgres
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gatehouse_fastapi import Gatehouse, Schema, Tuning
 from gatehouse_fastapi._database import create_engine
-from tests.support.jwks_server import JwksServer
-from tests.support.processes import EmbeddedPostgres, gatehouse_migrate, start_embedded_postgres, stock_migrate
+from tests.support.processes import stock_migrate
 from tests.support.rows import TEST_SECRET, AuthRows
+
+pytest_plugins = ("gatehouse_test_support.fixtures",)  # jwks_server, jwks
 
 LAYOUTS = {"gatehouse": Schema.gatehouse(), "better-auth": Schema.better_auth(), "better-auth-core": Schema()}
 """`better-auth-core`: stock better-auth without the admin plugin (no role, ban or impersonation columns)."""
@@ -70,7 +73,7 @@ class Templates:
             else:
                 url = await self.postgres.create_database(f"template_{layout.replace('-', '_')}")
             if layout == "gatehouse":
-                gatehouse_migrate(url, TEST_SECRET)
+                migrate_auth_tables(url, TEST_SECRET)
             else:
                 stock_migrate(url, admin=layout == "better-auth")
             self._made[key] = url
@@ -127,23 +130,6 @@ async def db(request: pytest.FixtureRequest, make_db: Any) -> TestDb:
     kind, layout = getattr(request, "param", ("sqlite", "gatehouse"))
     made: TestDb = await make_db(kind, layout)
     return made
-
-
-@pytest.fixture(scope="session")
-def jwks_server() -> Iterator[JwksServer]:
-    """The stand-in JWKS endpoint (a real HTTP server on 127.0.0.1)."""
-    server = JwksServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def jwks(jwks_server: JwksServer) -> JwksServer:
-    """The JWKS server, reset to one key, up, zero fetches."""
-    jwks_server.reset()
-    return jwks_server
 
 
 def gatehouse_for(db: TestDb, jwks: JwksServer, **overrides: Any) -> Gatehouse:

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from tests.support.jwks_server import free_port
-from tests.support.processes import REPO_ROOT, EmbeddedPostgres
+from gatehouse_test_support.processes import REPO_ROOT, EmbeddedPostgres, free_port
 
 PACKAGE = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "fastapi-app"

@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.processes import EmbeddedPostgres
+from gatehouse_test_support.waiting import eventually
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -20,9 +23,6 @@ from gatehouse_fastapi._database import (
 )
 from tests.conftest import TestDb, gatehouse_for
 from tests.support.apps import protected_app
-from tests.support.jwks_server import JwksServer
-from tests.support.processes import EmbeddedPostgres
-from tests.support.waiting import eventually
 
 _names = count()
 

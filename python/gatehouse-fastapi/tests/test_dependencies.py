@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from gatehouse_test_support.jwks import JwksServer, SigningKey
+from gatehouse_test_support.waiting import eventually
 
 from gatehouse_fastapi._cli import run as cli
 from gatehouse_fastapi._time import utcnow
 from tests.conftest import ALL_DATABASES, TestDb, gatehouse_for
 from tests.support.apps import protected_app
-from tests.support.jwks_server import JwksServer, SigningKey
 from tests.support.rows import Actor
-from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.parametrize("db", ALL_DATABASES, indirect=True)
 

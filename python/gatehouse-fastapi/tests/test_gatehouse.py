@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.processes import free_port
 from starlette.requests import Request
 
 from gatehouse_fastapi import (
@@ -27,7 +29,6 @@ from gatehouse_fastapi import (
 )
 from gatehouse_fastapi._errors import bearer_challenge
 from tests.conftest import SQLITE_LAYOUTS, TestDb, gatehouse_for
-from tests.support.jwks_server import JwksServer, free_port
 from tests.support.rows import TEST_SECRET
 
 BASE: dict[str, Any] = {"auth_url": "http://127.0.0.1:1", "secret": TEST_SECRET, "database_url": "sqlite:/tmp/x.db"}

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import pytest_asyncio
+from gatehouse_test_support.jwks import JWKS_PATH, JwksServer, SigningKey
+from gatehouse_test_support.processes import free_port
 
 from gatehouse_fastapi._jwks_cache import JwksCache
-from tests.support.jwks_server import JWKS_PATH, JwksServer, SigningKey, free_port
 
 
 class FakeClock:

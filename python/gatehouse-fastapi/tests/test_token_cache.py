@@ -9,11 +9,11 @@ import httpx
 import jwt
 import pytest
 import pytest_asyncio
+from gatehouse_test_support.jwks import JWKS_PATH, JwksServer, SigningKey
 
 from gatehouse_fastapi._jwks_cache import JwksCache
 from gatehouse_fastapi._jwt_verify import JwtClaims, JwtVerifier
 from gatehouse_fastapi._token_cache import VerifiedTokenCache
-from tests.support.jwks_server import JWKS_PATH, JwksServer, SigningKey
 
 
 def claims(expires_at: float, sub: str = "u1") -> JwtClaims:

@@ -7,13 +7,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from gatehouse_test_support.jwks import JwksServer
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuthEvent, utcnow
 from app.services.events import EXPORT_BATCH
 from tests.utils.factories import Actor
-from tests.utils.jwks_server import JwksServer
 
 EVENTS = "/api/v1/admin/events"
 

@@ -1,10 +1,10 @@
 """GET /auth/session, /auth/me, /auth/accounts."""
 
 import httpx
+from gatehouse_test_support.jwks import JwksServer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.utils.factories import Actor, make_account
-from tests.utils.jwks_server import JwksServer
 
 
 async def test_session_returns_session_and_user_without_token(client: httpx.AsyncClient, alice: Actor) -> None:

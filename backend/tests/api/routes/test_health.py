@@ -2,10 +2,10 @@
 
 import httpx
 import pytest
+from gatehouse_test_support.processes import free_port
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.utils.jwks_server import free_port
 
 
 async def test_health_ok(client: httpx.AsyncClient) -> None:

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.processes import free_port
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +16,6 @@ from app.core.config import Settings
 from app.main import create_app
 from app.models import AuthEvent, User
 from tests.utils.factories import Actor
-from tests.utils.jwks_server import JwksServer, free_port
 
 USERS = "/api/v1/users"
 

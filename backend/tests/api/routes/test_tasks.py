@@ -6,13 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
+from gatehouse_test_support.jwks import JwksServer
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Task, User
 from app.services.tasks import _SQL
 from tests.utils.factories import Actor, make_actor, make_task
-from tests.utils.jwks_server import JwksServer
 
 TASKS = "/api/v1/tasks"
 

@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from gatehouse_test_support.jwks import JwksServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import UserSession, utcnow
 from tests.utils.factories import Actor, make_session, make_user
-from tests.utils.jwks_server import JwksServer
 
 USERS = "/api/v1/users"
 

@@ -19,6 +19,8 @@ from gatehouse_fastapi._revocation import (
 )
 from gatehouse_fastapi._revocation.feed import TRUST_SECONDS
 from gatehouse_fastapi._revocation.rows import revocations
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.waiting import count_queries, eventually
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -26,8 +28,6 @@ from app.core.config import DatabaseSettings
 from app.core.db import create_engine
 from app.models import Account, User, UserSession, utcnow
 from tests.utils.factories import Actor, make_account, make_session
-from tests.utils.jwks_server import JwksServer
-from tests.utils.waiting import count_queries, eventually
 
 ME = "/api/v1/auth/me"
 

@@ -13,8 +13,7 @@ from gatehouse_fastapi._revocation.cursor import (
     InvalidFeedPositionError,
     window_floor,
 )
-
-from tests.utils.processes import REPO_ROOT
+from gatehouse_test_support.processes import REPO_ROOT
 
 VECTORS_PATH = REPO_ROOT / "contract" / "feed-cursor-vectors.json"
 CASES: list[dict[str, Any]] = json.loads(VECTORS_PATH.read_text())["cases"]

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 import httpx
 from gatehouse_fastapi._revocation import CredentialCache, FeedSource, FeedStatus, RevocationFeed, RevocationView
 from gatehouse_fastapi._time import utcnow
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.waiting import eventually
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,8 +19,6 @@ from app.core.db import create_engine
 from app.main import create_app
 from app.models import UserSession
 from tests.utils.factories import Actor
-from tests.utils.jwks_server import JwksServer
-from tests.utils.waiting import eventually
 
 ME = "/api/v1/auth/me"
 

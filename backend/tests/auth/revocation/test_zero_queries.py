@@ -5,13 +5,13 @@ through its own connection, which is the point: its cost does not grow with traf
 import httpx
 import pytest
 from gatehouse_fastapi._revocation import RevocationFeed
+from gatehouse_test_support.jwks import JwksServer
+from gatehouse_test_support.waiting import count_queries, eventually
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models import User
 from tests.utils.factories import Actor
-from tests.utils.jwks_server import JwksServer
-from tests.utils.waiting import count_queries, eventually
 
 ME = "/api/v1/auth/me"
 

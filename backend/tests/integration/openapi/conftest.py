@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from gatehouse_test_support.processes import free_port
 
 from tests.integration.conftest import AuthServer, SignedIn, _stop, launch_auth_server, sign_in, sign_up_and_verify
 from tests.integration.oidc import CLIENT, FRONTEND, start_provider
-from tests.utils.jwks_server import free_port
 
 ADMIN = "openapi-admin@example.com"
 USER = "openapi-user@example.com"

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from gatehouse_test_support.processes import free_port
 
 from tests.integration.conftest import _stop, wait_until_healthy
 from tests.integration.oidc import FRONTEND
 from tests.integration.openapi.conftest import FUZZ_ADMIN, FUZZ_USER, OpenApiStack, auth_client, person
 from tests.integration.openapi.fuzz import FuzzReport, Identity, fuzz
 from tests.utils.factories import TEST_SECRET
-from tests.utils.jwks_server import free_port
 from tests.utils.pg_roles import backend_url as backend_database_url
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261129"))

@@ -1,92 +1,13 @@
-"""Real helper processes: embedded PostgreSQL, and better-auth's own schema migrations (Gatehouse's and stock)."""
+"""better-auth's own schema migrations for the package's tests: Gatehouse's (through the auth server) and stock
+better-auth's. The PostgreSQL server and the other shared helpers are gatehouse_test_support's."""
 
-import json
 import os
-import select
 import subprocess
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
+from gatehouse_test_support.processes import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 SUPPORT = Path(__file__).resolve().parent
-
-
-@dataclass
-class EmbeddedPostgres:
-    """A running `scripts/embedded-pg.mjs`: the URL of its `gatehouse` database and the process."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def database_url(self, name: str) -> str:
-        """URL of another database on the same server."""
-        return self.url.rsplit("/", 1)[0] + f"/{name}"
-
-    async def create_database(self, name: str, *, template: str | None = None) -> str:
-        """Create a database (a copy of `template` if given, which must have no connections) and return its URL."""
-        conn = await asyncpg.connect(self.url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            suffix = f' TEMPLATE "{template}"' if template else ""
-            await conn.execute(f'CREATE DATABASE "{name}"{suffix}')
-        finally:
-            await conn.close()
-        return self.database_url(name)
-
-    async def drop_database(self, name: str) -> None:
-        """Drop a database, closing its connections."""
-        conn = await asyncpg.connect(self.url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    def stop(self) -> None:
-        """Close its stdin (it stops and deletes its data) and wait; SIGTERM/SIGKILL as fallbacks."""
-        if self.process.poll() is not None:
-            return
-        try:
-            if self.process.stdin:
-                self.process.stdin.close()
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_embedded_postgres(timeout: float = 90.0) -> EmbeddedPostgres:
-    """Start a throwaway PostgreSQL and wait (bounded) for its ready line."""
-    process = subprocess.Popen(
-        ["node", str(REPO_ROOT / "scripts" / "embedded-pg.mjs")],
-        cwd=REPO_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    buffer = b""
-    while b"\n" not in buffer:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or process.poll() is not None:
-            process.kill()
-            process.wait()
-            raise RuntimeError("embedded PostgreSQL did not start")
-        ready, _, _ = select.select([process.stdout], [], [], remaining)
-        if ready:
-            chunk = os.read(process.stdout.fileno(), 4096)
-            if chunk:
-                buffer += chunk
-    info = json.loads(buffer.split(b"\n", 1)[0])
-    return EmbeddedPostgres(url=info["url"], process=process)
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
@@ -95,12 +16,6 @@ def _run(command: list[str], env: dict[str, str]) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
-
-
-def gatehouse_migrate(database_url: str, secret: str) -> None:
-    """Gatehouse's schema, exactly as its auth server creates it (`npm run migrate -w auth-server`)."""
-    env = {"DATABASE_URL": database_url, "BETTER_AUTH_SECRET": secret, "NODE_ENV": "test", "LOG_LEVEL": "warn"}
-    _run(["npm", "run", "--silent", "migrate", "-w", "auth-server"], env)
 
 
 def stock_migrate(database_url: str, *, admin: bool = True) -> None:

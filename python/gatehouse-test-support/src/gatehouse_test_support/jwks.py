@@ -6,7 +6,6 @@ It stands in for the auth server's `/api/auth/jwks` in unit tests: same URL path
 
 import base64
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -98,7 +97,7 @@ class JwksServer:
         self,
         *,
         sub: str,
-        sid: str,
+        sid: str | None,
         claims: dict[str, Any] | None = None,
         headers: dict[str, Any] | None = None,
         key: SigningKey | None = None,
@@ -132,11 +131,3 @@ def b64url(data: bytes) -> str:
 def compact(header: dict[str, Any], payload: dict[str, Any], signature: bytes = b"") -> str:
     """Assemble a compact JWS by hand (for tokens no honest library would produce)."""
     return ".".join([b64url(json.dumps(header).encode()), b64url(json.dumps(payload).encode()), b64url(signature)])
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

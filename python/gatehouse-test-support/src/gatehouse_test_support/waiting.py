@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 async def eventually(check: Callable[[], bool | Awaitable[bool]], *, within: float = 1.0, step: float = 0.01) -> float:
     """Poll `check` until it is true; returns the seconds it took. Fails after `within` seconds (never loops
-    forever)."""
+    forever).
+    """
     started = time.monotonic()
     while True:
         result = check()
@@ -35,6 +36,7 @@ class QueryLog:
         return len(self.statements)
 
     def clear(self) -> None:
+        """Forget the statements recorded so far."""
         self.statements.clear()
 
 
