@@ -47,6 +47,7 @@ def gatehouse(settings: Settings, *, engine: AsyncEngine, http: httpx.AsyncClien
         cookie_prefix=settings.auth_cookie_prefix,
         secure_cookies=settings.auth_secure_cookies,
         admin_require_mfa=settings.admin_require_mfa,
+        trusted_origins=settings.cors_origins,  # the web app's pages; cookie-authenticated writes from others: 403
         jwt_max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
         require_sid_claim=True,  # the auth server's definePayload always adds it
         http=http,

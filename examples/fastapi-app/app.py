@@ -4,6 +4,9 @@ Run it next to a Gatehouse (or stock better-auth) auth server:
 
     AUTH_URL=http://localhost:3000 BETTER_AUTH_SECRET=... DATABASE_URL=sqlite:/path/to/auth.db \\
         uvicorn app:app --port 8001
+
+TRUSTED_ORIGINS (comma-separated, e.g. https://app.example.com) names the web pages that may write with the session
+cookie; a cookie-authenticated write from any other origin is refused (403 INVALID_ORIGIN).
 """
 
 import os
@@ -18,6 +21,7 @@ auth = Gatehouse(
     auth_url=os.environ["AUTH_URL"],
     secret=os.environ["BETTER_AUTH_SECRET"],
     database_url=os.environ["DATABASE_URL"],
+    trusted_origins=[origin for origin in os.environ.get("TRUSTED_ORIGINS", "").split(",") if origin],
 )
 app = FastAPI(title="Notes", lifespan=auth.lifespan, exception_handlers=auth.exception_handlers)
 

@@ -1,7 +1,7 @@
 import { APIError, originCheckMiddleware } from "better-auth/api";
 import type { MiddlewareHandler } from "hono";
 import type { Auth } from "../auth.js";
-import type { ErrorBody } from "../errors.js";
+import { type ErrorBody, ErrorCode } from "../errors.js";
 
 /** Methods better-auth's origin check lets through (it returns at once for these). */
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -35,7 +35,7 @@ export function betterAuthOriginCheck(auth: Auth): MiddlewareHandler {
       if (!(err instanceof APIError)) throw err;
       const body = err.body as Partial<ErrorBody> | undefined;
       return c.json<ErrorBody>(
-        { code: body?.code ?? "INVALID_ORIGIN", message: body?.message ?? "Invalid origin." },
+        { code: body?.code ?? ErrorCode.INVALID_ORIGIN, message: body?.message ?? "Invalid origin." },
         err.statusCode as 403,
       );
     }

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
-from gatehouse_fastapi import error_codes
+from gatehouse_fastapi import SAFE_METHODS, error_codes
 from pydantic.json_schema import models_json_schema
 
 from app.api.deps import get_db, get_identity
@@ -80,7 +80,11 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(dependency)
 
 
-def _implied_codes(route: RouteContext) -> set[ErrorCode]:
+_ORIGIN_CODES = {ErrorCode.INVALID_ORIGIN, ErrorCode.MISSING_OR_NULL_ORIGIN}
+"""Answered only to a state-changing method (gatehouse-fastapi's origin check for the session cookie)."""
+
+
+def _implied_codes(route: RouteContext, method: str) -> set[ErrorCode]:
     calls = set(_calls(route.dependant))
     codes = {ErrorCode.INTERNAL_ERROR, ErrorCode.HEADERS_TOO_LARGE}  # any request may carry too large a head
     credential = False
@@ -88,6 +92,8 @@ def _implied_codes(route: RouteContext) -> set[ErrorCode]:
         answered = error_codes(call)
         codes.update(answered)
         credential = credential or bool(answered)
+    if method in SAFE_METHODS:
+        codes -= _ORIGIN_CODES
     if credential or get_db in calls:  # a credential may need the database to be checked
         codes.add(ErrorCode.DATABASE_UNAVAILABLE)
     if get_identity in calls:  # the change is made by the auth server
@@ -97,9 +103,9 @@ def _implied_codes(route: RouteContext) -> set[ErrorCode]:
     return codes
 
 
-def _complete_operation(operation: dict[str, Any], route: RouteContext) -> None:
+def _complete_operation(operation: dict[str, Any], route: RouteContext, method: str) -> None:
     responses: dict[str, Any] = operation["responses"]
-    codes = _implied_codes(route)
+    codes = _implied_codes(route, method)
     if responses.pop("422", None) is not None:  # FastAPI's own validation answer is replaced by our 400
         codes.add(ErrorCode.VALIDATION_ERROR)
     declared = {ErrorCode(code) for response in responses.values() for code in response.get("x-error-codes", [])}
@@ -128,7 +134,7 @@ def complete_schema(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]
         for method in route.methods or ():
             operation = schema["paths"].get(route.path_format, {}).get(method.lower())
             if operation is not None:
-                _complete_operation(operation, route)
+                _complete_operation(operation, route, method)
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):

@@ -65,7 +65,7 @@ def test_errors_follow_from_dependencies_and_routes(document: dict[str, Any]) ->
     assert codes("/api/v1/tasks/{task_id}", "patch") == {
         "400": ["INVALID_JSON", "VALIDATION_ERROR"],
         "401": ["UNAUTHORIZED"],
-        "403": ["BANNED_USER", "EMAIL_NOT_VERIFIED"],
+        "403": ["BANNED_USER", "EMAIL_NOT_VERIFIED", "INVALID_ORIGIN", "MISSING_OR_NULL_ORIGIN"],
         "404": ["TASK_NOT_FOUND"],
         "413": ["PAYLOAD_TOO_LARGE"],
         "415": ["UNSUPPORTED_MEDIA_TYPE"],
@@ -73,6 +73,8 @@ def test_errors_follow_from_dependencies_and_routes(document: dict[str, Any]) ->
         "500": ["INTERNAL_ERROR"],
         "503": ["DATABASE_UNAVAILABLE"],
     }
+    # The origin check for the session cookie answers only state-changing methods.
+    assert codes("/api/v1/tasks/{task_id}", "get")["403"] == ["BANNED_USER", "EMAIL_NOT_VERIFIED"]
     # MFA_REQUIRED: with ADMIN_REQUIRE_MFA every admin route needs a second factor.
     assert codes("/api/v1/admin/events", "get")["403"] == ["BANNED_USER", "FORBIDDEN", "MFA_REQUIRED"]
     role = codes("/api/v1/users/{user_id}/role", "put")

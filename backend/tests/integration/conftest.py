@@ -141,7 +141,9 @@ async def auth(auth_server: AuthServer) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest_asyncio.fixture
 async def backend(auth_server: AuthServer) -> AsyncIterator[httpx.AsyncClient]:
-    """The backend, in-process, configured like production against the auth server."""
+    """The backend, in-process, configured like production against the auth server. Like the `auth` client, it
+    sends the web app's origin (CORS_ORIGINS) as `Origin`, as a browser on the app's pages does: a write that the
+    session cookie authenticates is refused without a trusted one (403 MISSING_OR_NULL_ORIGIN)."""
     settings = Settings(
         _env_file=None,
         environment="test",
@@ -152,7 +154,11 @@ async def backend(auth_server: AuthServer) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://backend") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://backend",
+            headers={"Origin": settings.cors_origins[0]},
+        ) as http,
     ):
         yield http
 

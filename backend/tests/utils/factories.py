@@ -12,6 +12,8 @@ from app.models import Account, Task, User, UserSession, utcnow
 
 TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 COOKIE_NAME = "better-auth.session_token"
+WEB_ORIGIN = "http://localhost:5173"
+"""The web app's origin in the tests' settings (CORS_ORIGINS' default): the page a browser writes from."""
 _ALPHABET = string.ascii_letters + string.digits
 
 
@@ -43,6 +45,11 @@ class Actor:
     def cookie(self, name: str = COOKIE_NAME) -> dict[str, str]:
         """The signed session cookie, URL-encoded as better-call sets it."""
         return {"Cookie": f"{name}={sign_cookie_value(self.token, TEST_SECRET.encode())}"}
+
+    def browser(self) -> dict[str, str]:
+        """The session cookie as a browser on the web app's pages sends it: with the app's `Origin`, which a
+        cookie-authenticated write needs (403 INVALID_ORIGIN / MISSING_OR_NULL_ORIGIN otherwise)."""
+        return {**self.cookie(), "Origin": WEB_ORIGIN}
 
 
 async def make_user(

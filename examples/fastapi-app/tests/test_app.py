@@ -168,6 +168,17 @@ class ExampleAgainstAuthServer(unittest.IsolatedAsyncioTestCase):
         for kind, headers in user.credentials().items():  # the JWT itself is still within its exp
             self.assertEqual((await self.app.get("/me", headers=headers)).status_code, 401, kind)
 
+    async def test_cookie_writes_from_another_origin_are_refused(self) -> None:
+        user = await self.signed_in()
+        cookie = user.credentials()["cookie"]
+        for origin, code in (({"Origin": "https://evil.example"}, "INVALID_ORIGIN"), ({}, "MISSING_OR_NULL_ORIGIN")):
+            response = await self.app.post("/notes", json={"text": "forged"}, headers={**cookie, **origin})
+            self.assertEqual((response.status_code, response.json()["code"]), (403, code))
+        by_jwt = await self.app.post(
+            "/notes", json={"text": "x"}, headers={**user.credentials()["jwt"], "Origin": "https://evil.example"}
+        )
+        self.assertNotEqual(by_jwt.json().get("code"), "INVALID_ORIGIN")  # Bearer credentials are not checked
+
     async def test_verified_email_and_roles_gate_routes(self) -> None:
         user = await self.signed_in()
         headers = user.credentials()["jwt"]

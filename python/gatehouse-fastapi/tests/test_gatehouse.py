@@ -222,7 +222,12 @@ async def test_dependencies_resolve_the_caller_once_per_request(
 
 
 def test_error_codes_document_each_dependency() -> None:
-    assert error_codes(current_user) == (ErrorCode.UNAUTHORIZED, ErrorCode.BANNED_USER)
+    assert error_codes(current_user) == (
+        ErrorCode.UNAUTHORIZED,
+        ErrorCode.BANNED_USER,
+        ErrorCode.INVALID_ORIGIN,
+        ErrorCode.MISSING_OR_NULL_ORIGIN,
+    )
     assert ErrorCode.EMAIL_NOT_VERIFIED in error_codes(verified_user)
     assert ErrorCode.FORBIDDEN in error_codes(admin_user)
     assert ErrorCode.FORBIDDEN in error_codes(require_role("editor"))

@@ -484,7 +484,7 @@ export interface components {
          * @description Every error code either service answers with, in `{code, message}` bodies.
          * @enum {string}
          */
-        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_EMAIL" | "INVALID_ROLE" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "PASSWORD_TOO_COMMON" | "CANNOT_BAN_SELF" | "ADMIN_SESSION_NOT_FOUND" | "CANNOT_CHANGE_OWN_ROLE" | "CANNOT_REVOKE_CURRENT_SESSION" | "UNAUTHORIZED" | "INVALID_EMAIL_OR_PASSWORD" | "FORBIDDEN" | "BANNED_USER" | "EMAIL_NOT_VERIFIED" | "MFA_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "TASK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "AUTH_SERVER_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_EMAIL" | "INVALID_ROLE" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "PASSWORD_TOO_COMMON" | "CANNOT_BAN_SELF" | "ADMIN_SESSION_NOT_FOUND" | "CANNOT_CHANGE_OWN_ROLE" | "CANNOT_REVOKE_CURRENT_SESSION" | "UNAUTHORIZED" | "INVALID_EMAIL_OR_PASSWORD" | "FORBIDDEN" | "BANNED_USER" | "EMAIL_NOT_VERIFIED" | "MFA_REQUIRED" | "REAUTHENTICATION_REQUIRED" | "INVALID_ORIGIN" | "MISSING_OR_NULL_ORIGIN" | "NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "TASK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "AUTH_SERVER_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
         /**
          * HealthStatus
          * @description Health response body. `revocation_feed`: `live` (the backend answers from its caches, kept current by the
@@ -1352,7 +1352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1537,7 +1537,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1639,7 +1639,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1729,7 +1729,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2002,7 +2002,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2109,7 +2109,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2212,7 +2212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2301,7 +2301,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2480,7 +2480,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2555,7 +2555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request authenticated by the session cookie (any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null`. */
             403: {
                 headers: {
                     [name: string]: unknown;

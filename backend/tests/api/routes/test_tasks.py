@@ -34,7 +34,7 @@ async def test_create_task_returns_201(client: httpx.AsyncClient, alice: Actor) 
 async def test_create_task_with_jwt_and_cookie(client: httpx.AsyncClient, jwks: JwksServer, alice: Actor) -> None:
     token = jwks.mint(sub=alice.user.id, sid=alice.session.id)
     by_jwt = await client.post(TASKS, json={"title": "jwt"}, headers={"Authorization": f"Bearer {token}"})
-    by_cookie = await client.post(TASKS, json={"title": "cookie"}, headers=alice.cookie())
+    by_cookie = await client.post(TASKS, json={"title": "cookie"}, headers=alice.browser())
     assert by_jwt.status_code == by_cookie.status_code == 201
 
 

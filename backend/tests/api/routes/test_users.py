@@ -175,7 +175,7 @@ async def test_admin_route_as_non_admin_returns_403(
 ) -> None:
     url = path.format(other=bob.user.id, other_session=bob.session.id)
     jwt = {"Authorization": f"Bearer {jwks.mint(sub=alice.user.id, sid=alice.session.id, claims={'role': 'admin'})}"}
-    for headers in (alice.bearer(), alice.cookie(), jwt):
+    for headers in (alice.bearer(), alice.browser(), jwt):
         response = await client.request(method, url, json=body, headers=headers)
         assert response.status_code == 403, (method, url, response.text)
         assert response.json()["code"] == "FORBIDDEN"

@@ -43,14 +43,15 @@ class Cluster:
 
     def backend_worker(self, name: str, **extra: str) -> Service:
         """One more worker on this deployment (not yet waited for); the caller stops it. `extra` overrides its
-        environment: a DATABASE_URL there is used as given (e.g. another role), not turned into the backend's."""
+        environment: a DATABASE_URL there is used as given (e.g. another role), not turned into the backend's.
+        Its trusted browser origin (CORS_ORIGINS) is the deployment's public URL, where its pages are served."""
         return start_backend_worker(
             name=name,
             database_url=self.database_url,
             auth_url=self.public_url,
             jwks_url=f"{self.public_url}/api/auth/jwks",
             log_dir=self.log_dir,
-            extra=extra,
+            extra={"CORS_ORIGINS": self.public_url, **extra},
         )
 
 

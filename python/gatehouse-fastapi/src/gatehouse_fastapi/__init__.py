@@ -29,10 +29,12 @@ from gatehouse_fastapi._deps import (
 from gatehouse_fastapi._errors import AuthError, auth_error_handler, database_unavailable_handler
 from gatehouse_fastapi._gatehouse import Gatehouse, GatehouseStatus, RevocationMode
 from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session, parse_amr, parse_roles
+from gatehouse_fastapi._origin import SAFE_METHODS
 from gatehouse_fastapi._schema import Schema
 from gatehouse_fastapi._tuning import Tuning
 
 __all__ = [
+    "SAFE_METHODS",
     "AdminUser",
     "AuditEventType",
     "AuthError",

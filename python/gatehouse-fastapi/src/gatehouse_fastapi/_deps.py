@@ -16,7 +16,8 @@ from starlette.requests import HTTPConnection
 
 from gatehouse_fastapi._contract import ErrorCode
 from gatehouse_fastapi._errors import AuthError
-from gatehouse_fastapi._models import AuthUser, Principal
+from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal
+from gatehouse_fastapi._origin import origin_refusal
 from gatehouse_fastapi._time import utcnow
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ async def _principal(connection: HTTPConnection, *, required: bool) -> Principal
     if cached is None:
         principal = await gatehouse.authenticate(connection)
         if principal is not None:
+            if principal.credential is CredentialKind.COOKIE:  # the one credential a browser sends by itself
+                refusal = origin_refusal(connection, gatehouse.trusted_origins)
+                if refusal is not None:
+                    raise AuthError(*refusal, realm=gatehouse.realm)
             if principal.user.is_banned(utcnow()):
                 raise AuthError.forbidden(ErrorCode.BANNED_USER, "This account is banned.", realm=gatehouse.realm)
             connection.scope[_SCOPE_KEY] = principal
@@ -89,13 +94,20 @@ def _forbidden(connection: HTTPConnection, code: ErrorCode, message: str) -> Aut
 
 # Each dependency is one flat function of the connection: nested FastAPI dependencies cost more per request than
 # the whole cached credential check.
-_AUTHENTICATED = (ErrorCode.UNAUTHORIZED, ErrorCode.BANNED_USER)
+_AUTHENTICATED = (
+    ErrorCode.UNAUTHORIZED,
+    ErrorCode.BANNED_USER,
+    ErrorCode.INVALID_ORIGIN,  # a session cookie on a state-changing request from an untrusted origin
+    ErrorCode.MISSING_OR_NULL_ORIGIN,
+)
 
 
 @_documents(*_AUTHENTICATED)
 async def current_principal(connection: HTTPConnection) -> Principal:
     """The authenticated, unbanned caller with their session. Raises `AuthError` 401 `UNAUTHORIZED` (no,
-    invalid, expired or revoked credential) or 403 `BANNED_USER` (a ban in force).
+    invalid, expired or revoked credential), 403 `BANNED_USER` (a ban in force), or 403 `INVALID_ORIGIN` /
+    `MISSING_OR_NULL_ORIGIN` (the session cookie on a state-changing request or WebSocket handshake whose
+    `Origin` is not trusted: `Gatehouse(trusted_origins=...)`).
     """
     principal = await _principal(connection, required=True)
     assert principal is not None

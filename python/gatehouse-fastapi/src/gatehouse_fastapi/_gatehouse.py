@@ -20,6 +20,7 @@ from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handl
 from gatehouse_fastapi._jwks_cache import JwksCache
 from gatehouse_fastapi._jwt_verify import JwtVerifier
 from gatehouse_fastapi._models import AuthUser, Principal
+from gatehouse_fastapi._origin import trusted_origin_set
 from gatehouse_fastapi._revocation import (
     CachedSessionChecks,
     CredentialCache,
@@ -99,6 +100,12 @@ class Gatehouse:
       cache sizes and feed timing (`Tuning`).
     - `admin_require_mfa`: Gatehouse's `ADMIN_REQUIRE_MFA`; `AdminUser` then also needs a session authenticated
       with a second factor (403 `MFA_REQUIRED`), as the auth server's own admin routes do.
+    - `trusted_origins`: the origins (`https://app.example.com`) whose pages may make state-changing requests
+      authenticated by the session cookie, as better-auth's `trustedOrigins`; the request's own origin is always
+      trusted. Such a request (any method but GET, HEAD and OPTIONS, and every WebSocket handshake) from another
+      origin is refused with 403 `INVALID_ORIGIN`, one without `Origin` or `Referer` with 403
+      `MISSING_OR_NULL_ORIGIN` (better-auth's origin check; see `_origin.py`). Bearer credentials are not checked:
+      a browser never adds them by itself.
 
     Raises ValueError at construction for bad configuration (fail fast, before the app serves anything).
     """
@@ -127,6 +134,7 @@ class Gatehouse:
         http: httpx.AsyncClient | None = None,
         tuning: Tuning | None = None,
         admin_require_mfa: bool = False,
+        trusted_origins: Iterable[str] = (),
     ) -> None:
         if not auth_url.startswith(("http://", "https://")):
             raise ValueError("auth_url must be an absolute http(s) URL")
@@ -140,6 +148,8 @@ class Gatehouse:
         self.roles = frozenset(roles)
         self.admin_roles = frozenset(admin_roles)
         self.admin_require_mfa = admin_require_mfa
+        self.trusted_origins = trusted_origin_set(trusted_origins)
+        """Serialised origins (`scheme://host[:port]`) trusted for cookie-authenticated state-changing requests."""
         if default_role not in self.roles or not self.admin_roles <= self.roles:
             raise ValueError("default_role and admin_roles must be among roles")
         self.algorithms = [a for a in algorithms if a.lower() != "none" and not a.upper().startswith("HS")]
