@@ -316,8 +316,9 @@ class Gatehouse:
     async def authenticate(self, connection: HTTPConnection) -> Principal | None:
         """The caller of a request or WebSocket, or None when it carries no valid credential.
 
-        Checks, in order, `Authorization: Bearer` (JWT or session token), then the session cookie. Ban and
-        email verification are left to the caller (the dependencies apply them). Raises RuntimeError when
+        Checks, in order, `Authorization: Bearer` (JWT or session token), then the session cookie. Ban, email
+        verification and the session cookie's origin check (`trusted_origins`) are left to the caller: the
+        dependencies apply them, so a route should take its caller from one of them. Raises RuntimeError when
         the integration is not running.
         """
         authenticator = self._running().authenticator
