@@ -7,7 +7,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from gatehouse_test_support.processes import REPO_ROOT, free_port
+from gatehouse_test_support.processes import REPO_ROOT, free_port, terminate
 
 _auth_server_built = False
 
@@ -21,14 +21,7 @@ class RedisServer:
 
     def stop(self) -> None:
         """SIGTERM and wait; SIGKILL after 10 s."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
 
 
 def start_redis(timeout: float = 10.0) -> RedisServer:

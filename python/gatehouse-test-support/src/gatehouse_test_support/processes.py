@@ -63,12 +63,19 @@ class EmbeddedPostgres:
                 self.process.stdin.close()
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            terminate(self.process)
+
+
+def terminate(process: "subprocess.Popen[bytes]", grace: float = 10.0) -> None:
+    """SIGTERM `process` and wait for it; SIGKILL after `grace` seconds. Returns once it has exited."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def start_embedded_postgres(timeout: float = 90.0) -> EmbeddedPostgres:
