@@ -60,7 +60,11 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "type": "apiKey",
         "in": "cookie",
         "name": "better-auth.session_token",
-        "description": "better-auth's signed session cookie (`__Secure-` prefixed over HTTPS).",
+        "description": (
+            "better-auth's signed session cookie (`__Secure-` prefixed over HTTPS). A write it authenticates must "
+            "come from a trusted page: `Origin` (else `Referer`) in CORS_ORIGINS or this API's own origin, else 403 "
+            "`INVALID_ORIGIN` / `MISSING_OR_NULL_ORIGIN`."
+        ),
     },
 }
 

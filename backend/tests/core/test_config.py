@@ -122,6 +122,13 @@ def test_settings_production_refuses_plain_http_cors_origin(origins: str, ok: bo
             build()
 
 
+@pytest.mark.parametrize("origins", ["*", "https://*.example.com", "app.example.com", "https://app.example.com/app"])
+def test_settings_refuses_cors_origins_that_are_not_origins(origins: str) -> None:
+    # CORS_ORIGINS are also the pages trusted to write with the session cookie: exact origins only.
+    with pytest.raises(ValidationError, match=r"CORS_ORIGINS: .* is not an http"):
+        make(cors_origins=origins)
+
+
 @pytest.mark.parametrize("seconds", [0, 30])
 def test_settings_refuses_a_jwks_refetch_spacing_that_would_stall_a_rotation(seconds: float) -> None:
     with pytest.raises(ValidationError):

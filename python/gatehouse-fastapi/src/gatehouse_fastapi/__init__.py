@@ -29,7 +29,7 @@ from gatehouse_fastapi._deps import (
 from gatehouse_fastapi._errors import AuthError, auth_error_handler, database_unavailable_handler
 from gatehouse_fastapi._gatehouse import Gatehouse, GatehouseStatus, RevocationMode
 from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session, parse_amr, parse_roles
-from gatehouse_fastapi._origin import SAFE_METHODS
+from gatehouse_fastapi._origin import SAFE_METHODS, parse_trusted_origins
 from gatehouse_fastapi._schema import Schema
 from gatehouse_fastapi._tuning import Tuning
 
@@ -62,6 +62,7 @@ __all__ = [
     "optional_user",
     "parse_amr",
     "parse_roles",
+    "parse_trusted_origins",
     "require_mfa",
     "require_recent_auth",
     "require_role",

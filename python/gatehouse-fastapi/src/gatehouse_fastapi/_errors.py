@@ -4,7 +4,10 @@ and the answer to a database that cannot serve (`database_unavailable_handler`: 
 RFC 6750 §3: a request without credentials gets `WWW-Authenticate: Bearer realm="..."` and no error code;
 an invalid, expired or revoked credential adds `error="invalid_token"` (401); a valid credential that lacks
 what the resource needs gets `error="insufficient_scope"` (403). Codes are the contract's (`ErrorCode`):
-401 `UNAUTHORIZED`, 403 `BANNED_USER`, `EMAIL_NOT_VERIFIED` or `FORBIDDEN`.
+401 `UNAUTHORIZED`; 403 `BANNED_USER`, `EMAIL_NOT_VERIFIED`, `FORBIDDEN`, `MFA_REQUIRED` or
+`REAUTHENTICATION_REQUIRED`. The origin check's 403s (`INVALID_ORIGIN`, `MISSING_OR_NULL_ORIGIN`) carry the bare
+challenge on purpose: nothing is wrong with the credential's scope, and the same request with a Bearer credential
+instead of the session cookie would pass.
 """
 
 import logging

@@ -20,7 +20,7 @@ from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handl
 from gatehouse_fastapi._jwks_cache import JwksCache
 from gatehouse_fastapi._jwt_verify import JwtVerifier
 from gatehouse_fastapi._models import AuthUser, Principal
-from gatehouse_fastapi._origin import trusted_origin_set
+from gatehouse_fastapi._origin import parse_trusted_origins
 from gatehouse_fastapi._revocation import (
     CachedSessionChecks,
     CredentialCache,
@@ -148,7 +148,10 @@ class Gatehouse:
         self.roles = frozenset(roles)
         self.admin_roles = frozenset(admin_roles)
         self.admin_require_mfa = admin_require_mfa
-        self.trusted_origins = trusted_origin_set(trusted_origins)
+        try:
+            self.trusted_origins = parse_trusted_origins(trusted_origins)
+        except ValueError as exc:
+            raise ValueError(f"trusted_origins: {exc}") from None
         """Serialised origins (`scheme://host[:port]`) trusted for cookie-authenticated state-changing requests."""
         if default_role not in self.roles or not self.admin_roles <= self.roles:
             raise ValueError("default_role and admin_roles must be among roles")
