@@ -7,7 +7,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from gatehouse_test_support.processes import REPO_ROOT, free_port, terminate
+from gatehouse_test_support.processes import REPO_ROOT, free_port, run_repo_command, terminate
 
 _auth_server_built = False
 
@@ -62,13 +62,6 @@ def build_auth_server() -> None:
     lock_dir.mkdir(exist_ok=True)
     with (lock_dir / "auth-server-build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        result = subprocess.run(
-            ["npm", "run", "--silent", "build", "-w", "auth-server"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    if result.returncode != 0:
-        raise RuntimeError(f"auth server build failed:\n{result.stdout}\n{result.stderr}")
+        build = ["npm", "run", "--silent", "build", "-w", "auth-server"]
+        run_repo_command(build, what="auth server build", timeout=300)
     _auth_server_built = True

@@ -106,24 +106,26 @@ def start_embedded_postgres(timeout: float = 90.0) -> EmbeddedPostgres:
     return EmbeddedPostgres(url=info["url"], port=int(info["port"]), process=process)
 
 
+def run_repo_command(command: list[str], *, what: str, env: dict[str, str] | None = None, timeout: float = 180) -> None:
+    """Run `command` from the repository root with `env` added to this process's environment, its output
+    captured. Raises RuntimeError naming `what`, with the command's stdout and stderr, when it exits non-zero;
+    subprocess.TimeoutExpired after `timeout` seconds.
+    """
+    result = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{result.stdout}\n{result.stderr}")
+
+
 def migrate_auth_tables(database_url: str, secret: str) -> None:
     """Create the identity tables exactly as the auth server does (`npm run migrate -w auth-server`). Raises
     RuntimeError with the command's output when it fails; bounded at 180 s.
     """
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "BETTER_AUTH_SECRET": secret,
-        "NODE_ENV": "test",
-        "LOG_LEVEL": "warn",
-    }
-    result = subprocess.run(
-        ["npm", "run", "--silent", "migrate", "-w", "auth-server"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"auth server migration failed:\n{result.stdout}\n{result.stderr}")
+    env = {"DATABASE_URL": database_url, "BETTER_AUTH_SECRET": secret, "NODE_ENV": "test", "LOG_LEVEL": "warn"}
+    run_repo_command(["npm", "run", "--silent", "migrate", "-w", "auth-server"], what="auth server migration", env=env)
