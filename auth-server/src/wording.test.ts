@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { durationInWords, plural } from "./wording.js";
+import { durationInWords, plural } from "./wording.gen.js";
 
 describe("plural", () => {
   it("uses the singular for exactly one and the plural otherwise", () => {

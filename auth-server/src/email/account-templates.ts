@@ -1,4 +1,4 @@
-import { durationInWords } from "../wording.js";
+import { durationInWords } from "../wording.gen.js";
 import { layout } from "./templates.js";
 import type { Mail } from "./types.js";
 

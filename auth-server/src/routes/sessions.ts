@@ -1,11 +1,12 @@
 import { Hono } from "hono";
 import type { Auth } from "../auth.js";
+import { describeDevice } from "../device.gen.js";
 import { HttpError } from "../errors.js";
 import { announceRevocation } from "../plugins/audit/index.js";
 import { canonicalRole } from "../plugins/roles/index.js";
 import { type SessionActivity, withLastActive } from "../plugins/session-activity/index.js";
 import { sessionViolation } from "../plugins/session-rule/index.js";
-import { describeDevice, tokenExcerpt } from "./session-view.js";
+import { tokenExcerpt } from "./session-view.js";
 
 type SessionWithUser = NonNullable<Awaited<ReturnType<Auth["api"]["getSession"]>>>;
 

@@ -1,4 +1,5 @@
-import { durationInWords, formatDateTime, formatRelative, plural } from "./format";
+import { formatDateTime, formatRelative } from "./format";
+import { durationInWords, plural } from "./wording.gen";
 
 describe("formatRelative", () => {
   const now = Date.parse("2026-03-12T12:00:00Z");

@@ -3,7 +3,7 @@ import type { AuthContext, BetterAuthPlugin } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import type { PasswordHasher } from "../../password.js";
-import { durationInWords } from "../../wording.js";
+import { durationInWords } from "../../wording.gen.js";
 import { bodyOf, callKey, errorOf, type HookContext } from "../hook-context.js";
 import { BETTER_AUTH_LOCKED, challengeOf, TWO_FACTOR_COOKIE } from "../mfa/challenge.js";
 import { SECOND_FACTOR_PATHS } from "../mfa/session-methods.js";

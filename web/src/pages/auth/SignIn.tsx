@@ -7,7 +7,6 @@ import { ProviderButtons } from "../../components/ProviderButtons";
 import { ErrorCode } from "../../contract.gen";
 import { authClient } from "../../lib/auth-client";
 import { unwrap, withRetryAfter } from "../../lib/errors";
-import { durationInWords } from "../../lib/format";
 import { oauthRedirectError } from "../../lib/oauth-errors";
 import { safeNext } from "../../lib/redirect";
 import { clearExit, exitReasonNow } from "../../lib/session-events";
@@ -15,6 +14,7 @@ import { useAction } from "../../lib/use-action";
 import { formatWait, useCountdown } from "../../lib/use-countdown";
 import { useForm } from "../../lib/use-form";
 import { email, LIMITS, maxLength, required } from "../../lib/validation";
+import { durationInWords } from "../../lib/wording.gen";
 import { TwoFactorChallenge } from "./TwoFactorChallenge";
 
 const REASONS: Record<string, { tone: "info" | "success" | "warning"; text: string }> = {

@@ -5,8 +5,9 @@ import { ConfirmDialog } from "../../components/Dialog";
 import { Icon } from "../../components/Icon";
 import { PageLoader } from "../../components/Spinner";
 import { type AppError, toAppError } from "../../lib/errors";
-import { formatDateTime, formatRelative, plural } from "../../lib/format";
+import { formatDateTime, formatRelative } from "../../lib/format";
 import { useAction } from "../../lib/use-action";
+import { plural } from "../../lib/wording.gen";
 import {
   type DeviceSession,
   deviceIcon,
