@@ -2,12 +2,12 @@ import type { AuthContext } from "better-auth";
 import { Hono } from "hono";
 import type { Auth } from "../auth.js";
 import type { Database } from "../db/database.js";
-import { canonicalRole } from "../plugins/roles/index.js";
 import { sessionViolation } from "../plugins/session-rule/index.js";
 import { type CredentialConfig, credentialFromRequest } from "./fast-session/credential.js";
 import { getSessionIneligibility, pluginOptions } from "./fast-session/eligibility.js";
 import { createSessionLookup, type FoundSession, lookupPlan, type SessionStore } from "./fast-session/lookup.js";
 import { outputFilter } from "./fast-session/output.js";
+import { type MeSource, meAnswer } from "./session-view.js";
 
 export { unsignToken } from "./fast-session/credential.js";
 
@@ -150,14 +150,7 @@ export function fastSessionRoutes(deps: FastSessionDeps): Hono {
     deps.onSessionUsed?.(answer.session.id as string);
     const { user } = answer;
     c.header("Cache-Control", "no-store");
-    return c.json({
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      image: user.image ?? null,
-      emailVerified: user.emailVerified,
-      role: canonicalRole(user.role as string | null | undefined),
-    });
+    return c.json(meAnswer(user as unknown as MeSource));
   });
 
   return app;

@@ -3,10 +3,9 @@ import type { Auth } from "../auth.js";
 import { describeDevice } from "../device.gen.js";
 import { HttpError } from "../errors.js";
 import { announceRevocation } from "../plugins/audit/index.js";
-import { canonicalRole } from "../plugins/roles/index.js";
 import { type SessionActivity, withLastActive } from "../plugins/session-activity/index.js";
 import { sessionViolation } from "../plugins/session-rule/index.js";
-import { tokenExcerpt } from "./session-view.js";
+import { meAnswer, tokenExcerpt } from "./session-view.js";
 
 type SessionWithUser = NonNullable<Awaited<ReturnType<Auth["api"]["getSession"]>>>;
 
@@ -27,14 +26,7 @@ export function sessionRoutes(auth: Auth, activity: SessionActivity): Hono {
   app.get("/api/auth/me", async (c) => {
     const { user } = await requireSession(auth, c.req.raw.headers);
     c.header("Cache-Control", "no-store");
-    return c.json({
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      image: user.image ?? null,
-      emailVerified: user.emailVerified,
-      role: canonicalRole((user as { role?: string | null }).role),
-    });
+    return c.json(meAnswer(user));
   });
 
   app.get("/api/auth/sessions", async (c) => {
