@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from gatehouse_fastapi import AuthUser, Gatehouse
+from gatehouse_fastapi import Gatehouse, Principal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
@@ -41,7 +41,10 @@ async def get_identity(request: Request) -> IdentityClient:
 IdentityDep = Annotated[IdentityClient, Depends(get_identity)]
 
 
-def is_admin(request: Request, user: AuthUser) -> bool:
-    """Whether `user` holds an admin role (for routes open to both self and admins)."""
+def require_admin(request: Request, principal: Principal, message: str) -> None:
+    """Let the caller act as an admin on someone else's data, or raise 403: `FORBIDDEN` with `message` without an
+    admin role, `MFA_REQUIRED` when ADMIN_REQUIRE_MFA is on and the session has no second factor (the package's
+    one admin rule, `Gatehouse.require_admin`, which `AdminUser` applies too).
+    """
     gatehouse: Gatehouse = request.app.state.gatehouse
-    return gatehouse.is_admin(user)
+    gatehouse.require_admin(principal, message)

@@ -2,12 +2,14 @@
 judged by the JWT's `amr` / `auth_time` claims or, for cookies and opaque tokens, the session row the auth server
 records (`user_sessions.amr`, `user_sessions.auth_time`)."""
 
+import uuid
 from datetime import timedelta
 from typing import Annotated
 
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from gatehouse_fastapi import Principal, require_mfa, require_recent_auth
 from gatehouse_test_support.jwks import JwksServer
 from gatehouse_test_support.waiting import eventually
@@ -140,3 +142,65 @@ async def test_admin_require_mfa_guards_the_admin_routes(
                     return (await client.get(USERS, headers=boss.cookie())).status_code == 200
 
                 await eventually(listed, within=5.0)
+
+
+def other_users_routes(app: FastAPI, ids: dict[str, str]) -> list[tuple[str, str]]:
+    """Every API route that names a user in its path (so a route added later is covered), filled from `ids`."""
+    found = []
+    for route in iter_route_contexts(app.routes):  # routes of included routers too, with their prefixes
+        path = route.path_format or ""
+        if isinstance(route.original_route, APIRoute) and path.startswith("/api/v1") and "{user_id}" in path:
+            found.extend((method, path.format(**ids)) for method in sorted(route.methods or set()))
+    return found
+
+
+async def test_admin_require_mfa_guards_every_route_on_another_users_data(
+    settings: Settings, db_kind: str, owner_database: Database, jwks: JwksServer
+) -> None:
+    """Not only the admin-only routes: those open to "the user themself or an admin" (profile, sessions, tasks,
+    `email_verified`) refuse an admin without a second factor too, with MFA_REQUIRED, before anything is read or
+    written; the user themself and a non-admin hear what they heard before."""
+    app = create_app(settings.model_copy(update={"admin_require_mfa": True}))
+    async with app.router.lifespan_context(app):
+        if db_kind == "postgres":
+            await truncate_all(owner_database)
+        async with owner_database.sessionmaker() as db:
+            boss = await make_actor(db, role="admin")
+            victim = await make_actor(db)
+            other = await make_actor(db)
+        ids = {"user_id": victim.user.id, "session_id": victim.session.id, "task_id": str(uuid.uuid4())}
+        routes = other_users_routes(app, ids)
+        assert ("GET", f"{USERS}/{victim.user.id}") in routes
+        assert ("DELETE", f"{USERS}/{victim.user.id}/sessions") in routes
+        assert ("GET", f"{USERS}/{victim.user.id}/tasks") in routes
+
+        def jwt(actor: Actor, amr: list[str]) -> dict[str, str]:
+            token = jwks.mint(sub=actor.user.id, sid=actor.session.id, claims={"amr": amr})
+            return {"Authorization": f"Bearer {token}"}
+
+        def body(method: str, path: str) -> dict[str, object] | None:  # a valid body for each write
+            if method in {"GET", "HEAD", "DELETE"}:
+                return None
+            if path.endswith("/role"):
+                return {"role": "user"}
+            if path.endswith("/ban"):
+                return {"reason": "x"}
+            return {"email_verified": False}
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            for method, path in routes:
+                refused = await client.request(method, path, json=body(method, path), headers=jwt(boss, ["pwd"]))
+                assert (refused.status_code, refused.json()["code"]) == (403, "MFA_REQUIRED"), (method, path)
+                stranger = await client.request(method, path, json=body(method, path), headers=jwt(other, ["pwd"]))
+                assert (stranger.status_code, stranger.json()["code"]) == (403, "FORBIDDEN"), (method, path)
+            # Nothing was changed, and the victim still reads their own data with a password-only session.
+            own = await client.get(f"{USERS}/{victim.user.id}", headers=jwt(victim, ["pwd"]))
+            assert (own.status_code, own.json()["name"]) == (200, victim.user.name)
+            assert (await client.get(f"{USERS}/{victim.user.id}/sessions", headers=jwt(victim, ["pwd"]))).json()[
+                "count"
+            ] == 1
+            # With a second factor the admin may act on the victim (a read, and the verified flag).
+            mfa = jwt(boss, ["pwd", "otp", "mfa"])
+            assert (await client.get(f"{USERS}/{victim.user.id}", headers=mfa)).status_code == 200
+            assert (await client.get(f"{USERS}/{victim.user.id}/tasks", headers=mfa)).status_code == 200

@@ -1,6 +1,7 @@
 """`Gatehouse` configuration (fails fast), lifecycle, schema and mode detection, status, and the error edge."""
 
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from gatehouse_fastapi import (
     verified_user,
 )
 from gatehouse_fastapi._errors import bearer_challenge
+from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal, Session
 from tests.conftest import SQLITE_LAYOUTS, TestDb, gatehouse_for
 from tests.support.rows import TEST_SECRET
 
@@ -232,3 +234,26 @@ def test_error_codes_document_each_dependency() -> None:
     assert ErrorCode.FORBIDDEN in error_codes(admin_user)
     assert ErrorCode.FORBIDDEN in error_codes(require_role("editor"))
     assert error_codes(test_error_codes_document_each_dependency) == ()
+
+
+@pytest.mark.parametrize("require_mfa", [False, True])
+def test_require_admin_is_the_one_admin_rule(require_mfa: bool) -> None:
+    """The role first (a non-admin hears FORBIDDEN with the caller's message, never about MFA), then, with
+    `admin_require_mfa`, a second factor on the session: what `AdminUser` and self-or-admin routes both apply."""
+    auth = Gatehouse(**{**BASE, "admin_require_mfa": require_mfa})
+
+    def principal(roles: frozenset[str], amr: frozenset[str]) -> Principal:
+        user = AuthUser(id="u", email="u@example.com", name="U", email_verified=True, roles=roles)
+        session = Session(id="s", user_id="u", expires_at=datetime.now(UTC) + timedelta(hours=1), amr=amr)
+        return Principal(user=user, session=session, credential=CredentialKind.JWT)
+
+    with pytest.raises(AuthError) as refused:
+        auth.require_admin(principal(frozenset({"user"}), frozenset({"pwd", "otp", "mfa"})), "Yours only.")
+    assert (refused.value.status_code, refused.value.code, refused.value.message) == (403, "FORBIDDEN", "Yours only.")
+    auth.require_admin(principal(frozenset({"admin"}), frozenset({"pwd", "otp", "mfa"})))
+    if not require_mfa:
+        auth.require_admin(principal(frozenset({"admin"}), frozenset({"pwd"})))
+        return
+    with pytest.raises(AuthError) as refused:
+        auth.require_admin(principal(frozenset({"admin"}), frozenset({"pwd"})))
+    assert (refused.value.status_code, refused.value.code) == (403, "MFA_REQUIRED")

@@ -1913,7 +1913,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2002,7 +2002,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request carrying cookies (at the backend: authenticated by the session cookie; any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null` without `Sec-Fetch-Site: same-origin`. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request carrying cookies (at the backend: authenticated by the session cookie; any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null` without `Sec-Fetch-Site: same-origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2404,7 +2404,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2480,7 +2480,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request carrying cookies (at the backend: authenticated by the session cookie; any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null` without `Sec-Fetch-Site: same-origin`. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request carrying cookies (at the backend: authenticated by the session cookie; any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null` without `Sec-Fetch-Site: same-origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2555,7 +2555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request carrying cookies (at the backend: authenticated by the session cookie; any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null` without `Sec-Fetch-Site: same-origin`. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `FORBIDDEN`: The caller lacks the role or ownership this needs. `INVALID_ORIGIN`: better-auth's origin check (CSRF defence): a state-changing request carrying cookies (at the backend: authenticated by the session cookie; any method but GET, HEAD and OPTIONS, or a WebSocket handshake) came with an Origin, or without one a Referer, that is not a trusted origin. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. `MISSING_OR_NULL_ORIGIN`: better-auth's origin check: such a request carried neither an Origin nor a Referer, or the Origin `null` without `Sec-Fetch-Site: same-origin`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2647,7 +2647,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `FORBIDDEN`: The caller lacks the role or ownership this needs. */
+            /** @description `BANNED_USER`: The account is banned (better-auth admin plugin's code). `EMAIL_NOT_VERIFIED`: The account's email address is not verified yet. `FORBIDDEN`: The caller lacks the role or ownership this needs. `MFA_REQUIRED`: This action needs a session authenticated with a second factor. */
             403: {
                 headers: {
                     [name: string]: unknown;

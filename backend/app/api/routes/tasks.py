@@ -4,10 +4,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from gatehouse_fastapi import VerifiedUser
+from gatehouse_fastapi import CurrentPrincipal, VerifiedUser
 from pydantic_core import to_json
 
-from app.api.deps import SessionDep, is_admin
+from app.api.deps import SessionDep, require_admin
 from app.api.json import JsonBytes
 from app.errors import ApiError, ErrorCode, error_responses
 from app.models import Task
@@ -90,18 +90,19 @@ async def delete_task(user: VerifiedUser, db: SessionDep, task_id: TaskId) -> Re
 @user_tasks_router.get(
     "/{user_id}/tasks",
     summary="List a user's tasks",
-    responses=error_responses(ErrorCode.FORBIDDEN),
+    responses=error_responses(ErrorCode.FORBIDDEN, ErrorCode.MFA_REQUIRED),
     response_model=TasksPublic,
 )
 async def list_user_tasks(
     request: Request,
     user: VerifiedUser,
+    principal: CurrentPrincipal,
     user_id: UserId,
     completed: Completed = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> JsonBytes:
     """`user_id`'s tasks: only for that user themself, or an admin (seed T037: others get 403)."""
-    if user_id != user.id and not is_admin(request, user):
-        raise ApiError(ErrorCode.FORBIDDEN, "You can only list your own tasks.")
+    if user_id != user.id:
+        require_admin(request, principal, "You can only list your own tasks.")
     return await _page(request, user_id, completed, limit, offset)

@@ -6,10 +6,10 @@ Reads come from the database; every change is made by the auth server (`app.serv
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from gatehouse_fastapi import AdminUser, AuthUser, CurrentUser
+from gatehouse_fastapi import AdminUser, CurrentPrincipal, Principal
 from gatehouse_fastapi._contract import ROLE_NAMES
 
-from app.api.deps import IdentityDep, SessionDep, is_admin
+from app.api.deps import IdentityDep, SessionDep, require_admin
 from app.errors import ApiError, ErrorCode, error_responses
 from app.models import User
 from app.schemas.common import DEFAULT_LIMIT, Limit, Offset
@@ -20,15 +20,16 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 UserId = Annotated[str, Path(min_length=1, max_length=128)]
 Search = Annotated[str | None, Query(min_length=1, max_length=200, description="Matches email or name.")]
-_SELF_OR_ADMIN = error_responses(ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND)
+_SELF_OR_ADMIN = error_responses(ErrorCode.FORBIDDEN, ErrorCode.MFA_REQUIRED, ErrorCode.USER_NOT_FOUND)
 # The backend's snake_case fields as better-auth names them.
 _AUTH_FIELDS = {"email_verified": "emailVerified"}
 
 
-def ensure_self_or_admin(request: Request, caller: AuthUser, user_id: str) -> None:
-    """403 unless the caller is `user_id` or an admin."""
-    if caller.id != user_id and not is_admin(request, caller):
-        raise ApiError(ErrorCode.FORBIDDEN, "You can only access your own account.")
+def ensure_self_or_admin(request: Request, caller: Principal, user_id: str) -> None:
+    """403 unless the caller is `user_id`, or may act as an admin (`require_admin`: `MFA_REQUIRED` for an admin
+    whose session lacks a second factor under ADMIN_REQUIRE_MFA)."""
+    if caller.user.id != user_id:
+        require_admin(request, caller, "You can only access your own account.")
 
 
 async def _existing(db: SessionDep, user_id: str) -> User:
@@ -48,7 +49,7 @@ async def list_users(
 
 
 @router.get("/{user_id}", summary="Get a user", responses=_SELF_OR_ADMIN)
-async def read_user(request: Request, caller: CurrentUser, db: SessionDep, user_id: UserId) -> UserAdmin:
+async def read_user(request: Request, caller: CurrentPrincipal, db: SessionDep, user_id: UserId) -> UserAdmin:
     """A user's profile with role and ban state: the user themself or an admin."""
     ensure_self_or_admin(request, caller, user_id)
     return UserAdmin.model_validate(await _existing(db, user_id))
@@ -56,20 +57,20 @@ async def read_user(request: Request, caller: CurrentUser, db: SessionDep, user_
 
 @router.patch("/{user_id}", summary="Update a profile", responses=_SELF_OR_ADMIN)
 async def update_user(
-    request: Request, caller: CurrentUser, db: SessionDep, identity: IdentityDep, user_id: UserId, body: UserUpdate
+    request: Request, caller: CurrentPrincipal, db: SessionDep, identity: IdentityDep, user_id: UserId, body: UserUpdate
 ) -> UserPublic:
     """Change name / image (self or admin); `email_verified` is for admins only."""
     ensure_self_or_admin(request, caller, user_id)
     changes = body.model_dump(exclude_unset=True)
-    if "email_verified" in changes and not is_admin(request, caller):
-        raise ApiError(ErrorCode.FORBIDDEN, "Only administrators can change email verification.")
+    if "email_verified" in changes:
+        require_admin(request, caller, "Only administrators can change email verification.")
     for field in ("name", "email_verified"):
         if field in changes and changes[field] is None:
             raise ApiError(ErrorCode.VALIDATION_ERROR, f"{field}: must not be null")
     if not changes:  # nothing to change: the profile as it is
         return UserPublic.model_validate(await _existing(db, user_id))
     data = {_AUTH_FIELDS.get(field, field): value for field, value in changes.items()}
-    return UserPublic.model_validate(await identity.update_user(actor_id=caller.id, user_id=user_id, data=data))
+    return UserPublic.model_validate(await identity.update_user(actor_id=caller.user.id, user_id=user_id, data=data))
 
 
 @router.put(

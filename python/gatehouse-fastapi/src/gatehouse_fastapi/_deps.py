@@ -15,7 +15,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from gatehouse_fastapi._contract import ErrorCode
-from gatehouse_fastapi._errors import AuthError
+from gatehouse_fastapi._errors import MFA_REQUIRED_MESSAGE, AuthError
 from gatehouse_fastapi._models import AuthUser, CredentialKind, Principal
 from gatehouse_fastapi._origin import origin_refusal
 from gatehouse_fastapi._time import utcnow
@@ -83,9 +83,6 @@ async def _user(connection: HTTPConnection) -> AuthUser:
     principal = await _principal(connection, required=True)
     assert principal is not None
     return principal.user
-
-
-_MFA_MESSAGE = "This action needs a session signed in with a second factor."
 
 
 def _forbidden(connection: HTTPConnection, code: ErrorCode, message: str) -> AuthError:
@@ -162,11 +159,7 @@ async def admin_user(connection: HTTPConnection) -> AuthUser:
     (403 `MFA_REQUIRED`), checked after the role so a non-admin learns nothing about the admin rule.
     """
     principal = await current_principal(connection)
-    gatehouse = _gatehouse(connection)
-    if not gatehouse.is_admin(principal.user):
-        raise _forbidden(connection, ErrorCode.FORBIDDEN, "Administrator role required.")
-    if gatehouse.admin_require_mfa and not principal.session.is_multi_factor:
-        raise _forbidden(connection, ErrorCode.MFA_REQUIRED, _MFA_MESSAGE)
+    _gatehouse(connection).require_admin(principal)
     return principal.user
 
 
@@ -204,7 +197,7 @@ def require_mfa() -> Callable[[HTTPConnection], Awaitable[Principal]]:
     async def _require_mfa(connection: HTTPConnection) -> Principal:
         principal = await current_principal(connection)
         if not principal.session.is_multi_factor:
-            raise _forbidden(connection, ErrorCode.MFA_REQUIRED, _MFA_MESSAGE)
+            raise _forbidden(connection, ErrorCode.MFA_REQUIRED, MFA_REQUIRED_MESSAGE)
         return principal
 
     return _require_mfa

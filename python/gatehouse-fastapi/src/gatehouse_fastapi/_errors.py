@@ -25,6 +25,8 @@ log = logging.getLogger("gatehouse_fastapi")
 BearerError = Literal["invalid_request", "invalid_token", "insufficient_scope"]
 
 DEFAULT_REALM = "gatehouse"
+# The 403 MFA_REQUIRED message of every admin and step-up check (the web app asks for a code and retries).
+MFA_REQUIRED_MESSAGE = "This action needs a session signed in with a second factor."
 
 
 def _quoted(value: str) -> str:

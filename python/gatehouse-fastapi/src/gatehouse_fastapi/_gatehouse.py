@@ -14,9 +14,15 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from gatehouse_fastapi._authenticator import Authenticator, bearer_credential
-from gatehouse_fastapi._contract import ADMIN_ROLES, DEFAULT_ROLE, PLACEHOLDER_SECRETS, ROLE_NAMES
+from gatehouse_fastapi._contract import ADMIN_ROLES, DEFAULT_ROLE, PLACEHOLDER_SECRETS, ROLE_NAMES, ErrorCode
 from gatehouse_fastapi._database import copy_engine, create_engine, name_connect_failures
-from gatehouse_fastapi._errors import DEFAULT_REALM, AuthError, auth_error_handler, database_unavailable_handler
+from gatehouse_fastapi._errors import (
+    DEFAULT_REALM,
+    MFA_REQUIRED_MESSAGE,
+    AuthError,
+    auth_error_handler,
+    database_unavailable_handler,
+)
 from gatehouse_fastapi._jwks_cache import JwksCache
 from gatehouse_fastapi._jwt_verify import JwtVerifier
 from gatehouse_fastapi._models import AuthUser, Principal
@@ -98,8 +104,8 @@ class Gatehouse:
       revoked). Turn it on when your auth server adds `sid`.
     - `realm`: the RFC 6750 realm in challenges. `http`: an `httpx.AsyncClient` to share. `tuning`: timeouts,
       cache sizes and feed timing (`Tuning`).
-    - `admin_require_mfa`: Gatehouse's `ADMIN_REQUIRE_MFA`; `AdminUser` then also needs a session authenticated
-      with a second factor (403 `MFA_REQUIRED`), as the auth server's own admin routes do.
+    - `admin_require_mfa`: Gatehouse's `ADMIN_REQUIRE_MFA`; `AdminUser` and `require_admin` then also need a
+      session authenticated with a second factor (403 `MFA_REQUIRED`), as the auth server's own admin routes do.
     - `trusted_origins`: the origins (`https://app.example.com`) whose pages may make state-changing requests
       authenticated by the session cookie, as better-auth's `trustedOrigins`; the request's own origin is always
       trusted. Such a request (any method but GET, HEAD and OPTIONS, and every WebSocket handshake) from another
@@ -333,8 +339,21 @@ class Gatehouse:
         return self._running().authenticator.presented(*_credential_headers(connection))
 
     def is_admin(self, user: AuthUser) -> bool:
-        """Whether `user` holds one of the admin roles."""
+        """Whether `user` holds one of the admin roles. The role alone: to decide whether a caller may act as an
+        admin, use `require_admin`, which also applies `admin_require_mfa`.
+        """
         return not user.roles.isdisjoint(self.admin_roles)
+
+    def require_admin(self, principal: Principal, message: str = "Administrator role required.") -> None:
+        """Let `principal` act as an admin, or raise `AuthError`: 403 `FORBIDDEN` (with `message`) without an
+        admin role; 403 `MFA_REQUIRED` when `admin_require_mfa` is on and the session has no second factor
+        (checked after the role, so a non-admin learns nothing of the admin rule). The one admin rule of
+        `AdminUser` and of routes open to "the user themself or an admin" alike.
+        """
+        if not self.is_admin(principal.user):
+            raise AuthError.forbidden(ErrorCode.FORBIDDEN, message, realm=self.realm)
+        if self.admin_require_mfa and not principal.session.is_multi_factor:
+            raise AuthError.forbidden(ErrorCode.MFA_REQUIRED, MFA_REQUIRED_MESSAGE, realm=self.realm)
 
     @property
     def feed(self) -> RevocationFeed | None:
