@@ -146,7 +146,7 @@ async def test_admin_require_mfa_guards_the_admin_routes(
 
 def other_users_routes(app: FastAPI, ids: dict[str, str]) -> list[tuple[str, str]]:
     """Every API route that names a user in its path (so a route added later is covered), filled from `ids`."""
-    found = []
+    found: list[tuple[str, str]] = []
     for route in iter_route_contexts(app.routes):  # routes of included routers too, with their prefixes
         path = route.path_format or ""
         if isinstance(route.original_route, APIRoute) and path.startswith("/api/v1") and "{user_id}" in path:
