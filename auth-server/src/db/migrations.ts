@@ -2,6 +2,8 @@
  * Gatehouse's own schema changes on top of better-auth's tables, in order. Each runs once, in a
  * transaction, recorded in `gatehouse_migrations`. Never edit a released entry: append a new one.
  */
+import { ADMIN_ROLES, DEFAULT_ROLE, ROLE_SEPARATOR } from "../contract.gen.js";
+
 export interface SqlMigration {
   name: string;
   sqlite: string[];
@@ -20,6 +22,20 @@ function sqliteTruthy(value: string): string {
 function sqliteBanInForce(r: string): string {
   return `(${sqliteTruthy(`${r}.banned`)} and (${r}.ban_expires is null or ${r}.ban_expires = ''
     or typeof(${r}.ban_expires) <> 'text' or ${r}.ban_expires > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`;
+}
+
+/**
+ * SQL true when the stored role `column` grants an admin role: split on ROLE_SEPARATOR and compared exactly
+ * (case included, never trimmed), as the admin plugin reads it (plugins/roles/parse.ts). A missing role is
+ * DEFAULT_ROLE. `position` is PostgreSQL's spelling, `instr` SQLite's (SQLite's LIKE ignores case).
+ */
+function grantsAdmin(column: string, dialect: "sqlite" | "postgres"): string {
+  const stored = `'${ROLE_SEPARATOR}' || coalesce(nullif(${column}, ''), '${DEFAULT_ROLE}') || '${ROLE_SEPARATOR}'`;
+  const found = (role: string) =>
+    dialect === "sqlite"
+      ? `instr(${stored}, '${ROLE_SEPARATOR}${role}${ROLE_SEPARATOR}') > 0`
+      : `position('${ROLE_SEPARATOR}${role}${ROLE_SEPARATOR}' in ${stored}) > 0`;
+  return `(${ADMIN_ROLES.map(found).join(" or ")})`;
 }
 
 /** PostgreSQL: a ban in force on row `r` (new/old), on the database's clock. */
@@ -397,5 +413,56 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
     name: "0013_auth_events_time_index",
     sqlite: ["create index if not exists auth_events_created_id_idx on auth_events (created_at, id)"],
     postgres: ["create index if not exists auth_events_created_id_idx on auth_events (created_at, id)"],
+  },
+  {
+    // An impersonation session acts on the admin's authority, so it ends with that authority: when its
+    // admin is banned, loses every admin role, is deleted, or has no session of their own left (signed
+    // out everywhere, every session revoked). Deleting the rows makes every reader refuse them at once
+    // (each deletion leaves its 'session' feed row for the backend and the Redis copies). Whatever the
+    // writer: better-auth's endpoints, the internal admin API or an operator's SQL.
+    name: "0014_impersonation_ends_with_its_admin",
+    sqlite: [
+      `create index if not exists user_sessions_impersonated_by_idx on user_sessions (impersonated_by)
+        where impersonated_by is not null`,
+      `create trigger auth_end_impersonations_of_banned after update of banned, ban_expires on users
+        when ${sqliteBanInForce("new")} begin
+        delete from user_sessions where impersonated_by = new.id;
+      end`,
+      `create trigger auth_end_impersonations_of_demoted after update of role on users
+        when not ${grantsAdmin("new.role", "sqlite")} begin
+        delete from user_sessions where impersonated_by = new.id;
+      end`,
+      `create trigger auth_end_impersonations_of_deleted after delete on users begin
+        delete from user_sessions where impersonated_by = old.id;
+      end`,
+      `create trigger auth_end_impersonations_signed_out after delete on user_sessions
+        when old.impersonated_by is null
+          and not exists (select 1 from user_sessions where user_id = old.user_id and impersonated_by is null) begin
+        delete from user_sessions where impersonated_by = old.user_id;
+      end`,
+    ],
+    postgres: [
+      `create index if not exists user_sessions_impersonated_by_idx on user_sessions (impersonated_by)
+        where impersonated_by is not null`,
+      `create or replace function auth_end_impersonations() returns trigger language plpgsql as $$
+      begin
+        if tg_table_name = 'user_sessions' then
+          if not exists (select 1 from user_sessions where user_id = old.user_id and impersonated_by is null) then
+            delete from user_sessions where impersonated_by = old.user_id;
+          end if;
+        else
+          delete from user_sessions where impersonated_by = old.id;
+        end if;
+        return null;
+      end $$`,
+      `create trigger auth_end_impersonations_of_banned after update of banned, ban_expires on users
+        for each row when (${pgBanInForce("new")}) execute function auth_end_impersonations()`,
+      `create trigger auth_end_impersonations_of_demoted after update of role on users
+        for each row when (not ${grantsAdmin("new.role", "postgres")}) execute function auth_end_impersonations()`,
+      `create trigger auth_end_impersonations_of_deleted after delete on users
+        for each row execute function auth_end_impersonations()`,
+      `create trigger auth_end_impersonations_signed_out after delete on user_sessions
+        for each row when (old.impersonated_by is null) execute function auth_end_impersonations()`,
+    ],
   },
 ];
