@@ -130,6 +130,10 @@ FORGERIES: dict[str, Credential] = {
     "jwt-other-key-same-kid": lambda jwks, a: {
         "Authorization": "Bearer " + jwks.mint(sub=a.user_id, sid=a.session_id, key=SigningKey(kid="test-key-1"))
     },
+    # Signed with the real key for longer than the auth server issues (900 s): only a leaked key mints these.
+    "jwt-lifetime-too-long": lambda jwks, a: {
+        "Authorization": "Bearer " + jwks.mint(sub=a.user_id, sid=a.session_id, lifetime=30 * 86400)
+    },
     "jwt-expired": lambda jwks, a: {
         "Authorization": "Bearer " + jwks.mint(sub=a.user_id, sid=a.session_id, lifetime=-60)
     },

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -35,6 +35,8 @@ class Cluster:
     auth_servers: list[Service]
     workers: list[Service]
     log_dir: Path
+    # What every worker reads from the deployment's shared .env beside its own settings (the JWT lifetime).
+    shared_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def public_url(self) -> str:
@@ -51,7 +53,7 @@ class Cluster:
             auth_url=self.public_url,
             jwks_url=f"{self.public_url}/api/auth/jwks",
             log_dir=self.log_dir,
-            extra={"CORS_ORIGINS": self.public_url, **extra},
+            extra={"CORS_ORIGINS": self.public_url, **self.shared_env, **extra},
         )
 
 
@@ -62,7 +64,10 @@ def deployed(
     """Start the deployment on `database_url` (every service healthy, workers' feeds live); stop it on exit.
     `auth_env` is added to every auth server's environment (e.g. REDIS_URL)."""
     extra = {"ADMIN_EMAILS": ADMIN_EMAIL, **(auth_env or {})}
-    deployment = Cluster(kind=db_kind, database_url=database_url, auth_servers=[], workers=[], log_dir=log_dir)
+    shared = {key: value for key, value in extra.items() if key == "JWT_EXPIRES_IN_SECONDS"}
+    deployment = Cluster(
+        kind=db_kind, database_url=database_url, auth_servers=[], workers=[], log_dir=log_dir, shared_env=shared
+    )
     try:
         first = start_auth_server(name="auth-1", database_url=database_url, log_dir=log_dir, extra=extra)
         deployment.auth_servers.append(first)

@@ -97,7 +97,8 @@ class Gatehouse:
       URL still reads the public, secure name when `issuer` is the public URL.
     - `roles`, `default_role`, `admin_roles`: better-auth admin plugin `roles`, `defaultRole`, `adminRoles`.
     - `jwt_max_lifetime_seconds`: the longest JWT lifetime the auth server issues (jwt plugin
-      `expirationTime`, 900 s by default); revocations are remembered that long.
+      `expirationTime`, 900 s by default); revocations are remembered that long, and a JWT whose `exp - iat` is
+      longer (beyond the leeway) is refused.
     - `require_sid_claim`: refuse JWTs without a `sid` (session id) claim. Gatehouse's tokens carry one; stock
       better-auth's do not unless `definePayload` adds it, and are then tied to their user's sessions: refused
       once the user has no session from before the token (and, with the feed, after any session of theirs is
@@ -313,6 +314,7 @@ class Gatehouse:
             max_length=tuning.max_jwt_length,
             cache=VerifiedTokenCache(max_entries=n) if (n := tuning.verified_token_cache_entries) else None,
             require_sid=self.require_sid_claim,
+            max_lifetime_seconds=self.jwt_max_lifetime_seconds,
         )
 
     # -- use ---------------------------------------------------------------------------------------

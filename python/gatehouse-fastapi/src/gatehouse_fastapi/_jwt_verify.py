@@ -47,7 +47,10 @@ def looks_like_jwt(credential: str) -> bool:
 
 
 class JwtVerifier:
-    """Checks signature (via the JWKS cache), algorithm allow-list, typ, iss, aud, exp, nbf, iat."""
+    """Checks signature (via the JWKS cache), algorithm allow-list, typ, iss, aud, exp, nbf, iat, and a lifetime
+    (`exp - iat`) no longer than `max_lifetime_seconds` (+ leeway): the longest the auth server issues, so a token
+    minted for longer (a leaked or misused signing key) is refused however valid its signature.
+    """
 
     def __init__(
         self,
@@ -60,8 +63,10 @@ class JwtVerifier:
         max_length: int = 8192,
         cache: "VerifiedTokenCache | None" = None,
         require_sid: bool = False,
+        max_lifetime_seconds: float | None = None,
     ) -> None:
         self._jwks = jwks
+        self._max_lifetime = max_lifetime_seconds
         self._cache = cache
         self._require_sid = require_sid
         self._issuer = issuer
@@ -128,6 +133,9 @@ class JwtVerifier:
             return None
         claims = _claims(payload)
         if claims is None or (self._require_sid and claims.sid is None):
+            return None
+        if self._max_lifetime is not None and payload["exp"] - payload["iat"] > self._max_lifetime + self._leeway:
+            log.debug("jwt rejected", extra={"reason": "LifetimeTooLong"})
             return None
         return claims, kid
 
