@@ -22,6 +22,11 @@ def headers_too_large_body(max_bytes: int) -> bytes:
     return json.dumps({"code": ErrorCode.HEADERS_TOO_LARGE.value, "message": message}).encode()
 
 
+def not_http_body() -> bytes:
+    """The `{code, message}` body of a 400 for bytes that are not HTTP/1.1 (the auth server's wording)."""
+    return json.dumps({"code": ErrorCode.BAD_REQUEST.value, "message": "The request is not valid HTTP."}).encode()
+
+
 class HeaderSizeLimitMiddleware:
     """431 `HEADERS_TOO_LARGE` (with `Connection: close`) for a request head over `max_bytes`."""
 

@@ -2,7 +2,8 @@
 
 httptools (llhttp) has no head limit of its own: an 8 MB header is buffered whole before the app sees it. This
 protocol counts the bytes of the head being received and, past the limit, answers 431 `HEADERS_TOO_LARGE` with
-`Connection: close` and closes, as Node does for the auth server (`maxHeaderSize`). Use it with
+`Connection: close` and closes, as Node does for the auth server (`maxHeaderSize`). Bytes that are not HTTP/1.1
+get 400 `BAD_REQUEST` as JSON too, instead of uvicorn's plain text. Use it with
 `uvicorn --http app.core.http_protocol:HeaderLimitedHttpToolsProtocol`; the limit comes from the settings
 (`app.core.header_limit` explains the two layers).
 """
@@ -13,7 +14,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from app.core.config import get_settings
-from app.core.header_limit import headers_too_large_body
+from app.core.header_limit import headers_too_large_body, not_http_body
 
 
 class HeaderLimitedHttpToolsProtocol(HttpToolsProtocol):
@@ -71,8 +72,18 @@ class HeaderLimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self) -> None:
         self._refused = True
-        body = headers_too_large_body(self.max_header_bytes)
-        head = [STATUS_LINE[431]]
+        self._close_with(431, headers_too_large_body(self.max_header_bytes))
+
+    def send_400_response(self, msg: str) -> None:
+        """Bytes llhttp cannot parse as HTTP/1.1 (a duplicate Content-Length, Content-Length with Transfer-Encoding,
+        an unknown Transfer-Encoding, a folded or NUL-bearing header, a bad method, bare LF line ends): uvicorn
+        answers `text/plain`; this answers `{code, message}` as the auth server does (`http-server.ts`), then
+        closes. `msg` is uvicorn's wording and is not sent.
+        """
+        self._close_with(400, not_http_body())
+
+    def _close_with(self, status: int, body: bytes) -> None:
+        head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             head += [name, b": ", value, b"\r\n"]
         head += [

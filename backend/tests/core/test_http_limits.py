@@ -139,3 +139,27 @@ def test_every_launch_of_the_backend_bounds_request_heads() -> None:
                 f"{name} starts uvicorn without --http {UVICORN_HTTP_PROTOCOL}"
             )
     assert launches >= 5
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        b"POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n folded\r\n\r\n",
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n",
+        b"G(T /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
+    ],
+    ids=["two-content-lengths", "length-and-chunked", "unknown-transfer-encoding", "folded", "nul", "bad-method"],
+)
+async def test_bytes_that_are_not_http_get_a_json_400(worker: Service, raw: bytes) -> None:
+    """What llhttp refuses is answered like every other error (`{code, message}`, as the auth server answers it),
+    not with uvicorn's plain text, and the connection is closed."""
+    conn = await connect(worker)
+    response = await conn.exchange(raw)
+    assert response.status == 400
+    assert response.headers["content-type"] == "application/json"
+    assert json.loads(response.body) == {"code": "BAD_REQUEST", "message": "The request is not valid HTTP."}
+    assert response.headers["connection"] == "close"
+    assert await conn.closed_by_peer()
