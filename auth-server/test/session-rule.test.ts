@@ -139,47 +139,80 @@ describe.each(DB_KINDS)("one session rule on %s", (kind) => {
     expect(await probe(s, { Cookie: forged })).toEqual(REFUSED);
   });
 
-  it.each(["banned", "demoted", "demoted by SQL", "removed", "revoked everywhere", "signed out"])(
-    "an impersonation ends when its admin is %s (migration 0014)",
-    async (how) => {
-      const boss = await signUpVerified(s, `imp-admin${n++}@example.com`);
-      expect((await asAdmin("/admin/set-role", { userId: boss.userId, role: "admin" })).status).toBe(200);
-      // One session of the admin's own (signing up and verifying leave more), so signing it out leaves none.
-      const others = await s.call("/api/auth/revoke-other-sessions", {
+  it.each([
+    "banned",
+    "demoted",
+    "demoted by SQL",
+    "removed",
+    "revoked everywhere",
+    "signed out",
+    "signed out, an expired session of their own still on record",
+    "expired by SQL",
+  ])("an impersonation ends when its admin is %s (migration 0014)", async (how) => {
+    const bossEmail = `imp-admin${n++}@example.com`;
+    const boss = await signUpVerified(s, bossEmail);
+    expect((await asAdmin("/admin/set-role", { userId: boss.userId, role: "admin" })).status).toBe(200);
+    // One session of the admin's own (signing up and verifying leave more), so signing it out leaves none.
+    const others = await s.call("/api/auth/revoke-other-sessions", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${boss.token}` },
+    });
+    expect(others.status).toBe(200);
+    const target = await fresh();
+    const imp = await s.call("/api/auth/admin/impersonate-user", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${boss.token}` },
+      json: { userId: target.userId },
+    });
+    expect(imp.status).toBe(200);
+    const headers = { Authorization: `Bearer ${imp.headers.get("set-auth-token")}` };
+    expect((await s.call("/api/auth/me", { headers })).status).toBe(200);
+    const userId = boss.userId;
+    if (how === "banned") expect((await asAdmin("/admin/ban-user", { userId })).status).toBe(200);
+    if (how === "demoted") expect((await asAdmin("/admin/set-role", { userId, role: "user" })).status).toBe(200);
+    if (how === "demoted by SQL")
+      await db().updateTable("users").set({ role: "user" }).where("id", "=", userId).execute();
+    if (how === "removed") expect((await asAdmin("/admin/remove-user", { userId })).status).toBe(200);
+    if (how === "revoked everywhere")
+      expect((await asAdmin("/admin/revoke-user-sessions", { userId })).status).toBe(200);
+    const expire = (where: "id" | "user_id", value: string) => {
+      const past = new Date(Date.now() - 1_000);
+      return db()
+        .updateTable("user_sessions")
+        .set({ expires_at: kind === "sqlite" ? past.toISOString() : past })
+        .where(where, "=", value)
+        .where("impersonated_by", "is", null)
+        .execute();
+    };
+    if (how === "expired by SQL") await expire("user_id", userId);
+    if (how === "signed out, an expired session of their own still on record") {
+      // Expired rows stay until their token is presented again: one must not keep the impersonation alive.
+      const again = await s.call("/api/auth/sign-in/email", {
+        method: "POST",
+        json: { email: bossEmail, password: STRONG_PASSWORD },
+      });
+      expect(again.status).toBe(200);
+      const { token } = (await again.json()) as { token: string };
+      const row = await db()
+        .selectFrom("user_sessions")
+        .select("id")
+        .where("token", "=", token)
+        .executeTakeFirstOrThrow();
+      await expire("id", row.id);
+      expect((await s.call("/api/auth/me", { headers })).status).toBe(200); // the first one still stands
+    }
+    if (how.startsWith("signed out")) {
+      const out = await s.call("/api/auth/sign-out", {
         method: "POST",
         headers: { Authorization: `Bearer ${boss.token}` },
       });
-      expect(others.status).toBe(200);
-      const target = await fresh();
-      const imp = await s.call("/api/auth/admin/impersonate-user", {
-        method: "POST",
-        headers: { Authorization: `Bearer ${boss.token}` },
-        json: { userId: target.userId },
-      });
-      expect(imp.status).toBe(200);
-      const headers = { Authorization: `Bearer ${imp.headers.get("set-auth-token")}` };
-      expect((await s.call("/api/auth/me", { headers })).status).toBe(200);
-      const userId = boss.userId;
-      if (how === "banned") expect((await asAdmin("/admin/ban-user", { userId })).status).toBe(200);
-      if (how === "demoted") expect((await asAdmin("/admin/set-role", { userId, role: "user" })).status).toBe(200);
-      if (how === "demoted by SQL")
-        await db().updateTable("users").set({ role: "user" }).where("id", "=", userId).execute();
-      if (how === "removed") expect((await asAdmin("/admin/remove-user", { userId })).status).toBe(200);
-      if (how === "revoked everywhere")
-        expect((await asAdmin("/admin/revoke-user-sessions", { userId })).status).toBe(200);
-      if (how === "signed out") {
-        const out = await s.call("/api/auth/sign-out", {
-          method: "POST",
-          headers: { Authorization: `Bearer ${boss.token}` },
-        });
-        expect(out.status).toBe(200);
-      }
-      expect(await probe(s, headers)).toEqual(REFUSED);
-      const rows = await db().selectFrom("user_sessions").select("id").where("impersonated_by", "=", userId).execute();
-      expect(rows).toEqual([]);
-      expect(await liveStatus(target)).toBe(200); // the person impersonated keeps their own sessions
-    },
-  );
+      expect(out.status).toBe(200);
+    }
+    expect(await probe(s, headers)).toEqual(REFUSED);
+    const rows = await db().selectFrom("user_sessions").select("id").where("impersonated_by", "=", userId).execute();
+    expect(rows).toEqual([]);
+    expect(await liveStatus(target)).toBe(200); // the person impersonated keeps their own sessions
+  });
 
   it("an impersonation outlives changes that leave its admin's authority whole", async () => {
     const boss = await signUpVerified(s, `imp-admin${n++}@example.com`);

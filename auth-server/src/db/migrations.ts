@@ -38,6 +38,11 @@ function grantsAdmin(column: string, dialect: "sqlite" | "postgres"): string {
   return `(${ADMIN_ROLES.map(found).join(" or ")})`;
 }
 
+/** SQLite: a session of `userId`'s own (not an impersonation) that has not expired on the database's clock. */
+const SQLITE_LIVE_OWN_SESSION = (userId: string): string =>
+  `select 1 from user_sessions where user_id = ${userId} and impersonated_by is null
+    and expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+
 /** PostgreSQL: a ban in force on row `r` (new/old), on the database's clock. */
 function pgBanInForce(r: string): string {
   return `(${r}.banned is true and (${r}.ban_expires is null or ${r}.ban_expires > clock_timestamp()))`;
@@ -416,10 +421,12 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
   },
   {
     // An impersonation session acts on the admin's authority, so it ends with that authority: when its
-    // admin is banned, loses every admin role, is deleted, or has no session of their own left (signed
-    // out everywhere, every session revoked). Deleting the rows makes every reader refuse them at once
-    // (each deletion leaves its 'session' feed row for the backend and the Redis copies). Whatever the
-    // writer: better-auth's endpoints, the internal admin API or an operator's SQL.
+    // admin is banned, loses every admin role, is deleted, or has no live session of their own left
+    // (signed out everywhere, every session revoked or expired by an operator; expired rows that were never
+    // deleted do not count). Deleting the rows makes every reader refuse them at once (each deletion leaves
+    // its 'session' feed row for the backend and the Redis copies). Whatever the writer: better-auth's
+    // endpoints, the internal admin API or an operator's SQL. The admin roles, default role and separator
+    // are the contract's when this was released ("admin", "user", ","): changing them needs a new migration.
     name: "0014_impersonation_ends_with_its_admin",
     sqlite: [
       `create index if not exists user_sessions_impersonated_by_idx on user_sessions (impersonated_by)
@@ -436,8 +443,12 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         delete from user_sessions where impersonated_by = old.id;
       end`,
       `create trigger auth_end_impersonations_signed_out after delete on user_sessions
-        when old.impersonated_by is null
-          and not exists (select 1 from user_sessions where user_id = old.user_id and impersonated_by is null) begin
+        when old.impersonated_by is null and not exists (${SQLITE_LIVE_OWN_SESSION("old.user_id")}) begin
+        delete from user_sessions where impersonated_by = old.user_id;
+      end`,
+      `create trigger auth_end_impersonations_expired after update of expires_at on user_sessions
+        when old.impersonated_by is null and new.expires_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+          and not exists (${SQLITE_LIVE_OWN_SESSION("old.user_id")}) begin
         delete from user_sessions where impersonated_by = old.user_id;
       end`,
     ],
@@ -447,7 +458,8 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
       `create or replace function auth_end_impersonations() returns trigger language plpgsql as $$
       begin
         if tg_table_name = 'user_sessions' then
-          if not exists (select 1 from user_sessions where user_id = old.user_id and impersonated_by is null) then
+          if not exists (select 1 from user_sessions where user_id = old.user_id and impersonated_by is null
+                           and expires_at > clock_timestamp()) then
             delete from user_sessions where impersonated_by = old.user_id;
           end if;
         else
@@ -463,6 +475,9 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         for each row execute function auth_end_impersonations()`,
       `create trigger auth_end_impersonations_signed_out after delete on user_sessions
         for each row when (old.impersonated_by is null) execute function auth_end_impersonations()`,
+      `create trigger auth_end_impersonations_expired after update of expires_at on user_sessions
+        for each row when (old.impersonated_by is null and new.expires_at <= clock_timestamp())
+        execute function auth_end_impersonations()`,
     ],
   },
 ];

@@ -71,7 +71,6 @@ class HeaderLimitedHttpToolsProtocol(HttpToolsProtocol):
         self._raw_head_bytes = 0
 
     def _refuse(self) -> None:
-        self._refused = True
         self._close_with(431, headers_too_large_body(self.max_header_bytes))
 
     def send_400_response(self, msg: str) -> None:
@@ -83,6 +82,10 @@ class HeaderLimitedHttpToolsProtocol(HttpToolsProtocol):
         self._close_with(400, not_http_body())
 
     def _close_with(self, status: int, body: bytes) -> None:
+        # One refusal per connection: llhttp may go on parsing the rest of a chunk after the first one.
+        if self._refused or self.transport.is_closing():
+            return
+        self._refused = True
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             head += [name, b": ", value, b"\r\n"]

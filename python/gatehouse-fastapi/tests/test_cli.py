@@ -96,9 +96,18 @@ async def test_installed_feed_writes_the_rows_gatehouse_migrations_write(kind: s
 
 
 async def triggers_named_like_gatehouse(db: TestDb) -> list[str]:
-    # Gatehouse also caps impersonation sessions (migration 0003, not part of the feed) and follows a session's
-    # `amr`/`auth_time` (migration 0012): stock better-auth sessions have neither column.
-    own = {"auth_cap_impersonation", "auth_feed_session_methods"}
+    # Gatehouse also caps impersonation sessions (migration 0003) and ends them with their admin's authority
+    # (0014), its own impersonation rules, not part of the feed; and follows a session's `amr`/`auth_time`
+    # (migration 0012): stock better-auth sessions have neither column.
+    own = {
+        "auth_cap_impersonation",
+        "auth_feed_session_methods",
+        "auth_end_impersonations_of_banned",
+        "auth_end_impersonations_of_demoted",
+        "auth_end_impersonations_of_deleted",
+        "auth_end_impersonations_signed_out",
+        "auth_end_impersonations_expired",
+    }
     return [name for name in await triggers(db) if name not in own]
 
 

@@ -237,7 +237,8 @@ async def test_jwt_without_sid_does_not_ride_a_session_created_after_it(
 ) -> None:
     actor = await db.rows.actor()
     await db.rows.update_session(actor.session_id, createdAt=utcnow() - timedelta(seconds=20))  # signed in at -20 s
-    token = jwks.mint(sub=actor.user_id, sid=None, claims={"iat": int(time.time()) - 10})  # token minted at -10 s
+    # Minted at -10 s (for 900 s, as the auth server mints: `exp - iat` is the lifetime).
+    token = jwks.mint(sub=actor.user_id, sid=None, claims={"iat": int(time.time()) - 10}, lifetime=890)
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/me", headers=headers)).status_code == 200
     await db.rows.delete_session(actor.session_id)  # signed out everywhere ...

@@ -3,15 +3,16 @@
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from gatehouse_test_support.jwks import JwksServer
 from gatehouse_test_support.processes import free_port
 from starlette.requests import Request
 
+from gatehouse_fastapi import AdminUser as AdminUserDep
 from gatehouse_fastapi import (
     AuthError,
     CurrentPrincipal,
@@ -257,3 +258,38 @@ def test_require_admin_is_the_one_admin_rule(require_mfa: bool) -> None:
     with pytest.raises(AuthError) as refused:
         auth.require_admin(principal(frozenset({"admin"}), frozenset({"pwd"})))
     assert (refused.value.status_code, refused.value.code) == (403, "MFA_REQUIRED")
+
+
+async def test_admin_rule_holds_for_every_admin_dependency(db: TestDb, jwks: JwksServer, serve: Any) -> None:
+    """Under `admin_require_mfa`, a caller admitted as an admin needs a second factor whichever dependency admits
+    them: `AdminUser`, `require_role("admin")`, or `require_role(...)` matching only an admin role. A role that
+    is not an admin role admits without one."""
+    auth = gatehouse_for(db, jwks, admin_require_mfa=True, roles=("user", "editor", "admin"))
+    app = FastAPI(lifespan=auth.lifespan, exception_handlers=auth.exception_handlers)
+
+    @app.get("/admin")
+    async def admin(user: AdminUserDep) -> dict[str, str]:
+        return {"id": user.id}
+
+    @app.get("/role-admin")
+    async def role_admin(user: Annotated[AuthUser, Depends(require_role("admin"))]) -> dict[str, str]:
+        return {"id": user.id}
+
+    @app.get("/editor-or-admin")
+    async def editor_or_admin(user: Annotated[AuthUser, Depends(require_role("editor", "admin"))]) -> dict[str, str]:
+        return {"id": user.id}
+
+    client = await serve(app)
+    boss = await db.rows.actor(role="admin")
+    both = await db.rows.actor(role="editor,admin")
+
+    def jwt(actor: Any, amr: list[str]) -> dict[str, str]:
+        return {"Authorization": "Bearer " + jwks.mint(sub=actor.user_id, sid=actor.session_id, claims={"amr": amr})}
+
+    for path in ("/admin", "/role-admin", "/editor-or-admin"):
+        refused = await client.get(path, headers=jwt(boss, ["pwd"]))
+        assert (refused.status_code, refused.json()["code"]) == (403, "MFA_REQUIRED"), path
+        assert (await client.get(path, headers=jwt(boss, ["pwd", "otp", "mfa"]))).status_code == 200, path
+    # Admitted as an editor, not as an admin: the admin rule does not apply.
+    assert (await client.get("/editor-or-admin", headers=jwt(both, ["pwd"]))).status_code == 200
+    assert (await client.get("/role-admin", headers=jwt(both, ["pwd"]))).json()["code"] == "MFA_REQUIRED"

@@ -164,24 +164,31 @@ async def admin_user(connection: HTTPConnection) -> AuthUser:
 
 
 AdminUser = Annotated[AuthUser, Depends(admin_user)]
-"""The caller's `AuthUser` holding an admin role (`Gatehouse(admin_roles=...)`); 403 `FORBIDDEN` otherwise."""
+"""The caller's `AuthUser` holding an admin role (`Gatehouse(admin_roles=...)`); 403 `FORBIDDEN` otherwise, and
+`MFA_REQUIRED` under `admin_require_mfa` without a second factor."""
 
 
 def require_role(*roles: str) -> Callable[[HTTPConnection], Awaitable[AuthUser]]:
     """A dependency admitting users that hold at least one of `roles` (exact names, as better-auth's admin
-    plugin compares them); 403 `FORBIDDEN` otherwise. Use as `Depends(require_role("admin"))` or in
+    plugin compares them); 403 `FORBIDDEN` otherwise. A caller admitted only through admin roles
+    (`Gatehouse(admin_roles=...)`) is held to the admin rule too (`Gatehouse.require_admin`: 403 `MFA_REQUIRED`
+    under `admin_require_mfa` without a second factor). Use as `Depends(require_role("admin"))` or in
     `Annotated[AuthUser, Depends(require_role("editor", "admin"))]`. Raises ValueError without roles.
     """
     if not roles:
         raise ValueError("require_role needs at least one role")
     wanted = frozenset(roles)
 
-    @_documents(*_AUTHENTICATED, ErrorCode.FORBIDDEN)
+    @_documents(*_AUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.MFA_REQUIRED)
     async def _require_role(connection: HTTPConnection) -> AuthUser:
-        user = await _user(connection)
-        if user.roles.isdisjoint(wanted):
+        principal = await current_principal(connection)
+        matched = principal.user.roles & wanted
+        if not matched:
             raise _forbidden(connection, ErrorCode.FORBIDDEN, "You do not have permission to do this.")
-        return user
+        gatehouse = _gatehouse(connection)
+        if matched <= gatehouse.admin_roles:  # admitted as an admin: the admin rule applies
+            gatehouse.require_admin(principal)
+        return principal.user
 
     return _require_role
 
