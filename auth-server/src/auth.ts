@@ -89,7 +89,7 @@ export function createAuth({
   backgroundTasks,
 }: AuthDeps) {
   const { db } = database;
-  const trail = new AuditTrail(db, database.kind, logger);
+  const trail = new AuditTrail(db, database.kind, logger, backgroundTasks);
   const auditing = audit(trail);
   const lockout = signInLockout(new LockoutStore(db, database.kind));
   const admins = adminEmails({
@@ -215,12 +215,14 @@ export function createAuth({
           await mailer.send(confirmNewEmailMail(user.email, user.name, links.verification(url, token)));
           return;
         }
-        // Off the answer's path: binding the waiting page's secret must not time the sign-up.
-        waiter
+        // Off the answer's path (this runs as background work): binding the waiting page's secret must
+        // not time the sign-up. It runs beside the mail and the task waits for both.
+        const bound = waiter
           .bind(request, user)
           .catch((err: unknown) => logger.warn({ err }, "could not bind a verification waiter"));
         await mailer.send(verificationMail(user.email, user.name, links.verification(url, token)));
         auditing.verificationMailed(user.id, request);
+        await bound;
       },
     },
     session: {

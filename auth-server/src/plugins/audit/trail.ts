@@ -30,17 +30,23 @@ export interface AuditEvent {
  * Appends audit rows. The auth server is the trail's only writer (the backend reads it). A row
  * that cannot be written is logged and never fails the request it describes: the action already
  * happened, and refusing it afterwards would only hide that.
+ *
+ * `track` receives each background write (the server's `BackgroundTasks.handler`): shutdown drains
+ * it, so a row whose answer was sent is not lost to a restart, and `settled()` covers it.
  */
 export class AuditTrail {
   constructor(
     private readonly db: Kysely<any>,
     private readonly kind: DatabaseKind,
     private readonly logger: Logger,
+    private readonly track: (task: Promise<unknown>) => void = () => {},
   ) {}
 
-  /** Writes one row in the background; failures go to the log. */
+  /** Writes one row in the background (handed to `track`); failures go to the log. */
   record(e: AuditEvent): void {
-    this.write(e).catch((err: unknown) => this.logger.error({ err, type: e.type }, "could not write auth event"));
+    this.track(
+      this.write(e).catch((err: unknown) => this.logger.error({ err, type: e.type }, "could not write auth event")),
+    );
   }
 
   /** Writes one row and waits for it (tests, and callers that must know it is stored). */
