@@ -10,6 +10,8 @@ import {
 } from "../../../test/harness.js";
 import { eventually } from "../../../test/support/gatehouse-on.js";
 import { callInternal } from "../../../test/support/service-token.js";
+import { BackgroundTasks } from "../../background.js";
+import { AuditEventType, AuditTrail } from "./trail.js";
 
 // The account's own life and the basic admin actions are in test/auth-events.test.ts; these are
 // the actions whose actor or kind the old path switch got wrong or missed.
@@ -42,6 +44,27 @@ describe.each(DB_KINDS)("audit plugin on %s", (kind) => {
     await eventually(enough, 5_000, `${atLeast} ${type} row(s)`);
     return rows;
   };
+
+  it("hands every row to its tracker, so settled() and shutdown wait for rows an answer left behind", async () => {
+    const tasks = new BackgroundTasks(s.gh.logger);
+    const handed: Promise<unknown>[] = [];
+    const trail = new AuditTrail(s.gh.database.db, kind, s.gh.logger, (task) => {
+      handed.push(task);
+      tasks.handler(task);
+    });
+    const user = await signUpVerified(s, "tracked-trail@example.com");
+    trail.record({ type: AuditEventType.SIGN_IN, userId: user.userId, success: true, reason: "tracked" });
+    expect(handed).toHaveLength(1);
+    await tasks.drain();
+    // No polling: once drained, the row is stored.
+    const rows = await s.gh.database.db
+      .selectFrom("auth_events")
+      .select("type")
+      .where("user_id", "=", user.userId)
+      .where("reason", "=", "tracked")
+      .execute();
+    expect(rows).toEqual([{ type: AuditEventType.SIGN_IN }]);
+  });
 
   it("names the admin as the actor of a stopped impersonation, not the impersonated user", async () => {
     const user = await signUpVerified(s, "impersonated@example.com");
