@@ -36,6 +36,7 @@ import { internalAdminApi } from "./plugins/internal-admin/index.js";
 import { liveToken } from "./plugins/live-token/index.js";
 import { LockoutStore, signInLockout } from "./plugins/lockout/index.js";
 import { parseAmr, type SessionMethods, secondFactorRules, sessionMethods } from "./plugins/mfa/index.js";
+import { passwordFence } from "./plugins/password-fence/index.js";
 import { resetLinkExpiry } from "./plugins/reset-link-expiry/index.js";
 import { resetRequest } from "./plugins/reset-request/index.js";
 import { adminRoleOptions, canonicalRole, roles } from "./plugins/roles/index.js";
@@ -113,13 +114,16 @@ export function createAuth({
     codeGate: lockout,
   });
 
+  const fence = passwordFence();
   const hasher = createPasswordHasher(async (oldHash, newHash) => {
     // The old hash is a random salt plus key: it identifies its account row uniquely.
     await db.updateTable("accounts").set({ password: newHash }).where("password", "=", oldHash).execute();
+    await fence.rehashed(newHash);
   });
   // The lockout reserves each attempt before the hash runs, so it sits outside everything else;
-  // inside it, one hash per core at a time: more would only add 19 MiB each to the peak (hash-slots.ts).
-  const password = lockout.guard(withHashSlots(wrapHasher ? wrapHasher(hasher) : hasher));
+  // the fence notes the hash a sign-in verified; inside them, one hash per core at a time: more
+  // would only add 19 MiB each to the peak (hash-slots.ts).
+  const password = lockout.guard(fence.guard(withHashSlots(wrapHasher ? wrapHasher(hasher) : hasher)));
 
   // Endpoints a plugin calls back into, bound once the instance exists.
   const late: { requestPasswordReset?: unknown } = {};
@@ -185,6 +189,8 @@ export function createAuth({
         await mailer.send(resetPasswordMail(user.email, user.name, links.reset(url, token)));
       },
       onPasswordReset: async ({ user }, request) => {
+        // After the reset committed: sessions a racing sign-in stored meanwhile go too (password-fence).
+        await fence.passwordChanged(user.id);
         await lockout.resetCompleted(user);
         await admins.passwordReset(user);
         auditing.resetCompleted(user.id, request);
@@ -256,6 +262,8 @@ export function createAuth({
         backupCodeOptions: { amount: 10, storeBackupCodes: mfaRules.storeBackupCodes },
         trustDeviceMaxAge: 30 * 24 * 3600,
       }),
+      // After two-factor's sign-in hook, so it checks the challenge that replaced the session too.
+      fence,
       passkey({
         rpID: env.PASSKEY_RP_ID,
         rpName: env.PASSKEY_RP_NAME,

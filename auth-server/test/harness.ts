@@ -61,6 +61,8 @@ export async function startTestServer(
   envOverrides: Record<string, string> = {},
   mailer?: Mailer,
   logger?: Logger,
+  /** Wraps the password hasher inside the counting one (a test that holds a verification). */
+  wrapHasher: (h: PasswordHasher) => PasswordHasher = (h) => h,
 ): Promise<TestServer> {
   const db = await freshDatabaseUrl(kind);
   const env = loadEnv({
@@ -74,7 +76,7 @@ export async function startTestServer(
   });
   const outbox = new OutboxMailer();
   let hashCalls = 0;
-  const wrapHasher = (h: PasswordHasher): PasswordHasher => ({
+  const counting = (h: PasswordHasher): PasswordHasher => ({
     hash: (p) => {
       hashCalls++;
       return h.hash(p);
@@ -84,7 +86,11 @@ export async function startTestServer(
       return h.verify(d);
     },
   });
-  const gh = createGatehouse(env, { mailer: mailer ?? outbox, logger: logger ?? createLogger("silent"), wrapHasher });
+  const gh = createGatehouse(env, {
+    mailer: mailer ?? outbox,
+    logger: logger ?? createLogger("silent"),
+    wrapHasher: (h) => counting(wrapHasher(h)),
+  });
   await gh.migrate();
   return {
     gh,
