@@ -1,3 +1,5 @@
+import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, STRONG_PASSWORD, signUpVerified, startTestServer, type TestServer } from "./harness.js";
 import { eventually } from "./support/gatehouse-on.js";
@@ -213,6 +215,101 @@ describe.each(DB_KINDS)("one session rule on %s", (kind) => {
     expect(rows).toEqual([]);
     expect(await liveStatus(target)).toBe(200); // the person impersonated keeps their own sessions
   });
+
+  /** Stores an impersonation session of `target` by `adminId` as any writer would (SQL); true if it stays. */
+  const storeImpersonation = async (adminId: string, targetId: string): Promise<boolean> => {
+    const id = `imp-sql-${n++}`;
+    const now = new Date();
+    const later = new Date(Date.now() + 600_000);
+    const at = (d: Date) => (kind === "sqlite" ? d.toISOString() : d);
+    await db()
+      .insertInto("user_sessions")
+      .values({
+        id,
+        token: `${id}-token`,
+        user_id: targetId,
+        impersonated_by: adminId,
+        expires_at: at(later),
+        created_at: at(now),
+        updated_at: at(now),
+      })
+      .execute();
+    return (await db().selectFrom("user_sessions").select("id").where("id", "=", id).execute()).length === 1;
+  };
+  /** A second admin, signed in. */
+  const newAdmin = async () => {
+    const boss = await signUpVerified(s, `imp-admin${n++}@example.com`);
+    expect((await asAdmin("/admin/set-role", { userId: boss.userId, role: "admin" })).status).toBe(200);
+    return boss;
+  };
+
+  it.each(["banned", "demoted", "signed out everywhere", "deleted"])(
+    "an impersonation stored when its admin is already %s is deleted as it is inserted (migration 0015)",
+    async (how) => {
+      const boss = await newAdmin();
+      const target = await fresh();
+      const id = boss.userId;
+      if (how === "banned")
+        await db()
+          .updateTable("users")
+          .set({ banned: kind === "sqlite" ? 1 : true })
+          .where("id", "=", id)
+          .execute();
+      if (how === "demoted") await db().updateTable("users").set({ role: "user" }).where("id", "=", id).execute();
+      if (how === "signed out everywhere") await db().deleteFrom("user_sessions").where("user_id", "=", id).execute();
+      if (how === "deleted") await db().deleteFrom("users").where("id", "=", id).execute();
+      expect(await storeImpersonation(id, target.userId)).toBe(false);
+      expect(await liveStatus(target)).toBe(200); // the person impersonated keeps their own sessions
+    },
+  );
+
+  it("an impersonation stored by an admin whose authority is whole stays (control)", async () => {
+    const boss = await newAdmin();
+    const target = await fresh();
+    expect(await storeImpersonation(boss.userId, target.userId)).toBe(true);
+  });
+
+  it.runIf(kind === "postgres")(
+    "a ban not yet committed when the impersonation is stored is waited for, then ends it (migration 0015)",
+    async () => {
+      const boss = await newAdmin();
+      const target = await fresh();
+      const banning = new pg.Client({ connectionString: s.env.DATABASE_URL });
+      const storing = new pg.Client({ connectionString: s.env.DATABASE_URL });
+      await banning.connect();
+      await storing.connect();
+      try {
+        await banning.query("begin");
+        await banning.query("update users set banned = true where id = $1", [boss.userId]);
+        const storingPid = (await storing.query("select pg_backend_pid() as pid")).rows[0].pid as number;
+        const stored = storing.query(
+          `insert into user_sessions (id, token, user_id, impersonated_by, expires_at, created_at, updated_at)
+           values ('imp-race', 'imp-race-token', $1, $2, now() + interval '10 minutes', now(), now())`,
+          [target.userId, boss.userId],
+        );
+        // The insert's check waits on the admin's row, which the uncommitted ban holds.
+        await eventually(
+          async () =>
+            (
+              await db()
+                .selectFrom(sql<{ wait_event_type: string | null }>`pg_stat_activity`.as("a"))
+                .select("wait_event_type")
+                .where(sql`pid`, "=", storingPid)
+                .execute()
+            )[0]?.wait_event_type === "Lock",
+          5_000,
+          "the impersonation insert waiting on the admin's row",
+        );
+        await banning.query("commit");
+        await stored;
+        const rows = await db().selectFrom("user_sessions").select("id").where("id", "=", "imp-race").execute();
+        expect(rows).toEqual([]);
+      } finally {
+        await banning.end();
+        await storing.end();
+      }
+    },
+  );
 
   it("an impersonation outlives changes that leave its admin's authority whole", async () => {
     const boss = await signUpVerified(s, `imp-admin${n++}@example.com`);

@@ -480,4 +480,41 @@ export const GATEHOUSE_MIGRATIONS: SqlMigration[] = [
         execute function auth_end_impersonations()`,
     ],
   },
+  {
+    // ...and starts only on it: an impersonation session stored when its admin is already banned, holds no
+    // admin role, does not exist, or has no live session of their own is deleted as it is inserted. The
+    // admin plugin checks the admin's session and role when impersonate-user begins and inserts the
+    // session after; a ban, demotion or sign-out landing in between found no impersonation to end (0014)
+    // and the new one would outlive it. On PostgreSQL the check reads the admin's row FOR SHARE: a ban,
+    // role change or deletion of that row still uncommitted is waited for and then seen (READ COMMITTED
+    // re-reads the locked row), and one that comes later waits for this insert to commit and then ends it
+    // through 0014. The lock is taken on the admin's row only, after this row's own insert, so it cannot
+    // form a cycle with a ban (which locks the user row, then the sessions it deletes).
+    name: "0015_impersonation_starts_with_its_admin",
+    sqlite: [
+      `create trigger auth_impersonation_needs_its_admin after insert on user_sessions
+        when new.impersonated_by is not null and not exists (
+          select 1 from users a where a.id = new.impersonated_by and not ${sqliteBanInForce("a")}
+            and ${grantsAdmin("a.role", "sqlite")} and exists (${SQLITE_LIVE_OWN_SESSION("a.id")})) begin
+        delete from user_sessions where id = new.id;
+      end`,
+    ],
+    postgres: [
+      `create or replace function auth_impersonation_needs_its_admin() returns trigger language plpgsql as $$
+      declare
+        admin_row users%rowtype;
+      begin
+        select * into admin_row from users where id = new.impersonated_by for share;
+        if not found or ${pgBanInForce("admin_row")}
+           or not ${grantsAdmin("admin_row.role", "postgres")}
+           or not exists (select 1 from user_sessions where user_id = admin_row.id and impersonated_by is null
+                            and expires_at > clock_timestamp()) then
+          delete from user_sessions where id = new.id;
+        end if;
+        return null;
+      end $$`,
+      `create trigger auth_impersonation_needs_its_admin after insert on user_sessions
+        for each row when (new.impersonated_by is not null) execute function auth_impersonation_needs_its_admin()`,
+    ],
+  },
 ];

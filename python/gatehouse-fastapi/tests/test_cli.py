@@ -96,9 +96,9 @@ async def test_installed_feed_writes_the_rows_gatehouse_migrations_write(kind: s
 
 
 async def triggers_named_like_gatehouse(db: TestDb) -> list[str]:
-    # Gatehouse also caps impersonation sessions (migration 0003) and ends them with their admin's authority
-    # (0014), its own impersonation rules, not part of the feed; and follows a session's `amr`/`auth_time`
-    # (migration 0012): stock better-auth sessions have neither column.
+    # Gatehouse also caps impersonation sessions (migration 0003), ends them with their admin's authority
+    # (0014) and starts them only on it (0015): its own impersonation rules, not part of the feed. It also
+    # follows a session's `amr`/`auth_time` (migration 0012): stock better-auth sessions have neither column.
     own = {
         "auth_cap_impersonation",
         "auth_feed_session_methods",
@@ -107,6 +107,7 @@ async def triggers_named_like_gatehouse(db: TestDb) -> list[str]:
         "auth_end_impersonations_of_deleted",
         "auth_end_impersonations_signed_out",
         "auth_end_impersonations_expired",
+        "auth_impersonation_needs_its_admin",
     }
     return [name for name in await triggers(db) if name not in own]
 
