@@ -278,7 +278,7 @@ export function createAuth({
       contractCodes(),
       sessionActivityPlugin(sessionActivity),
       // The backend's identity changes (POST /api/auth/internal/admin/*, service token only).
-      internalAdminApi({ secret: env.BETTER_AUTH_SECRET, db, redis }),
+      internalAdminApi({ secret: env.BETTER_AUTH_SECRET, db, redis, adminRequireMfa: env.ADMIN_REQUIRE_MFA }),
       bearer(),
       // A body's `token` names the live session when an endpoint replaced the request's own.
       liveToken(),

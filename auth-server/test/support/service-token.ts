@@ -11,6 +11,8 @@ import { TEST_SECRET, type TestServer } from "../harness.js";
 
 export interface TokenOptions {
   sub: string;
+  /** The acting session's id (the `sid` claim); omitted from the token when null. */
+  sid: string | null;
   path: string;
   body: string;
   method?: string;
@@ -31,7 +33,8 @@ export interface TokenOptions {
  */
 export async function serviceToken(o: TokenOptions): Promise<string> {
   const iat = o.iat ?? Math.floor(Date.now() / 1000);
-  return new SignJWT({ htm: o.method ?? "POST", htu: o.path, bsh: bodyHash(new TextEncoder().encode(o.body)) })
+  const claims = { htm: o.method ?? "POST", htu: o.path, bsh: bodyHash(new TextEncoder().encode(o.body)) };
+  return new SignJWT(o.sid === null ? claims : { ...claims, sid: o.sid })
     .setProtectedHeader({ alg: o.alg ?? "HS256", typ: "JWT" })
     .setIssuer(o.iss ?? SERVICE_TOKEN_ISSUER)
     .setAudience(o.aud ?? SERVICE_TOKEN_AUDIENCE)
@@ -42,9 +45,24 @@ export async function serviceToken(o: TokenOptions): Promise<string> {
     .sign(o.key ?? serviceTokenKey(o.secret ?? TEST_SECRET));
 }
 
-/** Calls an internal admin endpoint as the backend would: exact JSON bytes, token bound to them. */
+/** The id of `userId`'s newest session of their own (not an impersonation), or "none". */
+export async function ownSessionId(s: Pick<TestServer, "gh">, userId: string): Promise<string> {
+  const row = await s.gh.database.db
+    .selectFrom("user_sessions")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("impersonated_by", "is", null)
+    .orderBy("created_at", "desc")
+    .executeTakeFirst();
+  return (row?.id as string | undefined) ?? "none";
+}
+
+/**
+ * Calls an internal admin endpoint as the backend would: exact JSON bytes, token bound to them,
+ * acting through the actor's newest own session unless `tweak.sid` names another.
+ */
 export async function callInternal(
-  s: Pick<TestServer, "call">,
+  s: Pick<TestServer, "call" | "gh">,
   action: string,
   actorId: string,
   json: unknown,
@@ -52,7 +70,9 @@ export async function callInternal(
 ): Promise<Response> {
   const path = `/api/auth/internal/admin/${action}`;
   const body = JSON.stringify(json);
-  const token = tweak.token === undefined ? await serviceToken({ sub: actorId, path, body, ...tweak }) : tweak.token;
+  const sid = tweak.sid === undefined ? await ownSessionId(s, actorId) : tweak.sid;
+  const token =
+    tweak.token === undefined ? await serviceToken({ sub: actorId, path, body, ...tweak, sid }) : tweak.token;
   const headers: Record<string, string> = { "Content-Type": "application/json", ...tweak.headers };
   if (token !== null) headers[SERVICE_TOKEN_HEADER] = token;
   return s.call(path, { method: "POST", headers, body });

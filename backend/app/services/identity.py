@@ -7,8 +7,10 @@ session change and writes none itself.
 Each call is `POST {AUTH_URL}/api/auth/internal/admin/<action>` with the exact JSON bytes and one service token in
 `Gatehouse-Service-Token`: an HS256 JWT (RFC 7519, via PyJWT) keyed by HKDF-SHA256(BETTER_AUTH_SECRET, salt empty,
 info "gatehouse internal admin api v1", 32 bytes) (RFC 5869), bound to this request only (`htm`/`htu` as in DPoP,
-RFC 9449 §4.2, and `bsh` = base64url SHA-256 of the body), naming the acting user in `sub`, single use (`jti`),
-living 60 s.
+RFC 9449 §4.2, and `bsh` = base64url SHA-256 of the body), naming the acting user in `sub` and the session they
+acted with in `sid` (OpenID Connect's session id claim), single use (`jti`), living 60 s. The auth server checks
+that session again when it acts: ended since this worker checked it, the change is refused (403 `FORBIDDEN`), and an
+admin-only change from a session without a second factor under ADMIN_REQUIRE_MFA is refused (403 `MFA_REQUIRED`).
 
 Answers: the auth server's `{code, message}` errors are the contract's and pass through (403, 404, 400); its 503
 `DATABASE_UNAVAILABLE` too. Unreachable, timed out or failing (5xx) → 503 `AUTH_SERVER_UNAVAILABLE` with
@@ -30,6 +32,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from gatehouse_fastapi import Principal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import ERROR_STATUS, RETRY_AFTER_SECONDS, ApiError, ErrorCode
@@ -56,13 +59,16 @@ def body_hash(body: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(body).digest()).rstrip(b"=").decode()
 
 
-def service_token(key: bytes, *, actor_id: str, path: str, body: bytes, now: float | None = None) -> str:
-    """A token for one `POST path` with exactly `body`, acting as `actor_id`."""
+def service_token(
+    key: bytes, *, actor_id: str, session_id: str, path: str, body: bytes, now: float | None = None
+) -> str:
+    """A token for one `POST path` with exactly `body`, acting as `actor_id` through their session `session_id`."""
     issued = int(now if now is not None else time.time())
     claims = {
         "iss": SERVICE_TOKEN_ISSUER,
         "aud": SERVICE_TOKEN_AUDIENCE,
         "sub": actor_id,
+        "sid": session_id,
         "iat": issued,
         "exp": issued + SERVICE_TOKEN_LIFETIME_SECONDS,
         "jti": secrets.token_urlsafe(24),  # 192 random bits
@@ -129,46 +135,44 @@ class IdentityClient:
         self._timeout = timeout_seconds
         self._after_change = after_change
 
-    async def set_role(self, *, actor_id: str, user_id: str, role: str) -> IdentityUser:
+    async def set_role(self, *, actor: Principal, user_id: str, role: str) -> IdentityUser:
         """Give `user_id` the role `role` (one configured name)."""
-        answer = await self._call("set-role", actor_id, {"userId": user_id, "role": role})
+        answer = await self._call("set-role", actor, {"userId": user_id, "role": role})
         return _parse(_UserAnswer, answer).user
 
     async def ban_user(
-        self, *, actor_id: str, user_id: str, reason: str | None, expires_in_seconds: int | None
+        self, *, actor: Principal, user_id: str, reason: str | None, expires_in_seconds: int | None
     ) -> tuple[IdentityUser, list[str]]:
         """Ban `user_id` (for `expires_in_seconds`, or for good); every session of theirs is revoked at once.
         Returns the user and the ids of the revoked sessions."""
         payload = {"userId": user_id, "banReason": reason, "banExpiresIn": expires_in_seconds}
-        parsed = _parse(_BanAnswer, await self._call("ban-user", actor_id, payload))
+        parsed = _parse(_BanAnswer, await self._call("ban-user", actor, payload))
         return parsed.user, parsed.revoked_session_ids
 
-    async def unban_user(self, *, actor_id: str, user_id: str) -> IdentityUser:
+    async def unban_user(self, *, actor: Principal, user_id: str) -> IdentityUser:
         """Lift any ban on `user_id`."""
-        return _parse(_UserAnswer, await self._call("unban-user", actor_id, {"userId": user_id})).user
+        return _parse(_UserAnswer, await self._call("unban-user", actor, {"userId": user_id})).user
 
-    async def update_user(self, *, actor_id: str, user_id: str, data: dict[str, Any]) -> IdentityUser:
+    async def update_user(self, *, actor: Principal, user_id: str, data: dict[str, Any]) -> IdentityUser:
         """Change `name`, `image` and/or `emailVerified` (better-auth's field names) of `user_id`."""
-        answer = await self._call("update-user", actor_id, {"userId": user_id, "data": data})
+        answer = await self._call("update-user", actor, {"userId": user_id, "data": data})
         return _parse(_UserAnswer, answer).user
 
-    async def revoke_session(self, *, actor_id: str, user_id: str, session_id: str) -> list[str]:
+    async def revoke_session(self, *, actor: Principal, user_id: str, session_id: str) -> list[str]:
         """Revoke one session of `user_id`; 404 SESSION_NOT_FOUND if it is not theirs."""
-        answer = await self._call("revoke-session", actor_id, {"userId": user_id, "sessionId": session_id})
+        answer = await self._call("revoke-session", actor, {"userId": user_id, "sessionId": session_id})
         return _parse(_RevokedAnswer, answer).revoked_session_ids
 
-    async def revoke_sessions(self, *, actor_id: str, user_id: str) -> list[str]:
+    async def revoke_sessions(self, *, actor: Principal, user_id: str) -> list[str]:
         """Revoke every session of `user_id`; returns their ids."""
-        answer = await self._call("revoke-sessions", actor_id, {"userId": user_id})
+        answer = await self._call("revoke-sessions", actor, {"userId": user_id})
         return _parse(_RevokedAnswer, answer).revoked_session_ids
 
-    async def _call(self, action: str, actor_id: str, payload: dict[str, Any]) -> Any:
+    async def _call(self, action: str, actor: Principal, payload: dict[str, Any]) -> Any:
         path = f"{INTERNAL_PREFIX}/{action}"
         body = json.dumps(payload, separators=(",", ":")).encode()
-        headers = {
-            "Content-Type": "application/json",
-            SERVICE_TOKEN_HEADER: service_token(self._key, actor_id=actor_id, path=path, body=body),
-        }
+        token = service_token(self._key, actor_id=actor.user.id, session_id=actor.session.id, path=path, body=body)
+        headers = {"Content-Type": "application/json", SERVICE_TOKEN_HEADER: token}
         try:
             response = await self._http.post(self._base + path, content=body, headers=headers, timeout=self._timeout)
         except httpx.HTTPError as exc:  # refused, unreachable, timed out, cut mid-answer

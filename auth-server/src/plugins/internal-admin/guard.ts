@@ -2,8 +2,10 @@ import { APIError } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import { setServiceActor } from "../audit/index.js";
 import type { HookContext } from "../hook-context.js";
+import { Amr, parseAmr } from "../mfa/amr.js";
 import { isAdminRole } from "../roles/parse.js";
 import { isBanInForce } from "../session-rule/ban.js";
+import { type RuleSession, sessionViolation } from "../session-rule/rule.js";
 import type { JtiStore } from "./replay.js";
 import { bodyHash, SERVICE_TOKEN_HEADER, ServiceTokenError, verifyServiceToken } from "./service-token.js";
 
@@ -11,6 +13,16 @@ import { bodyHash, SERVICE_TOKEN_HEADER, ServiceTokenError, verifyServiceToken }
 export interface Actor {
   id: string;
   isAdmin: boolean;
+  /** The acting session was signed in with a second factor (its `amr` holds `mfa`, RFC 8176). */
+  mfa: boolean;
+}
+
+/** What the guard needs besides the token's key and jti store. */
+export interface GuardOptions {
+  key: Uint8Array;
+  replay: JtiStore;
+  /** ADMIN_REQUIRE_MFA: admin actions need an acting session with a second factor. */
+  adminRequireMfa: boolean;
 }
 
 export const unauthorized = (): APIError =>
@@ -26,13 +38,12 @@ export const forbidden = (message: string): APIError =>
  * Authenticates a call to the internal admin API and loads its actor, or throws:
  * 401 UNAUTHORIZED when the token is missing, malformed, signed with another key, for another
  * audience, expired, not bound to this method, path and body, or already used (any instance);
- * 403 FORBIDDEN when its subject is not an existing, unbanned user. A user's own credentials
+ * 403 FORBIDDEN when its subject is not an existing, unbanned user, or its acting session (`sid`)
+ * is not one of that user's that the session rule (session-rule/rule.ts) still admits: the backend
+ * checked it when the request came in, and it may have ended since. A user's own credentials
  * (cookie, bearer token, JWT) are never looked at: they cannot reach this API.
  */
-export async function authenticateService(
-  ctx: HookContext,
-  deps: { key: Uint8Array; replay: JtiStore },
-): Promise<Actor> {
+export async function authenticateService(ctx: HookContext, deps: GuardOptions): Promise<Actor> {
   const request = ctx.request;
   const token = request?.headers.get(SERVICE_TOKEN_HEADER);
   if (!request || !token) throw unauthorized();
@@ -64,16 +75,38 @@ export async function authenticateService(
     banned?: unknown;
     banExpires?: unknown;
   } | null;
-  if (!user || isBanInForce(user, Date.now())) throw forbidden("The acting user does not exist or is banned.");
-  return { id: user.id, isAdmin: isAdminRole(user.role) };
+  const now = Date.now();
+  if (!user || isBanInForce(user, now)) throw forbidden("The acting user does not exist or is banned.");
+  const session = (await ctx.context.adapter.findOne({
+    model: "session",
+    where: [{ field: "id", value: claims.sid }],
+  })) as (RuleSession & { userId: string; amr?: string | null }) | null;
+  if (!session || session.userId !== user.id || sessionViolation(session, user, now) !== null)
+    throw forbidden("The session this change was asked with has ended.");
+  return {
+    id: user.id,
+    isAdmin: isAdminRole(user.role),
+    mfa: parseAmr(session.amr).includes(Amr.MFA),
+  };
 }
 
-/** Admin-only actions (roles, bans, verified email). */
-export function requireAdmin(actor: Actor): void {
+/**
+ * Admin-only actions (roles, bans, verified email): 403 FORBIDDEN without an admin role, 403
+ * MFA_REQUIRED under ADMIN_REQUIRE_MFA when the acting session has no second factor (as
+ * plugins/mfa refuses better-auth's own /admin/* endpoints).
+ */
+export function requireAdmin(actor: Actor, options: Pick<GuardOptions, "adminRequireMfa">): void {
   if (!actor.isAdmin) throw forbidden("This action needs an admin role.");
+  if (options.adminRequireMfa && !actor.mfa)
+    throw new APIError("FORBIDDEN", {
+      code: ErrorCode.MFA_REQUIRED,
+      message: "Administration needs a session signed in with a second factor.",
+    });
 }
 
-/** Actions a user may take on themself and an admin on anyone. */
-export function requireSelfOrAdmin(actor: Actor, userId: string): void {
-  if (actor.id !== userId && !actor.isAdmin) throw forbidden("Only the user themself or an admin may do this.");
+/** Actions a user may take on themself, and an admin (as `requireAdmin` admits one) on anyone. */
+export function requireSelfOrAdmin(actor: Actor, userId: string, options: Pick<GuardOptions, "adminRequireMfa">): void {
+  if (actor.id === userId) return;
+  if (!actor.isAdmin) throw forbidden("Only the user themself or an admin may do this.");
+  requireAdmin(actor, options);
 }

@@ -1,6 +1,8 @@
+import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, signUpVerified, startTestServer, TEST_SECRET, type TestServer } from "../../../test/harness.js";
-import { callInternal, serviceToken } from "../../../test/support/service-token.js";
+import { secondFactorSteps } from "../../../test/support/second-factor.js";
+import { callInternal, ownSessionId, serviceToken } from "../../../test/support/service-token.js";
 import { eventually } from "../../../test/support/wait.js";
 import { SERVICE_TOKEN_HEADER, serviceTokenKey } from "./index.js";
 
@@ -101,10 +103,53 @@ describe.each(DB_KINDS)("internal admin API authentication on %s", (kind) => {
     await expect401(await callInternal(s, "set-role", admin.userId, body(), { jti: "short" }));
   });
 
+  it("refuses a token without the acting session (sid) as malformed", async () => {
+    await expect401(await callInternal(s, "set-role", admin.userId, body(), { sid: null }));
+    await expect401(await callInternal(s, "set-role", admin.userId, body(), { sid: "" }));
+  });
+
+  it("refuses a change asked with a session that has ended, or that is not the actor's (403, nothing changed)", async () => {
+    const forbidden = async (res: Response) => {
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ code: "FORBIDDEN" });
+    };
+    const target = await signUpVerified(s, `svc-target-${kind}@example.com`);
+    const roleOf = async () =>
+      (await s.gh.database.db.selectFrom("users").select("role").where("id", "=", target.userId).executeTakeFirst())
+        ?.role;
+    const change = { userId: target.userId, role: "admin" };
+    // Another user's live session, and one that does not exist.
+    await forbidden(
+      await callInternal(s, "set-role", admin.userId, change, { sid: await ownSessionId(s, user.userId) }),
+    );
+    await forbidden(await callInternal(s, "set-role", admin.userId, change, { sid: "no-such-session" }));
+    // The admin's own session, signed out after the backend checked it.
+    const second = await signUpVerified(s, "svc-admin@example.com");
+    const sid = await ownSessionId(s, admin.userId);
+    const out = await s.call("/api/auth/sign-out", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${second.token}` },
+    });
+    expect(out.status).toBe(200);
+    await forbidden(await callInternal(s, "set-role", admin.userId, change, { sid }));
+    // Expired on the database's record (rule 2 of the session rule), though the row is still there.
+    const past = new Date(Date.now() - 1_000);
+    const live = await ownSessionId(s, admin.userId);
+    await s.gh.database.db
+      .updateTable("user_sessions")
+      .set({ expires_at: kind === "sqlite" ? past.toISOString() : past })
+      .where("id", "=", live)
+      .execute();
+    await forbidden(await callInternal(s, "set-role", admin.userId, change, { sid: live }));
+    expect(await roleOf()).toBe("user");
+    // A live session of the admin's own again, for the tests after this one.
+    await signUpVerified(s, "svc-admin@example.com");
+  });
+
   it("refuses a replayed token", async () => {
     const path = "/api/auth/internal/admin/set-role";
     const raw = JSON.stringify(body());
-    const token = await serviceToken({ sub: admin.userId, path, body: raw });
+    const token = await serviceToken({ sub: admin.userId, sid: await ownSessionId(s, admin.userId), path, body: raw });
     const send = () =>
       s.call(path, {
         method: "POST",
@@ -118,7 +163,12 @@ describe.each(DB_KINDS)("internal admin API authentication on %s", (kind) => {
   it("refuses a token bound to another body, path or method", async () => {
     const path = "/api/auth/internal/admin/set-role";
     const signed = JSON.stringify(body());
-    const token = await serviceToken({ sub: admin.userId, path, body: signed });
+    const token = await serviceToken({
+      sub: admin.userId,
+      sid: await ownSessionId(s, admin.userId),
+      path,
+      body: signed,
+    });
     const send = (to: string, raw: string) =>
       s.call(to, {
         method: "POST",
@@ -140,7 +190,7 @@ describe.each(DB_KINDS)("internal admin API authentication on %s", (kind) => {
   it("needs no Origin (server to server) and is absent from the public OpenAPI document", async () => {
     const path = "/api/auth/internal/admin/set-role";
     const raw = JSON.stringify(body());
-    const token = await serviceToken({ sub: admin.userId, path, body: raw });
+    const token = await serviceToken({ sub: admin.userId, sid: await ownSessionId(s, admin.userId), path, body: raw });
     const res = await s.gh.app.request(path, {
       method: "POST",
       headers: { "Content-Type": "application/json", [SERVICE_TOKEN_HEADER]: token },
@@ -149,6 +199,40 @@ describe.each(DB_KINDS)("internal admin API authentication on %s", (kind) => {
     expect(res.status).toBe(200);
     const doc = (await (await s.call("/api/auth/openapi.json")).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).filter((p) => p.includes("internal"))).toEqual([]);
+  });
+});
+
+// ADMIN_REQUIRE_MFA holds here too: the backend's admin changes are admin actions of the acting session.
+describe.each(DB_KINDS)("internal admin API under ADMIN_REQUIRE_MFA on %s", (kind) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(kind, { ADMIN_EMAILS: "mfa-svc-admin@example.com", ADMIN_REQUIRE_MFA: "true" });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+  const f = secondFactorSteps(() => s, kind);
+
+  it("refuses an admin change from a session without a second factor (MFA_REQUIRED), not a user's own", async () => {
+    const admin = await signUpVerified(s, "mfa-svc-admin@example.com");
+    const user = await signUpVerified(s, "mfa-svc-user@example.com");
+    const refused = await callInternal(s, "set-role", admin.userId, { userId: user.userId, role: "admin" });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "MFA_REQUIRED" });
+    const others = await callInternal(s, "revoke-sessions", admin.userId, { userId: user.userId });
+    expect(others.status).toBe(403);
+    // On themself a user needs no second factor, admin or not.
+    expect(
+      (await callInternal(s, "update-user", user.userId, { userId: user.userId, data: { name: "U" } })).status,
+    ).toBe(200);
+    // Signed in with a second factor, the same admin may.
+    const secret = await f.enrol(admin.cookie);
+    const challenge = await f.challengeFor("mfa-svc-admin@example.com");
+    const next = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const done = await f.post("/two-factor/verify-totp", { code: next }, { Cookie: challenge });
+    expect(done.status).toBe(200);
+    const allowed = await callInternal(s, "set-role", admin.userId, { userId: user.userId, role: "admin" });
+    expect(allowed.status).toBe(200);
   });
 });
 

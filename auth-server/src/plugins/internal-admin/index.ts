@@ -23,6 +23,8 @@ export interface InternalAdminOptions {
   db: Kysely<any>;
   /** With Redis configured, jtis are remembered there instead. */
   redis?: Redis;
+  /** ADMIN_REQUIRE_MFA: admin actions need an acting session signed in with a second factor. */
+  adminRequireMfa: boolean;
 }
 
 /**
@@ -32,10 +34,10 @@ export interface InternalAdminOptions {
  * Reachable only with a service token (never with a user's credentials), replay-safe across
  * instances, the acting user re-authorised here and recorded in the audit trail.
  */
-export function internalAdminApi({ secret, db, redis }: InternalAdminOptions) {
+export function internalAdminApi({ secret, db, redis, adminRequireMfa }: InternalAdminOptions) {
   const replay: JtiStore = redis ? new RedisJtiStore(redis) : new DatabaseJtiStore(db);
   return {
     id: "gatehouse-internal-admin",
-    endpoints: internalAdminEndpoints({ key: serviceTokenKey(secret), replay }),
+    endpoints: internalAdminEndpoints({ key: serviceTokenKey(secret), replay, adminRequireMfa }),
   } satisfies BetterAuthPlugin;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KINDS, signUpVerified, startTestServer, type TestServer } from "../../../test/harness.js";
 import { startRedis } from "../../../test/support/redis-server.js";
-import { callInternal, serviceToken } from "../../../test/support/service-token.js";
+import { callInternal, ownSessionId, serviceToken } from "../../../test/support/service-token.js";
 import { createGatehouse, type Gatehouse } from "../../gatehouse.js";
 import { createLogger } from "../../logger.js";
 import { SERVICE_TOKEN_HEADER } from "./index.js";
@@ -200,7 +200,7 @@ describe.each([
   it("accepts the token once, on whichever instance sees it first", async () => {
     const path = "/api/auth/internal/admin/set-role";
     const raw = JSON.stringify({ userId: target.userId, role: "user" });
-    const token = await serviceToken({ sub: admin.userId, path, body: raw });
+    const token = await serviceToken({ sub: admin.userId, sid: await ownSessionId(s, admin.userId), path, body: raw });
     const init = () => ({
       method: "POST",
       headers: { "Content-Type": "application/json", [SERVICE_TOKEN_HEADER]: token },

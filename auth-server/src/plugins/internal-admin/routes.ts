@@ -5,8 +5,7 @@ import { ErrorCode, FIELD_LIMITS } from "../../contract.gen.js";
 import type { HookContext } from "../hook-context.js";
 import { parseRoleInput } from "../roles/parse.js";
 import { zodRange, zodText } from "../user-fields/fields.js";
-import { type Actor, authenticateService, requireAdmin, requireSelfOrAdmin } from "./guard.js";
-import type { JtiStore } from "./replay.js";
+import { type Actor, authenticateService, type GuardOptions, requireAdmin, requireSelfOrAdmin } from "./guard.js";
 
 /** Where the endpoints live under /api/auth. */
 export const INTERNAL_PREFIX = "/internal/admin";
@@ -72,7 +71,7 @@ const sessionIdsOf = async (ctx: HookContext, userId: string): Promise<string[]>
  * adapter, so database hooks (audit, ban revocation), secondary storage and the feed triggers
  * run exactly as for better-auth's own endpoints.
  */
-export function internalAdminEndpoints(deps: { key: Uint8Array; replay: JtiStore }) {
+export function internalAdminEndpoints(deps: GuardOptions) {
   const endpoint = <T extends Record<string, unknown>>(
     path: string,
     run: (ctx: HookContext, actor: Actor) => Promise<T>,
@@ -90,7 +89,7 @@ export function internalAdminEndpoints(deps: { key: Uint8Array; replay: JtiStore
   return {
     internalSetRole: endpoint("set-role", async (ctx, actor) => {
       const body = parse(BODIES.setRole, ctx.body);
-      requireAdmin(actor);
+      requireAdmin(actor, deps);
       const role = parseRoleInput(body.role);
       if (role === null) throw badRequest(ErrorCode.INVALID_ROLE, "The role is not one of the configured roles.");
       if (body.userId === actor.id)
@@ -102,7 +101,7 @@ export function internalAdminEndpoints(deps: { key: Uint8Array; replay: JtiStore
 
     internalBanUser: endpoint("ban-user", async (ctx, actor) => {
       const body = parse(BODIES.banUser, ctx.body);
-      requireAdmin(actor);
+      requireAdmin(actor, deps);
       if (body.userId === actor.id) throw badRequest(ErrorCode.CANNOT_BAN_SELF, "You cannot ban yourself.");
       await existingUser(ctx, body.userId);
       const revokedSessionIds = await sessionIdsOf(ctx, body.userId);
@@ -118,7 +117,7 @@ export function internalAdminEndpoints(deps: { key: Uint8Array; replay: JtiStore
 
     internalUnbanUser: endpoint("unban-user", async (ctx, actor) => {
       const body = parse(BODIES.unbanUser, ctx.body);
-      requireAdmin(actor);
+      requireAdmin(actor, deps);
       await existingUser(ctx, body.userId);
       const user = await ctx.context.internalAdapter.updateUser(body.userId, {
         banned: false,
@@ -131,8 +130,8 @@ export function internalAdminEndpoints(deps: { key: Uint8Array; replay: JtiStore
 
     internalUpdateUser: endpoint("update-user", async (ctx, actor) => {
       const body = parse(BODIES.updateUser, ctx.body);
-      if (body.data.emailVerified !== undefined) requireAdmin(actor);
-      else requireSelfOrAdmin(actor, body.userId);
+      if (body.data.emailVerified !== undefined) requireAdmin(actor, deps);
+      else requireSelfOrAdmin(actor, body.userId, deps);
       await existingUser(ctx, body.userId);
       const user = await ctx.context.internalAdapter.updateUser(body.userId, { ...body.data, updatedAt: new Date() });
       return { user: userOut(ctx, user) };
@@ -140,7 +139,7 @@ export function internalAdminEndpoints(deps: { key: Uint8Array; replay: JtiStore
 
     internalRevokeSession: endpoint("revoke-session", async (ctx, actor) => {
       const body = parse(BODIES.revokeSession, ctx.body);
-      requireSelfOrAdmin(actor, body.userId);
+      requireSelfOrAdmin(actor, body.userId, deps);
       const session = (await ctx.context.internalAdapter.listSessions(body.userId)).find(
         (s) => s.id === body.sessionId,
       );
@@ -152,7 +151,7 @@ export function internalAdminEndpoints(deps: { key: Uint8Array; replay: JtiStore
 
     internalRevokeSessions: endpoint("revoke-sessions", async (ctx, actor) => {
       const body = parse(BODIES.revokeSessions, ctx.body);
-      requireSelfOrAdmin(actor, body.userId);
+      requireSelfOrAdmin(actor, body.userId, deps);
       const revokedSessionIds = await sessionIdsOf(ctx, body.userId);
       await ctx.context.internalAdapter.deleteUserSessions(body.userId);
       return { revokedSessionIds };

@@ -8,7 +8,8 @@ import { errors, jwtVerify } from "jose";
  *   header  Gatehouse-Service-Token: <JWT>   (HS256, RFC 7518 §3.2)
  *   key     HKDF-SHA256(ikm = BETTER_AUTH_SECRET, salt = "", info = SERVICE_TOKEN_KEY_INFO, L = 32)
  *           (RFC 5869): a key of its own, so no other use of the secret can mint one
- *   claims  iss SERVICE_TOKEN_ISSUER, aud SERVICE_TOKEN_AUDIENCE, sub = acting user id, iat,
+ *   claims  iss SERVICE_TOKEN_ISSUER, aud SERVICE_TOKEN_AUDIENCE, sub = acting user id,
+ *           sid = the session they acted with (OpenID Connect's session id claim), iat,
  *           exp <= iat + 60 s, jti (single use), htm = HTTP method, htu = request path,
  *           bsh = base64url(SHA-256(exact body bytes))
  *
@@ -38,6 +39,8 @@ export function bodyHash(body: Uint8Array): string {
 export interface ServiceClaims {
   /** The acting user's id. */
   sub: string;
+  /** The id of the session the acting user made the request with (checked again by the guard). */
+  sid: string;
   jti: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
@@ -73,7 +76,7 @@ export async function verifyServiceToken(
       algorithms: ["HS256"],
       issuer: SERVICE_TOKEN_ISSUER,
       audience: SERVICE_TOKEN_AUDIENCE,
-      requiredClaims: ["sub", "iat", "exp", "jti", "htm", "htu", "bsh"],
+      requiredClaims: ["sub", "sid", "iat", "exp", "jti", "htm", "htu", "bsh"],
       clockTolerance: SERVICE_TOKEN_CLOCK_SKEW_S,
       currentDate: new Date(nowS * 1000),
     }));
@@ -81,8 +84,9 @@ export async function verifyServiceToken(
     const why = err instanceof errors.JOSEError ? err.code : "malformed";
     throw new ServiceTokenError(`token refused: ${why}`);
   }
-  const { sub, iat, exp, jti, htm, htu, bsh } = payload;
+  const { sub, sid, iat, exp, jti, htm, htu, bsh } = payload;
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 255) throw new ServiceTokenError("bad sub");
+  if (typeof sid !== "string" || sid.length === 0 || sid.length > 255) throw new ServiceTokenError("bad sid");
   if (typeof iat !== "number" || typeof exp !== "number") throw new ServiceTokenError("bad iat/exp");
   if (exp - iat > SERVICE_TOKEN_MAX_LIFETIME_S) throw new ServiceTokenError("lifetime over 60 s");
   if (iat > nowS + SERVICE_TOKEN_CLOCK_SKEW_S) throw new ServiceTokenError("issued in the future");
@@ -90,5 +94,5 @@ export async function verifyServiceToken(
   if (htm !== request.method) throw new ServiceTokenError("htm does not match the request method");
   if (htu !== request.path) throw new ServiceTokenError("htu does not match the request path");
   if (bsh !== request.bodySha256) throw new ServiceTokenError("bsh does not match the request body");
-  return { sub, jti, exp };
+  return { sub, sid, jti, exp };
 }

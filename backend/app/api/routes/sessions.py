@@ -42,7 +42,7 @@ async def revoke_all_sessions(
 ) -> SessionsRevoked:
     """Revoke every session of the user (the caller's own included, when it is theirs)."""
     ensure_self_or_admin(request, principal, user_id)
-    revoked = await identity.revoke_sessions(actor_id=principal.user.id, user_id=user_id)
+    revoked = await identity.revoke_sessions(actor=principal, user_id=user_id)
     return SessionsRevoked(revoked=len(revoked))
 
 
@@ -57,5 +57,5 @@ async def revoke_session(
 ) -> Response:
     """Revoke one session of the user."""
     ensure_self_or_admin(request, principal, user_id)
-    await identity.revoke_session(actor_id=principal.user.id, user_id=user_id, session_id=session_id)
+    await identity.revoke_session(actor=principal, user_id=user_id, session_id=session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -70,7 +70,7 @@ async def update_user(
     if not changes:  # nothing to change: the profile as it is
         return UserPublic.model_validate(await _existing(db, user_id))
     data = {_AUTH_FIELDS.get(field, field): value for field, value in changes.items()}
-    return UserPublic.model_validate(await identity.update_user(actor_id=caller.user.id, user_id=user_id, data=data))
+    return UserPublic.model_validate(await identity.update_user(actor=caller, user_id=user_id, data=data))
 
 
 @router.put(
@@ -78,13 +78,15 @@ async def update_user(
     summary="Set a user's role",
     responses=error_responses(ErrorCode.CANNOT_CHANGE_OWN_ROLE, ErrorCode.USER_NOT_FOUND, ErrorCode.INVALID_ROLE),
 )
-async def set_role(admin: AdminUser, identity: IdentityDep, user_id: UserId, body: RoleUpdate) -> UserAdmin:
+async def set_role(
+    admin: AdminUser, caller: CurrentPrincipal, identity: IdentityDep, user_id: UserId, body: RoleUpdate
+) -> UserAdmin:
     """Give a user a role (admin only; admins cannot change their own role, so one always remains)."""
     if body.role not in ROLE_NAMES:
         raise ApiError(ErrorCode.INVALID_ROLE, f"Role must be one of: {', '.join(ROLE_NAMES)}.")
     if user_id == admin.id:
         raise ApiError(ErrorCode.CANNOT_CHANGE_OWN_ROLE, "Administrators cannot change their own role.")
-    return UserAdmin.model_validate(await identity.set_role(actor_id=admin.id, user_id=user_id, role=body.role))
+    return UserAdmin.model_validate(await identity.set_role(actor=caller, user_id=user_id, role=body.role))
 
 
 @router.post(
@@ -92,17 +94,19 @@ async def set_role(admin: AdminUser, identity: IdentityDep, user_id: UserId, bod
     summary="Ban a user",
     responses=error_responses(ErrorCode.CANNOT_BAN_SELF, ErrorCode.USER_NOT_FOUND),
 )
-async def ban_user(admin: AdminUser, identity: IdentityDep, user_id: UserId, body: BanRequest) -> UserAdmin:
+async def ban_user(
+    admin: AdminUser, caller: CurrentPrincipal, identity: IdentityDep, user_id: UserId, body: BanRequest
+) -> UserAdmin:
     """Ban a user, optionally for a while, and revoke all their sessions (admin only, never oneself)."""
     if user_id == admin.id:
         raise ApiError(ErrorCode.CANNOT_BAN_SELF, "Administrators cannot ban themselves.")
     user, _revoked = await identity.ban_user(
-        actor_id=admin.id, user_id=user_id, reason=body.reason or None, expires_in_seconds=body.expires_in_seconds
+        actor=caller, user_id=user_id, reason=body.reason or None, expires_in_seconds=body.expires_in_seconds
     )
     return UserAdmin.model_validate(user)
 
 
 @router.delete("/{user_id}/ban", summary="Unban a user", responses=error_responses(ErrorCode.USER_NOT_FOUND))
-async def unban_user(admin: AdminUser, identity: IdentityDep, user_id: UserId) -> UserAdmin:
+async def unban_user(_admin: AdminUser, caller: CurrentPrincipal, identity: IdentityDep, user_id: UserId) -> UserAdmin:
     """Lift a user's ban (admin only)."""
-    return UserAdmin.model_validate(await identity.unban_user(actor_id=admin.id, user_id=user_id))
+    return UserAdmin.model_validate(await identity.unban_user(actor=caller, user_id=user_id))
