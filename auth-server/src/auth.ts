@@ -114,7 +114,7 @@ export function createAuth({
     codeGate: lockout,
   });
 
-  const fence = passwordFence();
+  const fence = passwordFence(env.BETTER_AUTH_SECRET);
   const hasher = createPasswordHasher(async (oldHash, newHash) => {
     // The old hash is a random salt plus key: it identifies its account row uniquely.
     await db.updateTable("accounts").set({ password: newHash }).where("password", "=", oldHash).execute();

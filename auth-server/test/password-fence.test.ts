@@ -1,6 +1,6 @@
 import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PasswordHasher } from "../src/password.js";
+import { hashLegacyScrypt, type PasswordHasher } from "../src/password.js";
 import {
   cookiesFrom,
   DB_KINDS,
@@ -20,9 +20,12 @@ const NEW_PASSWORD = "a brand new passphrase";
  */
 describe.each(DB_KINDS)("password fence on %s", (kind) => {
   let s: TestServer;
-  let held: { reached: () => void; release: Promise<void> } | null = null;
-  /** Holds the next successful verification until the returned `release` is called. */
-  function holdNextVerification(): { reached: Promise<void>; release: () => void } {
+  let held: { when: "before" | "after"; reached: () => void; release: Promise<void> } | null = null;
+  /**
+   * Holds the next verification (`before` it runs, or `after` it succeeded, its rehash written) until
+   * the returned `release` is called.
+   */
+  function holdNextVerification(when: "before" | "after" = "after"): { reached: Promise<void>; release: () => void } {
     let reached: () => void = () => {};
     let release: () => void = () => {};
     const reachedP = new Promise<void>((r) => {
@@ -31,19 +34,22 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     const releaseP = new Promise<void>((r) => {
       release = r;
     });
-    held = { reached, release: releaseP };
+    held = { when, reached, release: releaseP };
     return { reached: reachedP, release };
   }
+  const hold = async (when: "before" | "after") => {
+    const h = held;
+    if (h?.when !== when) return;
+    held = null;
+    h.reached();
+    await h.release;
+  };
   const holding = (h: PasswordHasher): PasswordHasher => ({
     hash: (p) => h.hash(p),
     async verify(d) {
+      await hold("before");
       const ok = await h.verify(d);
-      const hold = held;
-      if (ok && hold) {
-        held = null;
-        hold.reached();
-        await hold.release;
-      }
+      if (ok) await hold("after");
       return ok;
     },
   });
@@ -55,14 +61,15 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     await s.close();
   });
 
-  async function resetPassword(email: string): Promise<void> {
+  /** Resets `email`'s password to `password` through the newest mailed link. */
+  async function resetPassword(email: string, password = NEW_PASSWORD): Promise<void> {
     const asked = await f.post("/request-password-reset", {
       email,
       redirectTo: "http://localhost:5173/reset-password",
     });
     expect(asked.status).toBe(200);
     const token = tokenFromOutbox(s.outbox, email, "/reset-password");
-    expect((await f.post("/reset-password", { token, newPassword: NEW_PASSWORD })).status).toBe(200);
+    expect((await f.post("/reset-password", { token, newPassword: password })).status).toBe(200);
   }
   const sessionsOf = (userId: string) =>
     s.gh.database.db.selectFrom("user_sessions").select("id").where("user_id", "=", userId).execute();
@@ -72,11 +79,11 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
   it("a sign-in that verified the old password while a reset ran opens no session", async () => {
     const email = "race-reset@example.com";
     const { userId } = await signUpVerified(s, email);
-    const hold = holdNextVerification();
+    const gate = holdNextVerification();
     const signIn = f.post("/sign-in/email", { email, password: STRONG_PASSWORD });
-    await hold.reached;
+    await gate.reached;
     await resetPassword(email);
-    hold.release();
+    gate.release();
     const answer = await signIn;
     expect(answer.status).toBe(401);
     expect(await answer.json()).toMatchObject({ code: "INVALID_EMAIL_OR_PASSWORD" });
@@ -93,10 +100,10 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     const email = "race-control@example.com";
     const { userId } = await signUpVerified(s, email);
     const before = (await sessionsOf(userId)).length;
-    const hold = holdNextVerification();
+    const gate = holdNextVerification();
     const signIn = f.post("/sign-in/email", { email, password: STRONG_PASSWORD });
-    await hold.reached;
-    hold.release();
+    await gate.reached;
+    gate.release();
     expect((await signIn).status).toBe(200);
     expect(await sessionsOf(userId)).toHaveLength(before + 1);
   });
@@ -118,17 +125,85 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     const email = "race-2fa-step@example.com";
     const { userId, cookie } = await signUpVerified(s, email);
     const secret = await f.enrol(cookie);
-    const hold = holdNextVerification();
+    const gate = holdNextVerification();
     const signIn = f.post("/sign-in/email", { email, password: STRONG_PASSWORD });
-    await hold.reached;
+    await gate.reached;
     await resetPassword(email);
-    hold.release();
+    gate.release();
     const answer = await signIn;
     expect(answer.status).toBe(401);
     expect(await answer.json()).toMatchObject({ code: "INVALID_EMAIL_OR_PASSWORD" });
     const done = await f.post("/two-factor/verify-totp", { code: nextCode(secret) }, { Cookie: cookiesFrom(answer) });
     expect(done.status).toBe(401);
     expect(await sessionsOf(userId)).toEqual([]);
+  });
+
+  it("a change-password that verified the old password while a reset ran changes nothing (compare-and-swap)", async () => {
+    const email = "race-change@example.com";
+    const attacker = await signUpVerified(s, email);
+    for (const revokeOtherSessions of [true, false]) {
+      const gate = holdNextVerification();
+      const change = f.post(
+        "/change-password",
+        { currentPassword: STRONG_PASSWORD, newPassword: `attacker's own ${revokeOtherSessions}`, revokeOtherSessions },
+        { Cookie: attacker.cookie },
+      );
+      await gate.reached;
+      await resetPassword(email);
+      gate.release();
+      const answer = await change;
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({ code: "INVALID_PASSWORD" });
+      expect(await sessionsOf(attacker.userId)).toEqual([]);
+      // The owner's reset stands: the new password signs in, the attacker's does not.
+      expect((await f.post("/sign-in/email", { email, password: NEW_PASSWORD })).status).toBe(200);
+      const theirs = await f.post("/sign-in/email", { email, password: `attacker's own ${revokeOtherSessions}` });
+      expect(theirs.status).toBe(401);
+      // Back to the first password for the next round, with a session to attack from.
+      await resetPassword(email, STRONG_PASSWORD);
+      attacker.cookie = cookiesFrom(await f.post("/sign-in/email", { email, password: STRONG_PASSWORD }));
+    }
+  });
+
+  it("a two-factor disable that rotated a session the reset deleted keeps no session", async () => {
+    const email = "race-disable@example.com";
+    const { userId, cookie } = await signUpVerified(s, email);
+    const secret = await f.enrol(cookie);
+    // The session an attacker took, signed in with both factors.
+    const challenge = await f.challengeFor(email);
+    const signedIn = await f.post("/two-factor/verify-totp", { code: nextCode(secret) }, { Cookie: challenge });
+    expect(signedIn.status).toBe(200);
+    const stolen = cookiesFrom(signedIn);
+    const gate = holdNextVerification();
+    const disable = f.post("/two-factor/disable", { password: STRONG_PASSWORD }, { Cookie: stolen });
+    await gate.reached;
+    await resetPassword(email);
+    gate.release();
+    const answer = await disable;
+    expect(answer.status).toBe(401);
+    expect(await answer.json()).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(cookiesFrom(answer)).not.toContain("session_token");
+    expect(await sessionsOf(userId)).toEqual([]);
+  });
+
+  it("two sign-ins of a legacy (scrypt) account at once both succeed: each rehash is the other's password", async () => {
+    const email = "legacy-pair@example.com";
+    const { userId } = await signUpVerified(s, email);
+    await s.gh.database.db
+      .updateTable("accounts")
+      .set({ password: await hashLegacyScrypt(STRONG_PASSWORD) })
+      .where("user_id", "=", userId)
+      .where("provider_id", "=", "credential")
+      .execute();
+    // The first has read the scrypt hash and waits; the second reads it too, verifies and rehashes.
+    const gate = holdNextVerification("before");
+    const first = f.post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    await gate.reached;
+    const second = await f.post("/sign-in/email", { email, password: STRONG_PASSWORD });
+    expect(second.status).toBe(200);
+    // The first's rehash finds the row rehashed already; the argon2id hash stored is its password too.
+    gate.release();
+    expect((await first).status).toBe(200);
   });
 
   it("a second-factor sign-in with no password change in between completes (control)", async () => {

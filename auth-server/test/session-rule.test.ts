@@ -269,6 +269,42 @@ describe.each(DB_KINDS)("one session rule on %s", (kind) => {
     expect(await storeImpersonation(boss.userId, target.userId)).toBe(true);
   });
 
+  it("impersonate-user whose session the database refused as it was stored answers 403 and leaves none", async () => {
+    const target = await fresh();
+    // Stands for 0015 refusing the row (an admin demoted between the plugin's check and the insert).
+    const refuse =
+      kind === "sqlite"
+        ? [
+            `create trigger test_refuse_impersonation after insert on user_sessions
+               when new.impersonated_by is not null begin delete from user_sessions where id = new.id; end`,
+          ]
+        : [
+            `create function test_refuse_impersonation() returns trigger language plpgsql as $$
+             begin delete from user_sessions where id = new.id; return null; end $$`,
+            `create trigger test_refuse_impersonation after insert on user_sessions
+               for each row when (new.impersonated_by is not null) execute function test_refuse_impersonation()`,
+          ];
+    for (const statement of refuse) await sql.raw(statement).execute(db());
+    try {
+      const imp = await asAdmin("/admin/impersonate-user", { userId: target.userId });
+      expect(imp.status).toBe(403);
+      expect(await imp.json()).toMatchObject({ code: "FORBIDDEN" });
+      const rows = await db()
+        .selectFrom("user_sessions")
+        .select("id")
+        .where("user_id", "=", target.userId)
+        .where("impersonated_by", "is not", null)
+        .execute();
+      expect(rows).toEqual([]);
+      expect(await liveStatus(target)).toBe(200); // the person's own sessions stand
+    } finally {
+      await sql
+        .raw(`drop trigger test_refuse_impersonation${kind === "postgres" ? " on user_sessions" : ""}`)
+        .execute(db());
+      if (kind === "postgres") await sql.raw("drop function test_refuse_impersonation()").execute(db());
+    }
+  });
+
   it.runIf(kind === "postgres")(
     "a ban not yet committed when the impersonation is stored is waited for, then ends it (migration 0015)",
     async () => {

@@ -15,6 +15,8 @@ export interface Challenge {
   signIn: boolean;
   /** When a sign-in's challenge was issued (its verification row's `createdAt`); null for a session. */
   issuedAt: Date | null;
+  /** A sign-in challenge's identifier (the verification row's, signed into the cookie); null for a session. */
+  identifier: string | null;
 }
 
 const resolved = new WeakMap<object, Promise<Challenge | null>>();
@@ -22,7 +24,8 @@ const resolved = new WeakMap<object, Promise<Challenge | null>>();
 async function resolve(ctx: HookContext): Promise<Challenge | null> {
   // The same order as better-auth's verifyTwoFactor: a live session wins over the challenge cookie.
   const session = await requestSession(ctx);
-  if (session) return { userId: session.user.id, email: session.user.email, signIn: false, issuedAt: null };
+  if (session)
+    return { userId: session.user.id, email: session.user.email, signIn: false, issuedAt: null, identifier: null };
   const cookie = ctx.context.createAuthCookie(TWO_FACTOR_COOKIE);
   // As the endpoint reads it: the bearer plugin may have rebuilt the Cookie header (last pair wins).
   const identifier = await endpointSignedCookie(ctx, cookie.name);
@@ -30,7 +33,9 @@ async function resolve(ctx: HookContext): Promise<Challenge | null> {
   const pending = await ctx.context.internalAdapter.findVerificationValue(identifier);
   if (!pending || new Date(pending.expiresAt).getTime() <= Date.now()) return null;
   const user = await ctx.context.internalAdapter.findUserById(pending.value);
-  return user ? { userId: user.id, email: user.email, signIn: true, issuedAt: new Date(pending.createdAt) } : null;
+  return user
+    ? { userId: user.id, email: user.email, signIn: true, issuedAt: new Date(pending.createdAt), identifier }
+    : null;
 }
 
 /**
