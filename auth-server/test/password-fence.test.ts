@@ -71,6 +71,15 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     const token = tokenFromOutbox(s.outbox, email, "/reset-password");
     expect((await f.post("/reset-password", { token, newPassword: password })).status).toBe(200);
   }
+  /** Starts `request`, holds it once its password verified, resets `email`'s password meanwhile; its answer. */
+  async function racingReset(email: string, request: () => Promise<Response>): Promise<Response> {
+    const gate = holdNextVerification();
+    const answer = request();
+    await gate.reached;
+    await resetPassword(email);
+    gate.release();
+    return answer;
+  }
   const sessionsOf = (userId: string) =>
     s.gh.database.db.selectFrom("user_sessions").select("id").where("user_id", "=", userId).execute();
   /** A code of the next TOTP period (better-auth accepts ±1), unused by enrolment's. */
@@ -79,12 +88,7 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
   it("a sign-in that verified the old password while a reset ran opens no session", async () => {
     const email = "race-reset@example.com";
     const { userId } = await signUpVerified(s, email);
-    const gate = holdNextVerification();
-    const signIn = f.post("/sign-in/email", { email, password: STRONG_PASSWORD });
-    await gate.reached;
-    await resetPassword(email);
-    gate.release();
-    const answer = await signIn;
+    const answer = await racingReset(email, () => f.post("/sign-in/email", { email, password: STRONG_PASSWORD }));
     expect(answer.status).toBe(401);
     expect(await answer.json()).toMatchObject({ code: "INVALID_EMAIL_OR_PASSWORD" });
     expect(cookiesFrom(answer)).not.toContain("session_token");
@@ -125,12 +129,7 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     const email = "race-2fa-step@example.com";
     const { userId, cookie } = await signUpVerified(s, email);
     const secret = await f.enrol(cookie);
-    const gate = holdNextVerification();
-    const signIn = f.post("/sign-in/email", { email, password: STRONG_PASSWORD });
-    await gate.reached;
-    await resetPassword(email);
-    gate.release();
-    const answer = await signIn;
+    const answer = await racingReset(email, () => f.post("/sign-in/email", { email, password: STRONG_PASSWORD }));
     expect(answer.status).toBe(401);
     expect(await answer.json()).toMatchObject({ code: "INVALID_EMAIL_OR_PASSWORD" });
     const done = await f.post("/two-factor/verify-totp", { code: nextCode(secret) }, { Cookie: cookiesFrom(answer) });
@@ -142,16 +141,17 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     const email = "race-change@example.com";
     const attacker = await signUpVerified(s, email);
     for (const revokeOtherSessions of [true, false]) {
-      const gate = holdNextVerification();
-      const change = f.post(
-        "/change-password",
-        { currentPassword: STRONG_PASSWORD, newPassword: `attacker's own ${revokeOtherSessions}`, revokeOtherSessions },
-        { Cookie: attacker.cookie },
+      const answer = await racingReset(email, () =>
+        f.post(
+          "/change-password",
+          {
+            currentPassword: STRONG_PASSWORD,
+            newPassword: `attacker's own ${revokeOtherSessions}`,
+            revokeOtherSessions,
+          },
+          { Cookie: attacker.cookie },
+        ),
       );
-      await gate.reached;
-      await resetPassword(email);
-      gate.release();
-      const answer = await change;
       expect(answer.status).toBe(400);
       expect(await answer.json()).toMatchObject({ code: "INVALID_PASSWORD" });
       expect(await sessionsOf(attacker.userId)).toEqual([]);
@@ -174,12 +174,9 @@ describe.each(DB_KINDS)("password fence on %s", (kind) => {
     const signedIn = await f.post("/two-factor/verify-totp", { code: nextCode(secret) }, { Cookie: challenge });
     expect(signedIn.status).toBe(200);
     const stolen = cookiesFrom(signedIn);
-    const gate = holdNextVerification();
-    const disable = f.post("/two-factor/disable", { password: STRONG_PASSWORD }, { Cookie: stolen });
-    await gate.reached;
-    await resetPassword(email);
-    gate.release();
-    const answer = await disable;
+    const answer = await racingReset(email, () =>
+      f.post("/two-factor/disable", { password: STRONG_PASSWORD }, { Cookie: stolen }),
+    );
     expect(answer.status).toBe(401);
     expect(await answer.json()).toMatchObject({ code: "UNAUTHORIZED" });
     expect(cookiesFrom(answer)).not.toContain("session_token");
