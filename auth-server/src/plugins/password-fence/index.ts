@@ -49,10 +49,11 @@ type Endpoint = Pick<HookContext, "request" | "context"> & { path?: string };
  *   rotation); otherwise the new one is deleted and the answer is 401 UNAUTHORIZED.
  * - **Impersonation**: a new impersonation session whose row the database deleted as it was stored
  *   (migration 0015) is deleted again through the adapter, so no Redis copy written after outlives it.
- * - **Change-password**: its write is a compare-and-swap, inside better-auth's transaction: the
- *   stored hash must still be the one its current password verified (a conditional UPDATE, which
- *   on PostgreSQL waits for a reset holding the row and then sees its hash), or the change is
- *   refused (400 INVALID_PASSWORD) and nothing of it is kept.
+ * - **Change-password**: its password write is a compare-and-swap, one conditional UPDATE that is
+ *   atomic on both databases (better-auth's "transaction" is none here: the Kysely adapter runs
+ *   without one): the stored hash must still be the one its current password verified, or the
+ *   change is refused (400 INVALID_PASSWORD) and the password stays as the reset left it. What
+ *   better-auth did before the write stays done (with `revokeOtherSessions`, the sessions it deleted).
  * - **After the change** (`passwordChanged`: a completed reset, and a change-password that revoked
  *   the other sessions): the user's sessions are deleted once more, after the change committed. With
  *   the rules above, no ordering leaves a session: one stored before that sweep is swept; one stored
@@ -100,13 +101,17 @@ export function passwordFence(secret: string) {
     return typeof value === "string" ? value : null;
   }
 
-  /** True when the stored hash is one the call verified or wrote, or the password presented verifies against it. */
-  async function stillHolds(ctx: HookContext, state: CallState, userId: string): Promise<boolean> {
+  /**
+   * The stored hash when it is one the call verified or wrote, or one the password presented verifies
+   * against; else null. Read once: what is accepted is what the caller keeps (the challenge's HMAC).
+   */
+  async function holdingHash(ctx: HookContext, state: CallState, userId: string): Promise<string | null> {
     const now = await currentHash(ctx, userId);
-    if (now === null) return false;
-    if (state.verified.has(now) || state.produced.has(now)) return true;
+    if (now === null) return null;
+    if (state.verified.has(now) || state.produced.has(now)) return now;
     const password = presented(ctx);
-    return password !== null && inner !== undefined && (await inner.verify({ hash: now, password }));
+    const holds = password !== null && inner !== undefined && (await inner.verify({ hash: now, password }));
+    return holds ? now : null;
   }
 
   /** Deletes what the call stored (its session, its challenge) and the cookies naming them, then throws `error`. */
@@ -166,7 +171,8 @@ export function passwordFence(secret: string) {
                   const userId = (ctx.context as { session?: { user?: { id?: string } } | null }).session?.user?.id;
                   const verified = [...((await stateOf(ctx, false))?.verified ?? [])];
                   if (!userId || verified.length === 0) return;
-                  // In the endpoint's transaction: the row stays as this leaves it until the write commits.
+                  // The write itself, conditional on the stored hash (one statement: atomic on both databases,
+                  // with or without the adapter's transactions); better-auth's own write is then skipped.
                   const swapped = await (await getCurrentAdapter(ctx.context.adapter)).updateMany({
                     model: "account",
                     where: [
@@ -174,9 +180,10 @@ export function passwordFence(secret: string) {
                       { field: "providerId", value: "credential" },
                       { field: "password", operator: "in", value: verified },
                     ],
-                    update: { updatedAt: new Date() },
+                    update: { ...data, updatedAt: new Date() },
                   });
                   if (!swapped) throw wrongPassword(ctx as HookContext);
+                  return false;
                 },
               },
             },
@@ -242,15 +249,14 @@ export function passwordFence(secret: string) {
             }
             if (state && state.verified.size > 0) {
               const userId = created?.user.id ?? (challenge ? await challengeUser(ctx, challenge) : null);
-              if (userId && !(await stillHolds(ctx, state, userId))) await undo(ctx, challenge, wrongPassword(ctx));
-              if (userId && challenge) {
-                const hash = await currentHash(ctx, userId);
-                if (hash)
-                  await ctx.context.internalAdapter.createVerificationValue({
-                    identifier: `${CHALLENGE_FENCE_PREFIX}${challenge}`,
-                    value: fingerprint(hash),
-                    expiresAt: new Date(Date.now() + CHALLENGE_TTL_S * 1000),
-                  });
+              const hash = userId ? await holdingHash(ctx, state, userId) : null;
+              if (userId && hash === null) await undo(ctx, challenge, wrongPassword(ctx));
+              if (hash !== null && challenge) {
+                await ctx.context.internalAdapter.createVerificationValue({
+                  identifier: `${CHALLENGE_FENCE_PREFIX}${challenge}`,
+                  value: fingerprint(hash),
+                  expiresAt: new Date(Date.now() + CHALLENGE_TTL_S * 1000),
+                });
               }
             }
           }),
