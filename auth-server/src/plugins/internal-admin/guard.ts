@@ -2,7 +2,7 @@ import { APIError } from "better-auth/api";
 import { ErrorCode } from "../../contract.gen.js";
 import { setServiceActor } from "../audit/index.js";
 import type { HookContext } from "../hook-context.js";
-import { Amr, parseAmr } from "../mfa/amr.js";
+import { requireSecondFactor } from "../mfa/amr.js";
 import { isAdminRole } from "../roles/parse.js";
 import { isBanInForce } from "../session-rule/ban.js";
 import { type RuleSession, sessionViolation } from "../session-rule/rule.js";
@@ -13,8 +13,8 @@ import { bodyHash, SERVICE_TOKEN_HEADER, ServiceTokenError, verifyServiceToken }
 export interface Actor {
   id: string;
   isAdmin: boolean;
-  /** The acting session was signed in with a second factor (its `amr` holds `mfa`, RFC 8176). */
-  mfa: boolean;
+  /** The acting session's stored `amr` (RFC 8176), for the ADMIN_REQUIRE_MFA rule. */
+  amr: string | null;
 }
 
 /** What the guard needs besides the token's key and jti store. */
@@ -86,7 +86,7 @@ export async function authenticateService(ctx: HookContext, deps: GuardOptions):
   return {
     id: user.id,
     isAdmin: isAdminRole(user.role),
-    mfa: parseAmr(session.amr).includes(Amr.MFA),
+    amr: session.amr ?? null,
   };
 }
 
@@ -97,11 +97,7 @@ export async function authenticateService(ctx: HookContext, deps: GuardOptions):
  */
 export function requireAdmin(actor: Actor, options: Pick<GuardOptions, "adminRequireMfa">): void {
   if (!actor.isAdmin) throw forbidden("This action needs an admin role.");
-  if (options.adminRequireMfa && !actor.mfa)
-    throw new APIError("FORBIDDEN", {
-      code: ErrorCode.MFA_REQUIRED,
-      message: "Administration needs a session signed in with a second factor.",
-    });
+  if (options.adminRequireMfa) requireSecondFactor(actor.amr);
 }
 
 /** Actions a user may take on themself, and an admin (as `requireAdmin` admits one) on anyone. */

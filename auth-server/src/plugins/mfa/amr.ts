@@ -1,3 +1,6 @@
+import { APIError } from "better-auth/api";
+import { ErrorCode } from "../../contract.gen.js";
+
 /**
  * Authentication Method Reference values (RFC 8176 §2) a Gatehouse session can carry, and the
  * rules that combine them. Stored on the session row as one space-separated string (`amr`), the
@@ -32,6 +35,19 @@ export function parseAmr(stored: unknown): AmrValue[] {
   if (typeof stored !== "string") return [];
   const seen = new Set(stored.split(/[\s,]+/));
   return ORDER.filter((v) => seen.has(v));
+}
+
+/**
+ * The ADMIN_REQUIRE_MFA rule, for better-auth's /admin/* endpoints (plugins/mfa) and the internal
+ * admin API (plugins/internal-admin) alike: 403 MFA_REQUIRED unless the session's stored `amr`
+ * holds `mfa` (RFC 8176).
+ */
+export function requireSecondFactor(storedAmr: unknown): void {
+  if (!parseAmr(storedAmr).includes(Amr.MFA))
+    throw new APIError("FORBIDDEN", {
+      code: ErrorCode.MFA_REQUIRED,
+      message: "Administration needs a session signed in with a second factor.",
+    });
 }
 
 /** The stored form: canonical order, space-separated. */

@@ -7,12 +7,12 @@ import type { AuditEvent, AuditTrail } from "../audit/trail.js";
 import { bodyOf, errorOf, type HookContext, requestMeta } from "../hook-context.js";
 import { requestSession } from "../request-session.js";
 import { secondFactorAdminEndpoints } from "./admin.js";
-import { Amr, parseAmr } from "./amr.js";
+import { requireSecondFactor } from "./amr.js";
 import { hashedBackupCodes } from "./backup-codes.js";
 import { BETTER_AUTH_LOCKED, challengeOf } from "./challenge.js";
 import { UsedCodes } from "./used-codes.js";
 
-export { Amr, type AmrValue, combineAmr, formatAmr, parseAmr } from "./amr.js";
+export { Amr, type AmrValue, combineAmr, formatAmr, parseAmr, requireSecondFactor } from "./amr.js";
 export { hashedBackupCodes } from "./backup-codes.js";
 export { type Challenge, challengeOf } from "./challenge.js";
 export { SECOND_FACTOR_PATHS, type SessionMethods, sessionMethods } from "./session-methods.js";
@@ -206,12 +206,7 @@ export function secondFactorRules(opts: SecondFactorOptions) {
             // Cookie or Bearer alike (requestSession): a Bearer admin was let through when this read the cookie only.
             const session = await requestSession(ctx);
             if (!session) return; // the endpoint answers 401 itself
-            if (!parseAmr((session.session as { amr?: string | null }).amr).includes(Amr.MFA)) {
-              throw new APIError("FORBIDDEN", {
-                code: ErrorCode.MFA_REQUIRED,
-                message: "Administration needs a session signed in with a second factor.",
-              });
-            }
+            requireSecondFactor((session.session as { amr?: string | null }).amr);
           }),
         },
       ],

@@ -219,11 +219,7 @@ export function passwordFence(secret: string) {
               parent.session.id !== created.session.id &&
               !state?.deleted.has(parent.session.id)
             ) {
-              const live = await ctx.context.adapter.findOne({
-                model: "session",
-                where: [{ field: "id", value: parent.session.id }],
-              });
-              if (!live)
+              if (!(await sessionStored(ctx, parent.session.id)))
                 await undo(
                   ctx,
                   null,
@@ -233,11 +229,7 @@ export function passwordFence(secret: string) {
             // An impersonation session the database refused as it was stored (migration 0015: its admin's
             // authority had ended) may still have been copied to Redis after: deleting it again clears that.
             if (created && (created.session as { impersonatedBy?: string | null }).impersonatedBy) {
-              const stored = await ctx.context.adapter.findOne({
-                model: "session",
-                where: [{ field: "id", value: created.session.id }],
-              });
-              if (!stored)
+              if (!(await sessionStored(ctx, created.session.id)))
                 await undo(
                   ctx,
                   null,
@@ -284,13 +276,12 @@ export function passwordFence(secret: string) {
               code: "INVALID_TWO_FACTOR_COOKIE",
               message: "Invalid two factor cookie",
             });
+            const account = await ctx.context.internalAdapter.findCredentialAccount(session.user.id);
             if (kept) {
               await ctx.context.internalAdapter.deleteVerificationByIdentifier(fenceId);
-              const hash = await currentHash(ctx, session.user.id);
-              if (hash === null || fingerprint(hash) !== kept.value) await undo(ctx, null, dead);
+              if (!account?.password || fingerprint(account.password) !== kept.value) await undo(ctx, null, dead);
               return;
             }
-            const account = await ctx.context.internalAdapter.findCredentialAccount(session.user.id);
             if (account && challenge.issuedAt && new Date(account.updatedAt).getTime() > challenge.issuedAt.getTime())
               await undo(ctx, null, dead);
           }),
@@ -341,6 +332,11 @@ function challengeSet(ctx: HookContext): string | null {
     return dot > 0 ? signed.slice(0, dot) : null;
   }
   return null;
+}
+
+/** True when the session row `id` is in the database (the authority: a revoked session is a deleted row). */
+async function sessionStored(ctx: HookContext, id: string): Promise<boolean> {
+  return Boolean(await ctx.context.adapter.findOne({ model: "session", where: [{ field: "id", value: id }] }));
 }
 
 /** The user a two-factor challenge identifier stands for, or null when it is gone. */
